@@ -1,0 +1,77 @@
+"""``s3seal.Config``: botocore's ``Config`` options that s3seal honours."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
+
+# botocore's defaults: legacy retries (5 attempts), 60 s timeouts, 10 pooled connections.
+DEFAULT_ATTEMPTS = {"legacy": 5, "standard": 3, "adaptive": 3}
+
+
+@dataclass(frozen=True)
+class Config:
+    """Client configuration, with botocore's names and defaults.
+
+    A ``botocore.config.Config`` is accepted wherever this is.
+
+    Args:
+        region_name: The region to use.
+        connect_timeout: Seconds to wait for a connection (botocore default 60).
+        read_timeout: Seconds to wait for data (botocore default 60).
+        max_pool_connections: Connections kept per host (botocore default 10).
+        retries: ``{'mode': 'legacy'|'standard'|'adaptive', 'max_attempts': N}`` or
+            ``{'total_max_attempts': N}``.
+        s3: ``{'addressing_style': 'auto'|'path'|'virtual'}``; s3seal also reads
+            ``'allow_sse_c_over_http': True`` (see the README).
+        request_checksum_calculation: ``'when_supported'`` or ``'when_required'``.
+        response_checksum_validation: ``'when_supported'`` or ``'when_required'``.
+    """
+
+    region_name: str | None = None
+    connect_timeout: float | None = None
+    read_timeout: float | None = None
+    max_pool_connections: int | None = None
+    retries: dict[str, Any] | None = None
+    s3: dict[str, Any] | None = None
+    request_checksum_calculation: str | None = None
+    response_checksum_validation: str | None = None
+    user_agent_extra: str | None = field(default=None, repr=False)
+
+    def merge(self, other: Any) -> Config:
+        """A copy with the options ``other`` sets taking precedence (botocore's merge)."""
+        theirs = {f.name: getattr(other, f.name, None) for f in fields(self)}
+        return replace(self, **{k: v for k, v in theirs.items() if v is not None})
+
+
+def client_options(config: Any) -> dict[str, Any]:
+    """The native client's keyword arguments for a Config (s3seal's or botocore's)."""
+    retries = dict(getattr(config, "retries", None) or {})
+    mode = retries.get("mode") or os.environ.get("AWS_RETRY_MODE") or "legacy"
+    if mode not in DEFAULT_ATTEMPTS:
+        raise ValueError(f"Invalid retry mode {mode!r}: must be one of legacy, standard, adaptive")
+    if "total_max_attempts" in retries:
+        attempts = int(retries["total_max_attempts"])
+    elif "max_attempts" in retries:
+        attempts = int(retries["max_attempts"]) + 1  # botocore: retries after the first try
+    elif os.environ.get("AWS_MAX_ATTEMPTS"):
+        attempts = int(os.environ["AWS_MAX_ATTEMPTS"])
+    else:
+        attempts = DEFAULT_ATTEMPTS[mode]
+    s3 = dict(getattr(config, "s3", None) or {})
+    allow_http = bool(s3.get("allow_sse_c_over_http")) or os.environ.get(
+        "S3SEAL_ALLOW_SSE_C_OVER_HTTP", ""
+    ).lower() in ("1", "true", "yes")
+    options: dict[str, Any] = {
+        "max_attempts": max(1, attempts),
+        "retry_mode": mode,
+        "connect_timeout": float(getattr(config, "connect_timeout", None) or 60),
+        "read_timeout": float(getattr(config, "read_timeout", None) or 60),
+        "max_pool_connections": int(getattr(config, "max_pool_connections", None) or 10),
+        "addressing_style": s3.get("addressing_style"),
+        "allow_sse_c_over_http": allow_http,
+        "request_checksum_calculation": getattr(config, "request_checksum_calculation", None),
+        "response_checksum_validation": getattr(config, "response_checksum_validation", None),
+    }
+    return options

@@ -1,0 +1,180 @@
+"""The exceptions s3seal raises, shaped like botocore's.
+
+When botocore is importable every class here subclasses its botocore namesake, so existing
+``except botocore.exceptions.ClientError:`` (or ``NoCredentialsError``, ...) blocks keep
+working; without botocore they are faithful copies (same messages, attributes, pickling).
+
+Deliberate divergence from botocore: no message ever contains an SSE-C key, a KMS key id or
+context, or a credential.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+try:  # pragma: no cover - depends on the environment
+    import botocore.exceptions as _botocore
+except ImportError:  # pragma: no cover
+    _botocore = None  # type: ignore[assignment]
+
+
+def _exception_from_packed_args(
+    exception_cls: type[Exception], args: tuple[Any, ...] | None = None, kwargs: dict[str, Any] | None = None
+) -> Exception:
+    return exception_cls(*(args or ()), **(kwargs or {}))
+
+
+class _BotoCoreErrorCopy(Exception):
+    """botocore's BotoCoreError, for when botocore is not installed."""
+
+    fmt = "An unspecified error occurred"
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(self.fmt.format(**kwargs))
+        self.kwargs = kwargs
+
+    def __reduce__(self) -> Any:
+        return _exception_from_packed_args, (self.__class__, None, self.kwargs)
+
+
+class _ClientErrorCopy(Exception):
+    """botocore's ClientError, for when botocore is not installed."""
+
+    MSG_TEMPLATE = (
+        "An error occurred ({error_code}) when calling the {operation_name} "
+        "operation{retry_info}: {error_message}"
+    )
+
+    def __init__(self, error_response: dict[str, Any], operation_name: str) -> None:
+        retry_info = self._get_retry_info(error_response)
+        error = error_response.get("Error", {})
+        msg = self.MSG_TEMPLATE.format(
+            error_code=error.get("Code", "Unknown"),
+            error_message=error.get("Message", "Unknown"),
+            operation_name=operation_name,
+            retry_info=retry_info,
+        )
+        super().__init__(msg)
+        self.response = error_response
+        self.operation_name = operation_name
+
+    def _get_retry_info(self, response: dict[str, Any]) -> str:
+        metadata = response.get("ResponseMetadata", {})
+        if metadata.get("MaxAttemptsReached", False) and "RetryAttempts" in metadata:
+            return f" (reached max retries: {metadata['RetryAttempts']})"
+        return ""
+
+
+def _base(name: str, fallback: type[Exception]) -> type[Exception]:
+    return getattr(_botocore, name) if _botocore is not None else fallback
+
+
+BotoCoreError: type[Exception] = _base("BotoCoreError", _BotoCoreErrorCopy)
+
+
+def _error(name: str, fmt: str, parent: type[Exception] = BotoCoreError) -> Any:
+    """A BotoCoreError subclass with botocore's message template."""
+    bases = (_base(name, parent),) if _botocore is not None else (parent,)
+    return type(name, bases, {"fmt": fmt, "__module__": __name__})
+
+
+ParamValidationError = _error("ParamValidationError", "Parameter validation failed:\n{report}")
+NoCredentialsError = _error("NoCredentialsError", "Unable to locate credentials")
+ProfileNotFound = _error("ProfileNotFound", "The config profile ({profile}) could not be found")
+NoRegionError = _error("NoRegionError", "You must specify a region.")
+EndpointConnectionError = _error(
+    "EndpointConnectionError", 'Could not connect to the endpoint URL: "{endpoint_url}"'
+)
+ConnectTimeoutError = _error("ConnectTimeoutError", 'Connect timeout on endpoint URL: "{endpoint_url}"')
+ReadTimeoutError = _error("ReadTimeoutError", 'Read timeout on endpoint URL: "{endpoint_url}"')
+ConnectionClosedError = _error(
+    "ConnectionClosedError",
+    "Connection was closed before we received a valid response from endpoint URL: "
+    '"{endpoint_url}".',
+)
+ResponseStreamingError = _error(
+    "ResponseStreamingError", "An error occurred while reading from response stream: {error}"
+)
+IncompleteReadError = _error(
+    "IncompleteReadError", "{actual_bytes} read, but total bytes expected is {expected_bytes}."
+)
+
+
+class InsecureTransportError(BotoCoreError):  # type: ignore[misc,valid-type]
+    """An SSE-C key would have gone over plain http to a host that is not this machine."""
+
+    fmt = "{message}"
+
+
+class ClientError(_base("ClientError", _ClientErrorCopy)):  # type: ignore[misc]
+    """An error response from S3 (botocore's ClientError: ``.response``, ``.operation_name``)."""
+
+    def __reduce__(self) -> Any:
+        # Like botocore: pickles as the base class.
+        return ClientError, (self.response, self.operation_name)
+
+
+# The error shapes of the S3 model: botocore generates one class per code.
+MODELED_CODES = (
+    "AccessDenied",
+    "BucketAlreadyExists",
+    "BucketAlreadyOwnedByYou",
+    "EncryptionTypeMismatch",
+    "IdempotencyParameterMismatch",
+    "InvalidObjectState",
+    "InvalidRequest",
+    "InvalidWriteOffset",
+    "NoSuchBucket",
+    "NoSuchKey",
+    "NoSuchUpload",
+    "ObjectAlreadyInActiveTierError",
+    "ObjectNotInActiveTierError",
+    "TooManyParts",
+)
+
+_MODELED: dict[str, type[ClientError]] = {
+    code: type(code, (ClientError,), {"__module__": __name__}) for code in MODELED_CODES
+}
+globals().update(_MODELED)
+
+
+def _class_for_code(code: str) -> type[ClientError]:
+    """The class botocore raises for an error code: a modeled one, or ClientError."""
+    return _MODELED.get(code, ClientError)
+
+
+class ClientExceptions:
+    """``client.exceptions``: the modeled classes by name, plus ``ClientError``."""
+
+    ClientError = ClientError
+
+    def __init__(self) -> None:
+        for code, cls in _MODELED.items():
+            setattr(self, code, cls)
+
+    def from_code(self, error_code: str) -> type[ClientError]:
+        return _class_for_code(error_code)
+
+    def __getattr__(self, name: str) -> type[ClientError]:
+        raise AttributeError(f"S3 has no modeled exception {name!r}")
+
+
+S3_EXCEPTIONS = ClientExceptions()
+
+__all__ = [
+    "BotoCoreError",
+    "ClientError",
+    "ClientExceptions",
+    "ConnectTimeoutError",
+    "ConnectionClosedError",
+    "EndpointConnectionError",
+    "IncompleteReadError",
+    "InsecureTransportError",
+    "NoCredentialsError",
+    "NoRegionError",
+    "ParamValidationError",
+    "ProfileNotFound",
+    "ReadTimeoutError",
+    "ResponseStreamingError",
+    *MODELED_CODES,
+]

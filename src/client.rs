@@ -1,0 +1,282 @@
+//! The `Client` class: one thin method per operation. Each converts its arguments to owned
+//! values with the GIL held, runs the operation on the shared runtime with the GIL
+//! released, and builds botocore's response dict with the GIL held again.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+
+use crate::config::{build_sdk_client, Addressing, ClientOptions, Endpoint, StaticCredentials, Verify};
+use crate::convert::output_to_dict;
+use crate::error::{Error, Result, ServiceError};
+use crate::model::{self};
+use crate::model_types::Operation;
+use crate::ops::{self, Ctx, Output};
+use crate::params::{parse, Params};
+use crate::runtime::{fork_generation, wait};
+use crate::sse::Secret;
+
+struct Inner {
+    opts: ClientOptions,
+    endpoint: Endpoint,
+    /// The SDK client (and so the connection pool) of the current fork generation.
+    sdk: Mutex<Option<(u64, aws_sdk_s3::Client)>>,
+    /// Bucket regions learnt from cross-region redirects, as botocore caches them.
+    bucket_regions: Mutex<HashMap<String, String>>,
+}
+
+impl Inner {
+    async fn sdk(&self) -> Result<aws_sdk_s3::Client> {
+        let generation = fork_generation();
+        if let Some((g, c)) = self.sdk.lock().unwrap_or_else(PoisonError::into_inner).as_ref() {
+            if *g == generation {
+                return Ok(c.clone());
+            }
+        }
+        let (client, _) = build_sdk_client(&self.opts).await?;
+        *self.sdk.lock().unwrap_or_else(PoisonError::into_inner) = Some((generation, client.clone()));
+        Ok(client)
+    }
+
+    fn cached_region(&self, bucket: Option<&str>) -> Option<String> {
+        let bucket = bucket?;
+        self.bucket_regions
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(bucket)
+            .cloned()
+    }
+
+    /// Run one operation, following an S3 cross-region redirect once, as botocore does.
+    async fn run(&self, params: &Params) -> Result<Output> {
+        let bucket = params.str("Bucket");
+        let mut ctx = Ctx {
+            s3: self.sdk().await?,
+            region: self.cached_region(bucket),
+            max_attempts: self.opts.max_attempts,
+        };
+        match ops::run(&ctx, params).await {
+            Err(Error::Service(e)) => match redirect_region(&e, ctx.region.as_deref()) {
+                Some(region) => {
+                    if let Some(b) = bucket {
+                        self.bucket_regions
+                            .lock()
+                            .unwrap_or_else(PoisonError::into_inner)
+                            .insert(b.to_owned(), region.clone());
+                    }
+                    ctx.region = Some(region);
+                    ops::run(&ctx, params).await
+                }
+                None => Err(Error::Service(e)),
+            },
+            other => other,
+        }
+    }
+}
+
+/// botocore's `S3RegionRedirectorv2.redirect_from_error`: the region to retry in, if the
+/// error says the bucket lives elsewhere.
+pub fn redirect_region(e: &ServiceError, current: Option<&str>) -> Option<String> {
+    let code = e.code();
+    let status = e.meta.status;
+    let header_region = e
+        .meta
+        .headers
+        .iter()
+        .find(|(n, _)| n == "x-amz-bucket-region")
+        .map(|(_, v)| v.clone());
+    let special_head = matches!(code, "301" | "400")
+        && matches!(e.operation, "HeadObject" | "HeadBucket")
+        && header_region.is_some();
+    let wrong_signing_region = code == "AuthorizationHeaderMalformed" && e.field("Region").is_some();
+    let redirect = matches!(status, 301 | 302 | 307) || code == "PermanentRedirect";
+    if !(special_head || wrong_signing_region || redirect) {
+        return None;
+    }
+    let region = header_region.or_else(|| e.field("Region").map(str::to_owned))?;
+    (Some(region.as_str()) != current).then_some(region)
+}
+
+#[pyclass(module = "s3seal._native", frozen, subclass)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+impl Client {
+    fn call<'py>(
+        &self,
+        py: Python<'py>,
+        op: &'static Operation,
+        kwargs: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let params = parse(py, op, kwargs)?;
+        self.check_transport(&params)?;
+        let inner = Arc::clone(&self.inner);
+        let out = wait(py, async move { inner.run(&params).await })?;
+        output_to_dict(py, out, self.inner.opts.read_timeout)
+    }
+
+    /// AWS refuses SSE-C over plain http; refuse it before the key leaves the process,
+    /// except towards this machine (test servers) or when the user opted out.
+    fn check_transport(&self, params: &Params) -> Result<()> {
+        let e = &self.inner.endpoint;
+        if params.sends_customer_key() && !e.https && !e.is_loopback() && !self.inner.opts.allow_sse_c_over_http {
+            return Err(Error::InsecureSseC(e.host.clone()));
+        }
+        Ok(())
+    }
+}
+
+fn secret(v: Option<String>) -> Option<Secret> {
+    v.map(Secret::new)
+}
+
+#[pymethods]
+impl Client {
+    #[new]
+    #[pyo3(signature = (
+        *, region_name=None, profile_name=None, endpoint_url=None, aws_access_key_id=None,
+        aws_secret_access_key=None, aws_session_token=None, verify=None, max_attempts=5,
+        retry_mode="legacy", connect_timeout=60.0, read_timeout=60.0, max_pool_connections=10,
+        addressing_style=None, allow_sse_c_over_http=false, request_checksum_calculation=None,
+        response_checksum_validation=None,
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        py: Python<'_>,
+        region_name: Option<String>,
+        profile_name: Option<String>,
+        endpoint_url: Option<String>,
+        aws_access_key_id: Option<String>,
+        aws_secret_access_key: Option<String>,
+        aws_session_token: Option<String>,
+        verify: Option<String>,
+        max_attempts: u32,
+        retry_mode: &str,
+        connect_timeout: f64,
+        read_timeout: f64,
+        max_pool_connections: usize,
+        addressing_style: Option<&str>,
+        allow_sse_c_over_http: bool,
+        request_checksum_calculation: Option<&str>,
+        response_checksum_validation: Option<&str>,
+    ) -> PyResult<Self> {
+        let credentials = match (aws_access_key_id, secret(aws_secret_access_key)) {
+            (Some(access_key_id), Some(secret_access_key)) => Some(StaticCredentials {
+                access_key_id,
+                secret_access_key,
+                session_token: secret(aws_session_token),
+            }),
+            (None, None) => None,
+            _ => {
+                return Err(Error::InvalidConfig(
+                    "aws_access_key_id and aws_secret_access_key go together".into(),
+                )
+                .into())
+            }
+        };
+        let addressing = match addressing_style {
+            None | Some("auto") => Addressing::Auto,
+            Some("path") => Addressing::Path,
+            Some("virtual") => Addressing::Virtual,
+            Some(other) => {
+                return Err(Error::InvalidConfig(format!("unknown addressing_style {other:?}")).into())
+            }
+        };
+        let when_required = |v: Option<&str>| v.map(|v| v == "when_required");
+        let opts = ClientOptions {
+            region: region_name,
+            profile: profile_name,
+            endpoint_url,
+            credentials,
+            verify: verify.map_or(Verify::Default, Verify::CaBundle),
+            max_attempts,
+            adaptive_retries: retry_mode == "adaptive",
+            connect_timeout: Duration::from_secs_f64(connect_timeout.max(0.001)),
+            read_timeout: Duration::from_secs_f64(read_timeout.max(0.001)),
+            max_pool_connections,
+            addressing,
+            allow_sse_c_over_http,
+            checksum_when_required: when_required(request_checksum_calculation),
+            validate_when_required: when_required(response_checksum_validation),
+        };
+        let build_opts = opts.clone();
+        let (client, endpoint) = wait(py, async move { build_sdk_client(&build_opts).await })?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                opts,
+                endpoint,
+                sdk: Mutex::new(Some((fork_generation(), client))),
+                bucket_regions: Mutex::new(HashMap::new()),
+            }),
+        })
+    }
+
+    /// The endpoint URL requests go to (botocore's `client.meta.endpoint_url`).
+    #[getter]
+    fn endpoint_url(&self) -> String {
+        self.inner
+            .endpoint
+            .url
+            .clone()
+            .unwrap_or_else(|| format!("https://{}", self.inner.endpoint.host))
+    }
+
+    #[getter]
+    fn region_name(&self) -> Option<String> {
+        self.inner.opts.region.clone()
+    }
+
+    #[pyo3(signature = (**kwargs))]
+    fn put_object<'py>(&self, py: Python<'py>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyDict>> {
+        self.call(py, &model::PUT_OBJECT, kwargs)
+    }
+
+    #[pyo3(signature = (**kwargs))]
+    fn get_object<'py>(&self, py: Python<'py>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyDict>> {
+        self.call(py, &model::GET_OBJECT, kwargs)
+    }
+
+    #[pyo3(signature = (**kwargs))]
+    fn head_object<'py>(&self, py: Python<'py>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyDict>> {
+        self.call(py, &model::HEAD_OBJECT, kwargs)
+    }
+
+    #[pyo3(signature = (**kwargs))]
+    fn copy_object<'py>(&self, py: Python<'py>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyDict>> {
+        self.call(py, &model::COPY_OBJECT, kwargs)
+    }
+
+    #[pyo3(signature = (**kwargs))]
+    fn delete_object<'py>(&self, py: Python<'py>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyDict>> {
+        self.call(py, &model::DELETE_OBJECT, kwargs)
+    }
+
+    #[pyo3(signature = (**kwargs))]
+    fn delete_objects<'py>(&self, py: Python<'py>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyDict>> {
+        self.call(py, &model::DELETE_OBJECTS, kwargs)
+    }
+
+    #[pyo3(signature = (**kwargs))]
+    fn list_objects_v2<'py>(&self, py: Python<'py>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyDict>> {
+        self.call(py, &model::LIST_OBJECTS_V2, kwargs)
+    }
+
+    #[pyo3(signature = (**kwargs))]
+    fn create_bucket<'py>(&self, py: Python<'py>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyDict>> {
+        self.call(py, &model::CREATE_BUCKET, kwargs)
+    }
+
+    #[pyo3(signature = (**kwargs))]
+    fn delete_bucket<'py>(&self, py: Python<'py>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyDict>> {
+        self.call(py, &model::DELETE_BUCKET, kwargs)
+    }
+
+    #[pyo3(signature = (**kwargs))]
+    fn head_bucket<'py>(&self, py: Python<'py>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyDict>> {
+        self.call(py, &model::HEAD_BUCKET, kwargs)
+    }
+}

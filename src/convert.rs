@@ -1,0 +1,65 @@
+//! Owned [`Value`]s and [`Output`]s -> the Python objects botocore returns.
+
+use std::time::Duration;
+
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyDateTime, PyDict, PyList, PyTzInfo};
+
+use crate::body::RawStream;
+use crate::ops::Output;
+use crate::value::Value;
+
+pub fn output_to_dict<'py>(
+    py: Python<'py>,
+    out: Output,
+    read_timeout: Duration,
+) -> PyResult<Bound<'py, PyDict>> {
+    let dict = PyDict::new(py);
+    for (name, value) in out.fields {
+        dict.set_item(name, to_python(py, value, read_timeout)?)?;
+    }
+    dict.set_item("ResponseMetadata", out.meta.to_dict(py)?)?;
+    Ok(dict)
+}
+
+pub fn to_python(py: Python<'_>, value: Value, read_timeout: Duration) -> PyResult<Bound<'_, PyAny>> {
+    Ok(match value {
+        Value::Str(s) => s.into_pyobject(py)?.into_any(),
+        Value::Secret(s) => s.expose().into_pyobject(py)?.into_any(),
+        Value::Int(i) => i.into_pyobject(py)?.into_any(),
+        Value::Bool(b) => b.into_pyobject(py)?.to_owned().into_any(),
+        Value::Time(t) => {
+            let utc = PyTzInfo::utc(py)?;
+            let secs = t.secs() as f64 + f64::from(t.subsec_nanos() / 1000) / 1e6;
+            PyDateTime::from_timestamp(py, secs, Some(&utc))?.into_any()
+        }
+        Value::Map(pairs) => {
+            let d = PyDict::new(py);
+            for (k, v) in pairs {
+                d.set_item(k, v)?;
+            }
+            d.into_any()
+        }
+        Value::List(items) => {
+            let l = PyList::empty(py);
+            for item in items {
+                l.append(to_python(py, item, read_timeout)?)?;
+            }
+            l.into_any()
+        }
+        Value::Struct(fields) => {
+            let d = PyDict::new(py);
+            for (k, v) in fields {
+                d.set_item(k, to_python(py, v, read_timeout)?)?;
+            }
+            d.into_any()
+        }
+        Value::Blob(b) => PyBytes::new(py, &b).into_any(),
+        Value::Stream(stream, length) => {
+            let raw = Bound::new(py, RawStream::new(stream, length, read_timeout))?;
+            py.import("s3seal.response")?
+                .getattr("StreamingBody")?
+                .call1((raw, length))?
+        }
+    })
+}

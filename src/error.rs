@@ -1,0 +1,286 @@
+//! The one error type of s3seal, how SDK failures become it, and how it becomes the
+//! botocore-shaped Python exceptions of `s3seal.exceptions` (the only place that maps).
+
+use aws_credential_types::provider::error::CredentialsError;
+use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use pyo3::exceptions::PyRuntimeError;
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+
+use crate::hooks::Seen;
+
+/// `ResponseMetadata` as botocore reports it.
+#[derive(Debug, Default, Clone)]
+pub struct ResponseMeta {
+    pub request_id: String,
+    pub host_id: String,
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub retry_attempts: u32,
+    pub max_attempts_reached: bool,
+}
+
+impl ResponseMeta {
+    pub fn from_seen(seen: Seen, max_attempts: u32) -> Self {
+        let retry_attempts = seen.attempts.saturating_sub(1);
+        Self {
+            request_id: seen.header("x-amz-request-id").unwrap_or_default().to_owned(),
+            host_id: seen.header("x-amz-id-2").unwrap_or_default().to_owned(),
+            status: seen.status,
+            max_attempts_reached: seen.attempts > 1 && seen.attempts >= max_attempts,
+            headers: seen.headers,
+            retry_attempts,
+        }
+    }
+
+    pub fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let meta = PyDict::new(py);
+        meta.set_item("RequestId", &self.request_id)?;
+        meta.set_item("HostId", &self.host_id)?;
+        meta.set_item("HTTPStatusCode", self.status)?;
+        let headers = PyDict::new(py);
+        for (name, value) in &self.headers {
+            headers.set_item(name, value)?;
+        }
+        meta.set_item("HTTPHeaders", headers)?;
+        meta.set_item("RetryAttempts", self.retry_attempts)?;
+        if self.max_attempts_reached {
+            meta.set_item("MaxAttemptsReached", true)?;
+        }
+        Ok(meta)
+    }
+}
+
+/// An error response from the server, parsed as botocore parses it.
+#[derive(Debug)]
+pub struct ServiceError {
+    pub operation: &'static str,
+    /// `Code`, `Message` and any other child of `<Error>`, in document order.
+    pub fields: Vec<(String, String)>,
+    pub meta: ResponseMeta,
+}
+
+impl ServiceError {
+    pub fn code(&self) -> &str {
+        self.field("Code").unwrap_or_default()
+    }
+
+    pub fn field(&self, name: &str) -> Option<&str> {
+        self.fields
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("Parameter validation failed:\n{0}")]
+    ParamValidation(String),
+    #[error("An error occurred ({}) when calling the {} operation", .0.code(), .0.operation)]
+    Service(Box<ServiceError>),
+    #[error("Unable to locate credentials")]
+    NoCredentials,
+    #[error("The config profile ({0}) could not be found")]
+    ProfileNotFound(String),
+    #[error("Could not connect to the endpoint URL: \"{0}\"")]
+    EndpointConnection(String),
+    #[error("Connect timeout on endpoint URL: \"{0}\"")]
+    ConnectTimeout(String),
+    #[error("Read timeout on endpoint URL: \"{0}\"")]
+    ReadTimeout(String),
+    #[error("Connection was closed before we received a valid response from endpoint URL: \"{0}\".")]
+    ConnectionClosed(String),
+    #[error("An error occurred while reading from response stream: {0}")]
+    ResponseStreaming(String),
+    #[error("{actual} read, but total bytes expected is {expected}.")]
+    IncompleteRead { actual: u64, expected: u64 },
+    #[error(
+        "Refusing to send an SSE-C key over plain http to {0}: use an https endpoint_url, or opt out \
+         with Config(s3={{'allow_sse_c_over_http': True}}) or S3SEAL_ALLOW_SSE_C_OVER_HTTP=1"
+    )]
+    InsecureSseC(String),
+    #[error("Invalid configuration: {0}")]
+    InvalidConfig(String),
+    /// A Python exception raised by user code (a file object, a callback) or by Ctrl-C.
+    #[error("{0}")]
+    Python(#[from] PyErr),
+    #[error("internal error in s3seal: {0}")]
+    Internal(String),
+}
+
+pub type Result<T> = std::result::Result<T, Error>;
+
+/// Map an SDK failure of `operation` to an [`Error`]. `seen` is what the hooks recorded.
+pub fn from_sdk<E>(
+    operation: &'static str,
+    err: SdkError<E, HttpResponse>,
+    seen: Seen,
+    max_attempts: u32,
+) -> Error
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    let url = seen.url.clone();
+    if has_source::<CredentialsError>(&err) {
+        return Error::NoCredentials;
+    }
+    let text = chain_text(&err);
+    match err {
+        SdkError::ServiceError(ctx) => {
+            let raw = ctx.raw();
+            let body = raw.body().bytes().unwrap_or_default();
+            let mut seen = seen;
+            if seen.headers.is_empty() {
+                seen.status = raw.status().as_u16();
+                seen.headers = raw
+                    .headers()
+                    .iter()
+                    .map(|(n, v)| (n.to_ascii_lowercase(), v.to_owned()))
+                    .collect();
+            }
+            service_error(operation, body, seen, max_attempts)
+        }
+        SdkError::TimeoutError(_) => Error::ReadTimeout(url),
+        SdkError::DispatchFailure(failure) => {
+            match failure.as_connector_error() {
+                Some(conn) if conn.is_timeout() => {
+                    if chain_text(conn).contains("connect") {
+                        Error::ConnectTimeout(url)
+                    } else {
+                        Error::ReadTimeout(url)
+                    }
+                }
+                Some(conn) if conn.is_io() && !chain_text(conn).contains("connection closed") => {
+                    Error::EndpointConnection(url)
+                }
+                Some(_) => Error::ConnectionClosed(url),
+                None => Error::Internal(text),
+            }
+        }
+        SdkError::ResponseError(_) => Error::ConnectionClosed(url),
+        _ => Error::Internal(text),
+    }
+}
+
+/// botocore's rest-xml error parsing: every child of `<Error>`; with no body, the code is
+/// the status and the message its reason phrase (what HEAD requests always get).
+pub fn service_error(operation: &'static str, body: &[u8], seen: Seen, max: u32) -> Error {
+    let status = seen.status;
+    let mut fields = crate::xml::error_fields(body);
+    let mut meta = ResponseMeta::from_seen(seen, max);
+    if let Some(pos) = fields.iter().position(|(n, _)| n == "RequestId") {
+        let (_, id) = fields.remove(pos);
+        if meta.request_id.is_empty() {
+            meta.request_id = id;
+        }
+    }
+    if let Some(pos) = fields.iter().position(|(n, _)| n == "HostId") {
+        let (_, id) = fields.remove(pos);
+        if meta.host_id.is_empty() {
+            meta.host_id = id;
+        }
+    }
+    if !fields.iter().any(|(n, _)| n == "Code") {
+        let reason = http::StatusCode::from_u16(status)
+            .ok()
+            .and_then(|s| s.canonical_reason())
+            .unwrap_or("");
+        fields = vec![
+            ("Code".to_owned(), status.to_string()),
+            ("Message".to_owned(), reason.to_owned()),
+        ];
+    } else if !fields.iter().any(|(n, _)| n == "Message") {
+        fields.push(("Message".to_owned(), String::new()));
+    }
+    Error::Service(Box::new(ServiceError {
+        operation,
+        fields,
+        meta,
+    }))
+}
+
+fn has_source<T: std::error::Error + 'static>(err: &(dyn std::error::Error + 'static)) -> bool {
+    let mut current = Some(err);
+    while let Some(e) = current {
+        if e.downcast_ref::<T>().is_some() {
+            return true;
+        }
+        current = e.source();
+    }
+    false
+}
+
+/// The error and its sources, lower-cased, for classifying connector failures. SDK and
+/// hyper error texts carry no header values, so no key can reach it.
+fn chain_text(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = err.to_string();
+    let mut current = err.source();
+    while let Some(e) = current {
+        text.push_str(": ");
+        text.push_str(&e.to_string());
+        current = e.source();
+    }
+    text.to_ascii_lowercase()
+}
+
+impl From<Error> for PyErr {
+    fn from(err: Error) -> PyErr {
+        Python::attach(|py| to_python(py, err).unwrap_or_else(|e| e))
+    }
+}
+
+fn exceptions(py: Python<'_>) -> PyResult<Bound<'_, PyModule>> {
+    py.import("s3seal.exceptions")
+}
+
+/// Instantiate `s3seal.exceptions.<name>(**kwargs)`.
+fn raise_kw(py: Python<'_>, name: &str, kwargs: &[(&str, Py<PyAny>)]) -> PyResult<PyErr> {
+    let kw = PyDict::new(py);
+    for (k, v) in kwargs {
+        kw.set_item(k, v)?;
+    }
+    let value = exceptions(py)?
+        .getattr(name)?
+        .call((), Some(&kw))?;
+    Ok(PyErr::from_value(value))
+}
+
+fn to_python(py: Python<'_>, err: Error) -> PyResult<PyErr> {
+    let s = |v: String| -> Py<PyAny> { v.into_pyobject(py).unwrap().into_any().unbind() };
+    match err {
+        Error::ParamValidation(report) => raise_kw(py, "ParamValidationError", &[("report", s(report))]),
+        Error::Service(e) => {
+            let response = PyDict::new(py);
+            let error = PyDict::new(py);
+            for (k, v) in &e.fields {
+                error.set_item(k, v)?;
+            }
+            response.set_item("Error", error)?;
+            response.set_item("ResponseMetadata", e.meta.to_dict(py)?)?;
+            let cls = exceptions(py)?.call_method1("_class_for_code", (e.code(),))?;
+            let value = cls.call1((response, e.operation))?;
+            Ok(PyErr::from_value(value))
+        }
+        Error::NoCredentials => raise_kw(py, "NoCredentialsError", &[]),
+        Error::ProfileNotFound(p) => raise_kw(py, "ProfileNotFound", &[("profile", s(p))]),
+        Error::EndpointConnection(u) => raise_kw(py, "EndpointConnectionError", &[("endpoint_url", s(u))]),
+        Error::ConnectTimeout(u) => raise_kw(py, "ConnectTimeoutError", &[("endpoint_url", s(u))]),
+        Error::ReadTimeout(u) => raise_kw(py, "ReadTimeoutError", &[("endpoint_url", s(u))]),
+        Error::ConnectionClosed(u) => raise_kw(py, "ConnectionClosedError", &[("endpoint_url", s(u))]),
+        Error::ResponseStreaming(e) => raise_kw(py, "ResponseStreamingError", &[("error", s(e))]),
+        Error::IncompleteRead { actual, expected } => raise_kw(
+            py,
+            "IncompleteReadError",
+            &[
+                ("actual_bytes", actual.into_pyobject(py)?.into_any().unbind()),
+                ("expected_bytes", expected.into_pyobject(py)?.into_any().unbind()),
+            ],
+        ),
+        e @ Error::InsecureSseC(_) => raise_kw(py, "InsecureTransportError", &[("message", s(e.to_string()))]),
+        e @ Error::InvalidConfig(_) => Ok(pyo3::exceptions::PyValueError::new_err(e.to_string())),
+        Error::Python(e) => Ok(e),
+        e @ Error::Internal(_) => Ok(PyRuntimeError::new_err(e.to_string())),
+    }
+}

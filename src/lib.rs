@@ -1,0 +1,27 @@
+//! s3seal's native core. This file only declares modules and registers the Python module.
+
+mod body;
+mod client;
+mod config;
+mod convert;
+mod error;
+mod hooks;
+#[rustfmt::skip]
+mod model;
+mod model_types;
+mod ops;
+mod params;
+mod runtime;
+mod sse;
+mod value;
+mod xml;
+
+use pyo3::prelude::*;
+
+#[pymodule]
+mod _native {
+    #[pymodule_export]
+    use crate::body::RawStream;
+    #[pymodule_export]
+    use crate::client::Client;
+}

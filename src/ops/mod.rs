@@ -1,0 +1,195 @@
+//! One async function per S3 operation: owned [`Params`] in, owned [`Output`] out, no
+//! Python anywhere. Header- and query-bound members travel generically (the model tables,
+//! serialised by [`crate::hooks::Hooks`]); each operation sets only what the SDK must know
+//! (bucket, key, bodies, checksum settings) through its typed builder.
+
+pub mod bucket;
+pub mod object;
+
+use aws_sdk_s3::primitives::DateTime;
+use aws_smithy_types::date_time::Format;
+
+use crate::error::ResponseMeta;
+use crate::hooks::Seen;
+use crate::model_types::{Loc, Operation, Shape, TsFormat};
+use crate::value::{Fields, Value};
+
+/// What an operation runs with.
+pub struct Ctx {
+    pub s3: aws_sdk_s3::Client,
+    /// A region learnt from a cross-region redirect, overriding the client's.
+    pub region: Option<String>,
+    pub max_attempts: u32,
+}
+
+/// Run the operation `params` is for.
+pub async fn run(ctx: &Ctx, params: &crate::params::Params) -> crate::error::Result<Output> {
+    match params.op.name {
+        "PutObject" => object::put_object(ctx, params).await,
+        "GetObject" => object::get_object(ctx, params).await,
+        "HeadObject" => object::head_object(ctx, params).await,
+        "CopyObject" => object::copy_object(ctx, params).await,
+        "DeleteObject" => object::delete_object(ctx, params).await,
+        "DeleteObjects" => bucket::delete_objects(ctx, params).await,
+        "ListObjectsV2" => bucket::list_objects_v2(ctx, params, params.encoding_type_auto_set).await,
+        "CreateBucket" => bucket::create_bucket(ctx, params).await,
+        "DeleteBucket" => bucket::delete_bucket(ctx, params).await,
+        "HeadBucket" => bucket::head_bucket(ctx, params).await,
+        other => Err(crate::error::Error::Internal(format!("{other} is not implemented"))),
+    }
+}
+
+/// A parsed response: the members, in model order, and `ResponseMetadata`.
+#[derive(Debug)]
+pub struct Output {
+    pub fields: Fields,
+    pub meta: ResponseMeta,
+}
+
+/// Send a fluent SDK request with the generic header/query members of `$params`, leaving
+/// out `$typed` (set by the caller through the builder), honouring a redirect region.
+/// Yields `Result<(typed output, Seen)>`.
+macro_rules! send {
+    ($ctx:expr, $params:expr, $typed:expr, $fluent:expr) => {{
+        let hooks = $crate::hooks::Hooks::new(
+            $crate::params::header_pairs($params, $typed)?,
+            $crate::params::query_string($params),
+        );
+        let mut op = $fluent.customize().interceptor(hooks.clone());
+        if let Some(region) = &$ctx.region {
+            op = op.config_override(
+                aws_sdk_s3::config::Builder::default()
+                    .region(aws_sdk_s3::config::Region::new(region.clone())),
+            );
+        }
+        match op.send().await {
+            Ok(out) => Ok((out, hooks.seen())),
+            Err(e) => Err($crate::error::from_sdk(
+                $params.op.name,
+                e,
+                hooks.seen(),
+                $ctx.max_attempts,
+            )),
+        }
+    }};
+}
+pub(crate) use send;
+
+/// Assemble an [`Output`]: header-bound members parsed from the raw headers as botocore
+/// does, then the members taken from the body.
+pub fn finish(op: &Operation, seen: Seen, body: Fields, max_attempts: u32) -> Output {
+    let mut fields = header_fields(op, &seen);
+    fields.extend(body);
+    Output {
+        fields,
+        meta: ResponseMeta::from_seen(seen, max_attempts),
+    }
+}
+
+/// botocore's `_parse_non_payload_attrs`: each output member bound to a header that is
+/// present, typed by the model; `Metadata` always present (empty when no `x-amz-meta-`).
+pub fn header_fields(op: &Operation, seen: &Seen) -> Fields {
+    let mut fields = Fields::new();
+    for member in op.output {
+        match member.loc {
+            Loc::Header => {
+                let Some(raw) = seen.header(&member.wire.to_ascii_lowercase()) else {
+                    continue;
+                };
+                if let Some(v) = parse_header(raw, &member.shape) {
+                    fields.push((member.name, v));
+                }
+                if member.name == "Expires" {
+                    // botocore's handle_expires_header keeps the raw text too.
+                    fields.push(("ExpiresString", Value::Str(raw.to_owned())));
+                }
+            }
+            Loc::Headers => {
+                let prefix = member.wire.to_ascii_lowercase();
+                let map = seen
+                    .headers
+                    .iter()
+                    .filter_map(|(n, v)| n.strip_prefix(&prefix).map(|k| (k.to_owned(), v.clone())))
+                    .collect();
+                fields.push((member.name, Value::Map(map)));
+            }
+            _ => {}
+        }
+    }
+    fields
+}
+
+fn parse_header(raw: &str, shape: &Shape) -> Option<Value> {
+    Some(match shape {
+        Shape::Int => Value::Int(raw.trim().parse().ok()?),
+        Shape::Bool => Value::Bool(raw.trim().eq_ignore_ascii_case("true")),
+        Shape::Timestamp(format) => Value::Time(parse_time(raw, *format)?),
+        _ => Value::Str(raw.to_owned()),
+    })
+}
+
+fn parse_time(raw: &str, format: TsFormat) -> Option<DateTime> {
+    let raw = raw.trim();
+    let first = match format {
+        TsFormat::Iso8601 => Format::DateTime,
+        _ => Format::HttpDate,
+    };
+    DateTime::from_str(raw, first)
+        .or_else(|_| DateTime::from_str(raw, Format::DateTime))
+        .or_else(|_| DateTime::from_str(raw, Format::HttpDate))
+        .ok()
+}
+
+/// Small builders for body members taken from typed SDK outputs.
+pub fn push_str(fields: &mut Fields, name: &'static str, v: Option<&str>) {
+    if let Some(v) = v {
+        fields.push((name, Value::Str(v.to_owned())));
+    }
+}
+
+pub fn push_int(fields: &mut Fields, name: &'static str, v: Option<i64>) {
+    if let Some(v) = v {
+        fields.push((name, Value::Int(v)));
+    }
+}
+
+pub fn push_bool(fields: &mut Fields, name: &'static str, v: Option<bool>) {
+    if let Some(v) = v {
+        fields.push((name, Value::Bool(v)));
+    }
+}
+
+pub fn push_time(fields: &mut Fields, name: &'static str, v: Option<&DateTime>) {
+    if let Some(v) = v {
+        fields.push((name, Value::Time(*v)));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn headers_parse_by_model_type() {
+        let seen = Seen {
+            attempts: 1,
+            status: 200,
+            headers: vec![
+                ("content-length".into(), "42".into()),
+                ("etag".into(), "\"abc\"".into()),
+                ("last-modified".into(), "Tue, 24 Nov 2026 00:24:50 GMT".into()),
+                ("x-amz-server-side-encryption-bucket-key-enabled".into(), "true".into()),
+                ("x-amz-meta-color".into(), "blue".into()),
+            ],
+            url: String::new(),
+        };
+        let fields = header_fields(&crate::model::HEAD_OBJECT, &seen);
+        let get = |n: &str| fields.iter().find(|(k, _)| *k == n).map(|(_, v)| v);
+        assert!(matches!(get("ContentLength"), Some(Value::Int(42))));
+        assert!(matches!(get("ETag"), Some(Value::Str(s)) if s == "\"abc\""));
+        assert!(matches!(get("BucketKeyEnabled"), Some(Value::Bool(true))));
+        assert!(matches!(get("LastModified"), Some(Value::Time(t)) if t.secs() == 1_795_479_890));
+        assert!(matches!(get("Metadata"), Some(Value::Map(m)) if m == &vec![("color".to_owned(), "blue".to_owned())]));
+        assert!(get("VersionId").is_none());
+    }
+}

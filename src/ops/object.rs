@@ -1,0 +1,98 @@
+//! Object operations: PutObject, GetObject, HeadObject, CopyObject, DeleteObject.
+
+use aws_sdk_s3::primitives::ByteStream;
+use aws_sdk_s3::types::{ChecksumAlgorithm, ChecksumMode};
+
+use super::{finish, push_str, push_time, send, Ctx, Output};
+use crate::error::Result;
+use crate::params::Params;
+use crate::value::{Fields, Value};
+
+fn checksum_algorithm(p: &Params) -> Option<ChecksumAlgorithm> {
+    p.str("ChecksumAlgorithm").map(ChecksumAlgorithm::from)
+}
+
+fn checksum_mode(p: &Params) -> Option<ChecksumMode> {
+    p.str("ChecksumMode").map(ChecksumMode::from)
+}
+
+fn bucket(p: &Params) -> String {
+    p.string("Bucket").unwrap_or_default()
+}
+
+fn key(p: &Params) -> String {
+    p.string("Key").unwrap_or_default()
+}
+
+pub async fn put_object(ctx: &Ctx, p: &Params) -> Result<Output> {
+    let body = match p.get("Body") {
+        Some(Value::Blob(b)) => b.clone(),
+        _ => bytes::Bytes::new(),
+    };
+    let length = i64::try_from(body.len()).unwrap_or(i64::MAX);
+    let fluent = ctx
+        .s3
+        .put_object()
+        .bucket(bucket(p))
+        .key(key(p))
+        .content_length(length)
+        .body(ByteStream::from(body))
+        .set_checksum_algorithm(checksum_algorithm(p));
+    let (_, seen) = send!(ctx, p, &["ChecksumAlgorithm", "ContentLength"], fluent)?;
+    Ok(finish(p.op, seen, Fields::new(), ctx.max_attempts))
+}
+
+pub async fn get_object(ctx: &Ctx, p: &Params) -> Result<Output> {
+    let fluent = ctx
+        .s3
+        .get_object()
+        .bucket(bucket(p))
+        .key(key(p))
+        .set_checksum_mode(checksum_mode(p));
+    let (out, seen) = send!(ctx, p, &["ChecksumMode"], fluent)?;
+    let length = out.content_length().and_then(|n| u64::try_from(n).ok());
+    let body = vec![("Body", Value::Stream(out.body, length))];
+    Ok(finish(p.op, seen, body, ctx.max_attempts))
+}
+
+pub async fn head_object(ctx: &Ctx, p: &Params) -> Result<Output> {
+    let fluent = ctx
+        .s3
+        .head_object()
+        .bucket(bucket(p))
+        .key(key(p))
+        .set_checksum_mode(checksum_mode(p));
+    let (_, seen) = send!(ctx, p, &["ChecksumMode"], fluent)?;
+    Ok(finish(p.op, seen, Fields::new(), ctx.max_attempts))
+}
+
+pub async fn copy_object(ctx: &Ctx, p: &Params) -> Result<Output> {
+    let fluent = ctx
+        .s3
+        .copy_object()
+        .bucket(bucket(p))
+        .key(key(p))
+        .set_copy_source(p.string("CopySource"))
+        .set_checksum_algorithm(checksum_algorithm(p));
+    let (out, seen) = send!(ctx, p, &["ChecksumAlgorithm", "CopySource"], fluent)?;
+    let mut body = Fields::new();
+    if let Some(r) = out.copy_object_result() {
+        let mut result = Fields::new();
+        push_str(&mut result, "ETag", r.e_tag());
+        push_time(&mut result, "LastModified", r.last_modified());
+        push_str(&mut result, "ChecksumType", r.checksum_type().map(|c| c.as_str()));
+        push_str(&mut result, "ChecksumCRC32", r.checksum_crc32());
+        push_str(&mut result, "ChecksumCRC32C", r.checksum_crc32_c());
+        push_str(&mut result, "ChecksumCRC64NVME", r.checksum_crc64_nvme());
+        push_str(&mut result, "ChecksumSHA1", r.checksum_sha1());
+        push_str(&mut result, "ChecksumSHA256", r.checksum_sha256());
+        body.push(("CopyObjectResult", Value::Struct(result)));
+    }
+    Ok(finish(p.op, seen, body, ctx.max_attempts))
+}
+
+pub async fn delete_object(ctx: &Ctx, p: &Params) -> Result<Output> {
+    let fluent = ctx.s3.delete_object().bucket(bucket(p)).key(key(p));
+    let (_, seen) = send!(ctx, p, &[], fluent)?;
+    Ok(finish(p.op, seen, Fields::new(), ctx.max_attempts))
+}

@@ -1,0 +1,44 @@
+//! Owned, Python-free values: what crosses the GIL boundary in both directions. Parameters
+//! are converted into these before the GIL is released, and responses come back as these
+//! before Python objects are built.
+
+use aws_sdk_s3::primitives::{ByteStream, DateTime};
+use bytes::Bytes;
+
+use crate::sse::Secret;
+
+#[derive(Debug)]
+pub enum Value {
+    Str(String),
+    /// A `sensitive` member: an SSE-C key, a KMS key id or encryption context.
+    Secret(Secret),
+    Int(i64),
+    Bool(bool),
+    Time(DateTime),
+    /// A string-to-string map (`Metadata`), in the caller's order.
+    Map(Vec<(String, String)>),
+    List(Vec<Value>),
+    Struct(Vec<(&'static str, Value)>),
+    /// A request body, shared with Python without a copy where possible.
+    Blob(Bytes),
+    /// A response body still on the wire, with its declared length.
+    Stream(ByteStream, Option<u64>),
+}
+
+impl Value {
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::Str(s) => Some(s),
+            Value::Secret(s) => Some(s.expose()),
+            _ => None,
+        }
+    }
+}
+
+/// A list of named members, in model order: a parsed request or a response body.
+pub type Fields = Vec<(&'static str, Value)>;
+
+/// Look a member up by name in a list of fields.
+pub fn field<'a>(fields: &'a [(&'static str, Value)], name: &str) -> Option<&'a Value> {
+    fields.iter().find(|(n, _)| *n == name).map(|(_, v)| v)
+}
