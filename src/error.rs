@@ -255,7 +255,12 @@ fn to_python(py: Python<'_>, err: Error) -> PyResult<PyErr> {
             let response = PyDict::new(py);
             let error = PyDict::new(py);
             for (k, v) in &e.fields {
-                error.set_item(k, v)?;
+                // ElementTree, which botocore parses with, gives None for an empty element.
+                if v.is_empty() && k != "Message" {
+                    error.set_item(k, py.None())?;
+                } else {
+                    error.set_item(k, v)?;
+                }
             }
             response.set_item("Error", error)?;
             response.set_item("ResponseMetadata", e.meta.to_dict(py)?)?;
