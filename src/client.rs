@@ -57,6 +57,7 @@ impl Inner {
             s3: self.sdk().await?,
             region: self.cached_region(bucket),
             max_attempts: self.opts.max_attempts,
+            validate_checksums: self.opts.validate_when_required != Some(true),
         };
         match ops::run(&ctx, params).await {
             Err(Error::Service(e)) => match redirect_region(&e, ctx.region.as_deref()) {

@@ -19,6 +19,8 @@ pub struct ResponseMeta {
     pub headers: Vec<(String, String)>,
     pub retry_attempts: u32,
     pub max_attempts_reached: bool,
+    /// The response checksum that was validated (botocore's `ChecksumAlgorithm`).
+    pub checksum_algorithm: Option<&'static str>,
 }
 
 impl ResponseMeta {
@@ -31,6 +33,7 @@ impl ResponseMeta {
             max_attempts_reached: seen.attempts > 1 && seen.attempts >= max_attempts,
             headers: seen.headers,
             retry_attempts,
+            checksum_algorithm: None,
         }
     }
 
@@ -47,6 +50,9 @@ impl ResponseMeta {
         meta.set_item("RetryAttempts", self.retry_attempts)?;
         if self.max_attempts_reached {
             meta.set_item("MaxAttemptsReached", true)?;
+        }
+        if let Some(algorithm) = self.checksum_algorithm {
+            meta.set_item("ChecksumAlgorithm", algorithm)?;
         }
         Ok(meta)
     }

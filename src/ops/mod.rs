@@ -20,6 +20,8 @@ pub struct Ctx {
     /// A region learnt from a cross-region redirect, overriding the client's.
     pub region: Option<String>,
     pub max_attempts: u32,
+    /// Validate response checksums where the operation supports it (botocore's default).
+    pub validate_checksums: bool,
 }
 
 /// Run the operation `params` is for.
