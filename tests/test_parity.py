@@ -28,6 +28,8 @@ def normalise(value: Any, ignore: tuple[str, ...] = ()) -> Any:
         return dict(sorted(out.items()))  # dict order is not part of the contract
     if isinstance(value, list):
         return [normalise(v, ignore) for v in value]
+    if isinstance(value, tuple):
+        return tuple(normalise(v, ignore) for v in value)
     if isinstance(value, dt.datetime):
         return "<datetime>" if value.tzinfo is not None else "<naive datetime>"
     return value
