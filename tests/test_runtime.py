@@ -1,0 +1,149 @@
+"""The GIL is released while s3seal waits; Ctrl-C interrupts a wait; fork is safe."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import socket
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+
+import s3seal
+from s3seal.exceptions import ReadTimeoutError
+
+
+@pytest.fixture
+def silent_server() -> Iterator[str]:
+    """A TCP listener on 127.0.0.1 that accepts connections and never answers."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(64)
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        listener.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                held.append(listener.accept()[0])
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+    stop.set()
+    thread.join()
+    for s in held:
+        s.close()
+    listener.close()
+
+
+def _client(url: str, read_timeout: float) -> s3seal.S3Client:
+    return s3seal.client(
+        "s3", endpoint_url=url, aws_access_key_id="a", aws_secret_access_key="b", region_name="us-east-1",
+        config=s3seal.Config(read_timeout=read_timeout, retries={"total_max_attempts": 1}),
+    )
+
+
+def _count_for(seconds: float, stop: threading.Event | None = None) -> int:
+    n = 0
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end and not (stop and stop.is_set()):
+        n += 1
+    return n
+
+
+def test_other_threads_run_during_a_slow_call(silent_server: str) -> None:
+    client = _client(silent_server, read_timeout=1.5)
+    solo = _count_for(0.5)
+    counted = []
+    worker = threading.Thread(target=lambda: counted.append(_count_for(1.0)))
+    worker.start()
+    with pytest.raises(ReadTimeoutError):
+        client.get_object(Bucket="b", Key="k")
+    worker.join()
+    # The loop got the GIL for most of the second it ran (it gets none if the call holds it).
+    assert counted[0] > solo * 0.8
+
+
+def test_eight_threads_beat_one(ministack, mbucket) -> None:
+    client = s3seal.client("s3", **ministack.client_kwargs())
+    body = os.urandom(4096)
+    n = 240
+
+    def put(i: int) -> None:
+        client.put_object(Bucket=mbucket, Key=f"t/{i}", Body=body)
+
+    start = time.perf_counter()
+    for i in range(n):
+        put(i)
+    one = time.perf_counter() - start
+    start = time.perf_counter()
+    threads = [threading.Thread(target=lambda k=k: [put(i) for i in range(k, n, 8)]) for k in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    eight = time.perf_counter() - start
+    assert eight < one * 0.85, f"8 threads took {eight:.2f}s, 1 thread {one:.2f}s"
+
+
+CHILD = textwrap.dedent(
+    """
+    import sys, time, s3seal
+    c = s3seal.client("s3", endpoint_url=sys.argv[1], aws_access_key_id="a",
+                      aws_secret_access_key="b", region_name="us-east-1")
+    print("ready", flush=True)
+    started = time.monotonic()
+    try:
+        c.get_object(Bucket="b", Key="k")
+    except KeyboardInterrupt:
+        print(f"interrupted after {time.monotonic() - started:.2f}", flush=True)
+        sys.exit(42)
+    """
+)
+
+
+def test_ctrl_c_interrupts_a_waiting_call(silent_server: str) -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-c", CHILD, silent_server], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    assert proc.stdout is not None
+    assert proc.stdout.readline().strip() == "ready"
+    time.sleep(0.7)
+    sent = time.monotonic()
+    proc.send_signal(signal.SIGINT)
+    code = proc.wait(timeout=10)
+    elapsed = time.monotonic() - sent
+    out = proc.stdout.read()
+    assert code == 42, (out, proc.stderr.read() if proc.stderr else "")
+    assert "interrupted" in out
+    assert elapsed < 2.0
+
+
+def test_forked_child_can_call(ministack, mbucket) -> None:
+    client = s3seal.client("s3", **ministack.client_kwargs())
+    client.put_object(Bucket=mbucket, Key="parent", Body=b"x")  # runtime and pool now in use
+    ctx = multiprocessing.get_context("fork")
+    queue = ctx.Queue()
+
+    def child() -> None:
+        # The inherited client: its runtime and pool must be rebuilt, not reused.
+        client.put_object(Bucket=mbucket, Key="forked", Body=b"from the child")
+        queue.put(client.get_object(Bucket=mbucket, Key="forked")["Body"].read())
+
+    proc = ctx.Process(target=child)
+    proc.start()
+    proc.join(timeout=30)
+    assert proc.exitcode == 0
+    assert queue.get(timeout=5) == b"from the child"
+    # ... and the parent is unaffected.
+    assert client.get_object(Bucket=mbucket, Key="forked")["Body"].read() == b"from the child"
