@@ -139,7 +139,10 @@ impl RawStream {
     fn close(&self) {
         *self.closed.lock().unwrap_or_else(PoisonError::into_inner) = true;
         // Dropping the stream closes (and does not reuse) an unfinished connection.
-        self.cursor.lock().unwrap_or_else(PoisonError::into_inner).take();
+        self.cursor
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
     }
 
     #[getter]

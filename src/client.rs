@@ -9,7 +9,9 @@ use std::time::Duration;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
-use crate::config::{build_sdk_client, Addressing, ClientOptions, Endpoint, StaticCredentials, Verify};
+use crate::config::{
+    build_sdk_client, Addressing, ClientOptions, Endpoint, StaticCredentials, Verify,
+};
 use crate::convert::output_to_dict;
 use crate::error::{Error, Result, ServiceError};
 use crate::model::{self};
@@ -31,13 +33,19 @@ struct Inner {
 impl Inner {
     async fn sdk(&self) -> Result<aws_sdk_s3::Client> {
         let generation = fork_generation();
-        if let Some((g, c)) = self.sdk.lock().unwrap_or_else(PoisonError::into_inner).as_ref() {
+        if let Some((g, c)) = self
+            .sdk
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .as_ref()
+        {
             if *g == generation {
                 return Ok(c.clone());
             }
         }
         let (client, _) = build_sdk_client(&self.opts).await?;
-        *self.sdk.lock().unwrap_or_else(PoisonError::into_inner) = Some((generation, client.clone()));
+        *self.sdk.lock().unwrap_or_else(PoisonError::into_inner) =
+            Some((generation, client.clone()));
         Ok(client)
     }
 
@@ -92,7 +100,8 @@ pub fn redirect_region(e: &ServiceError, current: Option<&str>) -> Option<String
     let special_head = matches!(code, "301" | "400")
         && matches!(e.operation, "HeadObject" | "HeadBucket")
         && header_region.is_some();
-    let wrong_signing_region = code == "AuthorizationHeaderMalformed" && e.field("Region").is_some();
+    let wrong_signing_region =
+        code == "AuthorizationHeaderMalformed" && e.field("Region").is_some();
     let redirect = matches!(status, 301 | 302 | 307) || code == "PermanentRedirect";
     if !(special_head || wrong_signing_region || redirect) {
         return None;
@@ -124,7 +133,11 @@ impl Client {
     /// except towards this machine (test servers) or when the user opted out.
     fn check_transport(&self, params: &Params) -> Result<()> {
         let e = &self.inner.endpoint;
-        if params.sends_customer_key() && !e.https && !e.is_loopback() && !self.inner.opts.allow_sse_c_over_http {
+        if params.sends_customer_key()
+            && !e.https
+            && !e.is_loopback()
+            && !self.inner.opts.allow_sse_c_over_http
+        {
             return Err(Error::InsecureSseC(e.host.clone()));
         }
         Ok(())
@@ -184,7 +197,9 @@ impl Client {
             Some("path") => Addressing::Path,
             Some("virtual") => Addressing::Virtual,
             Some(other) => {
-                return Err(Error::InvalidConfig(format!("unknown addressing_style {other:?}")).into())
+                return Err(
+                    Error::InvalidConfig(format!("unknown addressing_style {other:?}")).into(),
+                )
             }
         };
         let when_required = |v: Option<&str>| v.map(|v| v == "when_required");
@@ -232,52 +247,92 @@ impl Client {
     }
 
     #[pyo3(signature = (**kwargs))]
-    fn put_object<'py>(&self, py: Python<'py>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyDict>> {
+    fn put_object<'py>(
+        &self,
+        py: Python<'py>,
+        kwargs: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyDict>> {
         self.call(py, &model::PUT_OBJECT, kwargs)
     }
 
     #[pyo3(signature = (**kwargs))]
-    fn get_object<'py>(&self, py: Python<'py>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyDict>> {
+    fn get_object<'py>(
+        &self,
+        py: Python<'py>,
+        kwargs: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyDict>> {
         self.call(py, &model::GET_OBJECT, kwargs)
     }
 
     #[pyo3(signature = (**kwargs))]
-    fn head_object<'py>(&self, py: Python<'py>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyDict>> {
+    fn head_object<'py>(
+        &self,
+        py: Python<'py>,
+        kwargs: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyDict>> {
         self.call(py, &model::HEAD_OBJECT, kwargs)
     }
 
     #[pyo3(signature = (**kwargs))]
-    fn copy_object<'py>(&self, py: Python<'py>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyDict>> {
+    fn copy_object<'py>(
+        &self,
+        py: Python<'py>,
+        kwargs: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyDict>> {
         self.call(py, &model::COPY_OBJECT, kwargs)
     }
 
     #[pyo3(signature = (**kwargs))]
-    fn delete_object<'py>(&self, py: Python<'py>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyDict>> {
+    fn delete_object<'py>(
+        &self,
+        py: Python<'py>,
+        kwargs: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyDict>> {
         self.call(py, &model::DELETE_OBJECT, kwargs)
     }
 
     #[pyo3(signature = (**kwargs))]
-    fn delete_objects<'py>(&self, py: Python<'py>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyDict>> {
+    fn delete_objects<'py>(
+        &self,
+        py: Python<'py>,
+        kwargs: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyDict>> {
         self.call(py, &model::DELETE_OBJECTS, kwargs)
     }
 
     #[pyo3(signature = (**kwargs))]
-    fn list_objects_v2<'py>(&self, py: Python<'py>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyDict>> {
+    fn list_objects_v2<'py>(
+        &self,
+        py: Python<'py>,
+        kwargs: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyDict>> {
         self.call(py, &model::LIST_OBJECTS_V2, kwargs)
     }
 
     #[pyo3(signature = (**kwargs))]
-    fn create_bucket<'py>(&self, py: Python<'py>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyDict>> {
+    fn create_bucket<'py>(
+        &self,
+        py: Python<'py>,
+        kwargs: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyDict>> {
         self.call(py, &model::CREATE_BUCKET, kwargs)
     }
 
     #[pyo3(signature = (**kwargs))]
-    fn delete_bucket<'py>(&self, py: Python<'py>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyDict>> {
+    fn delete_bucket<'py>(
+        &self,
+        py: Python<'py>,
+        kwargs: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyDict>> {
         self.call(py, &model::DELETE_BUCKET, kwargs)
     }
 
     #[pyo3(signature = (**kwargs))]
-    fn head_bucket<'py>(&self, py: Python<'py>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyDict>> {
+    fn head_bucket<'py>(
+        &self,
+        py: Python<'py>,
+        kwargs: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyDict>> {
         self.call(py, &model::HEAD_BUCKET, kwargs)
     }
 }

@@ -87,7 +87,10 @@ impl Endpoint {
             .ok_or_else(|| Error::InvalidConfig(format!("Invalid endpoint: {url}")))?;
         Ok(Self {
             url: Some(url.trim_end_matches('/').to_owned()),
-            host: host.trim_start_matches('[').trim_end_matches(']').to_owned(),
+            host: host
+                .trim_start_matches('[')
+                .trim_end_matches(']')
+                .to_owned(),
             https: scheme == "https",
         })
     }
@@ -104,10 +107,14 @@ impl Endpoint {
     }
 }
 
-fn http_client(opts: &ClientOptions) -> Result<aws_smithy_runtime_api::client::http::SharedHttpClient> {
+fn http_client(
+    opts: &ClientOptions,
+) -> Result<aws_smithy_runtime_api::client::http::SharedHttpClient> {
     let bundle = match &opts.verify {
         Verify::CaBundle(path) => Some(path.clone()),
-        Verify::Default => std::env::var("AWS_CA_BUNDLE").ok().filter(|p| !p.is_empty()),
+        Verify::Default => std::env::var("AWS_CA_BUNDLE")
+            .ok()
+            .filter(|p| !p.is_empty()),
     };
     let trust = match bundle {
         Some(path) => {
@@ -202,7 +209,12 @@ mod tests {
 
     #[test]
     fn loopback_endpoints_are_recognised() {
-        for url in ["http://127.0.0.1:9000", "http://localhost:1", "http://[::1]:80", "http://s3.localhost"] {
+        for url in [
+            "http://127.0.0.1:9000",
+            "http://localhost:1",
+            "http://[::1]:80",
+            "http://s3.localhost",
+        ] {
             assert!(Endpoint::parse(Some(url)).unwrap().is_loopback(), "{url}");
         }
         for url in ["http://10.0.0.1", "https://s3.example.com"] {

@@ -22,7 +22,11 @@ pub fn output_to_dict<'py>(
     Ok(dict)
 }
 
-pub fn to_python(py: Python<'_>, value: Value, read_timeout: Duration) -> PyResult<Bound<'_, PyAny>> {
+pub fn to_python(
+    py: Python<'_>,
+    value: Value,
+    read_timeout: Duration,
+) -> PyResult<Bound<'_, PyAny>> {
     Ok(match value {
         Value::Str(s) => s.into_pyobject(py)?.into_any(),
         Value::Secret(s) => s.expose().into_pyobject(py)?.into_any(),

@@ -27,7 +27,10 @@ impl ResponseMeta {
     pub fn from_seen(seen: Seen, max_attempts: u32) -> Self {
         let retry_attempts = seen.attempts.saturating_sub(1);
         Self {
-            request_id: seen.header("x-amz-request-id").unwrap_or_default().to_owned(),
+            request_id: seen
+                .header("x-amz-request-id")
+                .unwrap_or_default()
+                .to_owned(),
             host_id: seen.header("x-amz-id-2").unwrap_or_default().to_owned(),
             status: seen.status,
             max_attempts_reached: seen.attempts > 1 && seen.attempts >= max_attempts,
@@ -96,7 +99,9 @@ pub enum Error {
     ConnectTimeout(String),
     #[error("Read timeout on endpoint URL: \"{0}\"")]
     ReadTimeout(String),
-    #[error("Connection was closed before we received a valid response from endpoint URL: \"{0}\".")]
+    #[error(
+        "Connection was closed before we received a valid response from endpoint URL: \"{0}\"."
+    )]
     ConnectionClosed(String),
     #[error("An error occurred while reading from response stream: {0}")]
     ResponseStreaming(String),
@@ -149,22 +154,20 @@ where
             service_error(operation, body, seen, max_attempts)
         }
         SdkError::TimeoutError(_) => Error::ReadTimeout(url),
-        SdkError::DispatchFailure(failure) => {
-            match failure.as_connector_error() {
-                Some(conn) if conn.is_timeout() => {
-                    if chain_text(conn).contains("connect") {
-                        Error::ConnectTimeout(url)
-                    } else {
-                        Error::ReadTimeout(url)
-                    }
+        SdkError::DispatchFailure(failure) => match failure.as_connector_error() {
+            Some(conn) if conn.is_timeout() => {
+                if chain_text(conn).contains("connect") {
+                    Error::ConnectTimeout(url)
+                } else {
+                    Error::ReadTimeout(url)
                 }
-                Some(conn) if conn.is_io() && !chain_text(conn).contains("connection closed") => {
-                    Error::EndpointConnection(url)
-                }
-                Some(_) => Error::ConnectionClosed(url),
-                None => Error::Internal(text),
             }
-        }
+            Some(conn) if conn.is_io() && !chain_text(conn).contains("connection closed") => {
+                Error::EndpointConnection(url)
+            }
+            Some(_) => Error::ConnectionClosed(url),
+            None => Error::Internal(text),
+        },
         SdkError::ResponseError(_) => Error::ConnectionClosed(url),
         _ => Error::Internal(text),
     }
@@ -247,16 +250,16 @@ fn raise_kw(py: Python<'_>, name: &str, kwargs: &[(&str, Py<PyAny>)]) -> PyResul
     for (k, v) in kwargs {
         kw.set_item(k, v)?;
     }
-    let value = exceptions(py)?
-        .getattr(name)?
-        .call((), Some(&kw))?;
+    let value = exceptions(py)?.getattr(name)?.call((), Some(&kw))?;
     Ok(PyErr::from_value(value))
 }
 
 fn to_python(py: Python<'_>, err: Error) -> PyResult<PyErr> {
     let s = |v: String| -> Py<PyAny> { v.into_pyobject(py).unwrap().into_any().unbind() };
     match err {
-        Error::ParamValidation(report) => raise_kw(py, "ParamValidationError", &[("report", s(report))]),
+        Error::ParamValidation(report) => {
+            raise_kw(py, "ParamValidationError", &[("report", s(report))])
+        }
         Error::Service(e) => {
             let response = PyDict::new(py);
             let error = PyDict::new(py);
@@ -276,20 +279,34 @@ fn to_python(py: Python<'_>, err: Error) -> PyResult<PyErr> {
         }
         Error::NoCredentials => raise_kw(py, "NoCredentialsError", &[]),
         Error::ProfileNotFound(p) => raise_kw(py, "ProfileNotFound", &[("profile", s(p))]),
-        Error::EndpointConnection(u) => raise_kw(py, "EndpointConnectionError", &[("endpoint_url", s(u))]),
+        Error::EndpointConnection(u) => {
+            raise_kw(py, "EndpointConnectionError", &[("endpoint_url", s(u))])
+        }
         Error::ConnectTimeout(u) => raise_kw(py, "ConnectTimeoutError", &[("endpoint_url", s(u))]),
         Error::ReadTimeout(u) => raise_kw(py, "ReadTimeoutError", &[("endpoint_url", s(u))]),
-        Error::ConnectionClosed(u) => raise_kw(py, "ConnectionClosedError", &[("endpoint_url", s(u))]),
+        Error::ConnectionClosed(u) => {
+            raise_kw(py, "ConnectionClosedError", &[("endpoint_url", s(u))])
+        }
         Error::ResponseStreaming(e) => raise_kw(py, "ResponseStreamingError", &[("error", s(e))]),
         Error::IncompleteRead { actual, expected } => raise_kw(
             py,
             "IncompleteReadError",
             &[
-                ("actual_bytes", actual.into_pyobject(py)?.into_any().unbind()),
-                ("expected_bytes", expected.into_pyobject(py)?.into_any().unbind()),
+                (
+                    "actual_bytes",
+                    actual.into_pyobject(py)?.into_any().unbind(),
+                ),
+                (
+                    "expected_bytes",
+                    expected.into_pyobject(py)?.into_any().unbind(),
+                ),
             ],
         ),
-        e @ Error::InsecureSseC(_) => raise_kw(py, "InsecureTransportError", &[("message", s(e.to_string()))]),
+        e @ Error::InsecureSseC(_) => raise_kw(
+            py,
+            "InsecureTransportError",
+            &[("message", s(e.to_string()))],
+        ),
         e @ Error::InvalidConfig(_) => Ok(pyo3::exceptions::PyValueError::new_err(e.to_string())),
         Error::Python(e) => Ok(e),
         e @ Error::Internal(_) => Ok(PyRuntimeError::new_err(e.to_string())),

@@ -77,7 +77,10 @@ pub fn parse(
     let empty = PyDict::new(py);
     let kwargs = kwargs.unwrap_or(&empty);
     check_bucket_name(kwargs)?;
-    if matches!(op.name, "PutObject" | "CopyObject" | "CreateMultipartUpload") {
+    if matches!(
+        op.name,
+        "PutObject" | "CopyObject" | "CreateMultipartUpload"
+    ) {
         check_ascii_metadata(kwargs)?;
     }
     let mut overrides: Vec<(&'static str, Value)> = Vec::new();
@@ -380,10 +383,22 @@ fn convert(
                 let key_ok = k.is_instance_of::<PyString>();
                 let value_ok = v.is_instance_of::<PyString>();
                 if !key_ok {
-                    invalid_type(&k, &format!("{name} (key: {})", k.str()?), false, "<class 'str'>", errors)?;
+                    invalid_type(
+                        &k,
+                        &format!("{name} (key: {})", k.str()?),
+                        false,
+                        "<class 'str'>",
+                        errors,
+                    )?;
                 }
                 if !value_ok {
-                    invalid_type(&v, &format!("{name}.{}", k.str()?), false, "<class 'str'>", errors)?;
+                    invalid_type(
+                        &v,
+                        &format!("{name}.{}", k.str()?),
+                        false,
+                        "<class 'str'>",
+                        errors,
+                    )?;
                 }
                 if key_ok && value_ok {
                     pairs.push((k.extract()?, v.extract()?));
@@ -393,7 +408,13 @@ fn convert(
         }
         Shape::List(inner) => {
             if !(obj.is_instance_of::<PyList>() || obj.is_instance_of::<PyTuple>()) {
-                invalid_type(obj, name, sensitive, "<class 'list'>, <class 'tuple'>", errors)?;
+                invalid_type(
+                    obj,
+                    name,
+                    sensitive,
+                    "<class 'list'>, <class 'tuple'>",
+                    errors,
+                )?;
                 return Ok(None);
             }
             let mut items = Vec::new();
@@ -483,12 +504,19 @@ pub fn to_bytes(obj: &Bound<'_, PyAny>) -> PyResult<Option<Bytes>> {
                 return Ok(Some(Bytes::from_owner(BufferOwner(buf))));
             }
         }
-        let copied = obj.py().import("builtins")?.getattr("bytes")?.call1((obj,))?;
+        let copied = obj
+            .py()
+            .import("builtins")?
+            .getattr("bytes")?
+            .call1((obj,))?;
         return to_bytes(&copied);
     }
     if obj.hasattr("read")? {
         let data = obj.call_method0("read")?;
-        if data.is_instance_of::<PyBytes>() || data.is_instance_of::<PyString>() || data.is_instance_of::<PyByteArray>() {
+        if data.is_instance_of::<PyBytes>()
+            || data.is_instance_of::<PyString>()
+            || data.is_instance_of::<PyByteArray>()
+        {
             return to_bytes(&data);
         }
         return Err(pyo3::exceptions::PyTypeError::new_err(
@@ -513,7 +541,9 @@ pub fn header_pairs(
         if typed.contains(name) {
             continue;
         }
-        let Some(member) = params.op.input_member(name) else { continue };
+        let Some(member) = params.op.input_member(name) else {
+            continue;
+        };
         match (member.loc, value) {
             (Loc::Header, v) => {
                 let text = match v {
@@ -524,7 +554,10 @@ pub fn header_pairs(
                     Value::Time(t) => format_time(t, &member.shape),
                     _ => continue,
                 };
-                out.push((header_name(member.wire)?, header_value(name, text, member.sensitive)?));
+                out.push((
+                    header_name(member.wire)?,
+                    header_value(name, text, member.sensitive)?,
+                ));
             }
             (Loc::Headers, Value::Map(pairs)) => {
                 for (k, v) in pairs {
@@ -542,7 +575,9 @@ pub fn header_pairs(
 pub fn query_string(params: &Params) -> String {
     let mut out = String::new();
     for (name, value) in &params.fields {
-        let Some(member) = params.op.input_member(name) else { continue };
+        let Some(member) = params.op.input_member(name) else {
+            continue;
+        };
         if member.loc != Loc::Query {
             continue;
         }

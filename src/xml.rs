@@ -25,7 +25,9 @@ pub fn error_fields(body: &[u8]) -> Vec<(String, String)> {
         }
         let name = tag.split_whitespace().next().unwrap_or_default();
         let end_tag = format!("</{name}>");
-        let Some(end) = rest.find(&end_tag) else { break };
+        let Some(end) = rest.find(&end_tag) else {
+            break;
+        };
         fields.push((name.to_owned(), unescape(&rest[..end])));
         rest = &rest[end + end_tag.len()..];
     }

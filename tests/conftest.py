@@ -24,9 +24,19 @@ _HOME = tempfile.mkdtemp(prefix="s3seal-test-home-")
 os.environ["AWS_EC2_METADATA_DISABLED"] = "true"
 os.environ["AWS_CONFIG_FILE"] = os.path.join(_HOME, "config")
 os.environ["AWS_SHARED_CREDENTIALS_FILE"] = os.path.join(_HOME, "credentials")
-for var in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
-            "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "AWS_REGION", "AWS_DEFAULT_REGION",
-            "AWS_CA_BUNDLE", "AWS_RETRY_MODE", "AWS_MAX_ATTEMPTS"):
+for var in (
+    "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_ENDPOINT_URL",
+    "AWS_REGION",
+    "AWS_DEFAULT_REGION",
+    "AWS_CA_BUNDLE",
+    "AWS_RETRY_MODE",
+    "AWS_MAX_ATTEMPTS",
+):
     os.environ.pop(var, None)
 
 # The key material of the test suite: asserted absent from every message and output.

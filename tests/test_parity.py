@@ -9,9 +9,8 @@ from typing import Any
 import boto3
 import botocore.exceptions
 import pytest
-from conftest import OTHER_KEY, SSE_KEY, SSE_KEY_B64, SSE_KEY_MD5
-
 import s3seal
+from conftest import OTHER_KEY, SSE_KEY, SSE_KEY_B64, SSE_KEY_MD5
 
 SSEC = {"SSECustomerAlgorithm": "AES256", "SSECustomerKey": SSE_KEY}
 VOLATILE_HEADERS = {"date", "x-amz-request-id", "x-amz-id-2", "x-amzn-requestid", "last-modified"}
@@ -54,7 +53,9 @@ def pair(ministack, mbucket):  # type: ignore[no-untyped-def]
     return real, ours, mbucket
 
 
-def compare(pair, op: str, per_client_key: bool = True, ignore: tuple[str, ...] = (), **kwargs: Any) -> tuple[str, Any]:  # type: ignore[no-untyped-def]
+def compare(
+    pair, op: str, per_client_key: bool = True, ignore: tuple[str, ...] = (), **kwargs: Any
+) -> tuple[str, Any]:  # type: ignore[no-untyped-def]
     real, ours, bucket = pair
     results = []
     for name, client in (("boto3", real), ("s3sel", ours)):
@@ -63,7 +64,11 @@ def compare(pair, op: str, per_client_key: bool = True, ignore: tuple[str, ...] 
         if per_client_key and "Key" in args:
             args["Key"] = f"{args['Key']}-{name}"
         if "CopySource" in args and isinstance(args["CopySource"], dict):
-            args["CopySource"] = {**args["CopySource"], "Bucket": bucket, "Key": f"{args['CopySource']['Key']}-{name}"}
+            args["CopySource"] = {
+                **args["CopySource"],
+                "Bucket": bucket,
+                "Key": f"{args['CopySource']['Key']}-{name}",
+            }
         results.append(outcome(getattr(client, op), **args))
     boto_result, ours_result = normalise(results[0], ignore), normalise(results[1], ignore)
     # Keys differ by suffix; blank them out of anything that echoes them.
@@ -75,19 +80,67 @@ def compare(pair, op: str, per_client_key: bool = True, ignore: tuple[str, ...] 
 SCENARIOS = [
     ("put_object", {"Key": "plain", "Body": b"hello"}),
     ("put_object", {"Key": "ssec", "Body": b"hello", **SSEC}),
-    ("put_object", {"Key": "ssec-str-key", "Body": b"hello", "SSECustomerAlgorithm": "AES256", "SSECustomerKey": "k" * 32}),
-    ("put_object", {"Key": "seed", "Body": b"hello", "SSECustomerAlgorithm": "AES256",
-                    "SSECustomerKey": SSE_KEY_B64, "SSECustomerKeyMD5": SSE_KEY_MD5}),
+    (
+        "put_object",
+        {
+            "Key": "ssec-str-key",
+            "Body": b"hello",
+            "SSECustomerAlgorithm": "AES256",
+            "SSECustomerKey": "k" * 32,
+        },
+    ),
+    (
+        "put_object",
+        {
+            "Key": "seed",
+            "Body": b"hello",
+            "SSECustomerAlgorithm": "AES256",
+            "SSECustomerKey": SSE_KEY_B64,
+            "SSECustomerKeyMD5": SSE_KEY_MD5,
+        },
+    ),
     ("put_object", {"Key": "sse-s3", "Body": b"hello", "ServerSideEncryption": "AES256"}),
-    ("put_object", {"Key": "kms", "Body": b"hello", "ServerSideEncryption": "aws:kms",
-                    "SSEKMSKeyId": "alias/s3seal-test-kms-key", "BucketKeyEnabled": True}),
-    ("put_object", {"Key": "meta", "Body": "text body", "Metadata": {"A": "1"}, "ContentType": "text/plain",
-                    "CacheControl": "no-cache", "ContentDisposition": "inline", "Tagging": "a=b"}),
+    (
+        "put_object",
+        {
+            "Key": "kms",
+            "Body": b"hello",
+            "ServerSideEncryption": "aws:kms",
+            "SSEKMSKeyId": "alias/s3seal-test-kms-key",
+            "BucketKeyEnabled": True,
+        },
+    ),
+    (
+        "put_object",
+        {
+            "Key": "meta",
+            "Body": "text body",
+            "Metadata": {"A": "1"},
+            "ContentType": "text/plain",
+            "CacheControl": "no-cache",
+            "ContentDisposition": "inline",
+            "Tagging": "a=b",
+        },
+    ),
     # failures the server reports
-    ("put_object", {"Key": "short", "Body": b"x", "SSECustomerAlgorithm": "AES256", "SSECustomerKey": b"s" * 16}),
-    ("put_object", {"Key": "double-b64", "Body": b"x", "SSECustomerAlgorithm": "AES256", "SSECustomerKey": SSE_KEY_B64}),
-    ("put_object", {"Key": "bad-md5", "Body": b"x", "SSECustomerAlgorithm": "AES256",
-                    "SSECustomerKey": SSE_KEY_B64, "SSECustomerKeyMD5": "AAAAAAAAAAAAAAAAAAAAAA=="}),
+    (
+        "put_object",
+        {"Key": "short", "Body": b"x", "SSECustomerAlgorithm": "AES256", "SSECustomerKey": b"s" * 16},
+    ),
+    (
+        "put_object",
+        {"Key": "double-b64", "Body": b"x", "SSECustomerAlgorithm": "AES256", "SSECustomerKey": SSE_KEY_B64},
+    ),
+    (
+        "put_object",
+        {
+            "Key": "bad-md5",
+            "Body": b"x",
+            "SSECustomerAlgorithm": "AES256",
+            "SSECustomerKey": SSE_KEY_B64,
+            "SSECustomerKeyMD5": "AAAAAAAAAAAAAAAAAAAAAA==",
+        },
+    ),
     ("put_object", {"Key": "both", "Body": b"x", "ServerSideEncryption": "AES256", **SSEC}),
     ("put_object", {"Key": "no-alg", "Body": b"x", "SSECustomerKey": SSE_KEY}),
     ("put_object", {"Key": "kms-no-id", "Body": b"x", "ServerSideEncryption": "aws:kms"}),
@@ -110,7 +163,9 @@ SCENARIOS = [
 ]
 
 
-@pytest.mark.parametrize(("op", "kwargs"), SCENARIOS, ids=[f"{op}-{i}" for i, (op, _) in enumerate(SCENARIOS)])
+@pytest.mark.parametrize(
+    ("op", "kwargs"), SCENARIOS, ids=[f"{op}-{i}" for i, (op, _) in enumerate(SCENARIOS)]
+)
 def test_scenario(pair, op: str, kwargs: dict[str, Any]) -> None:  # type: ignore[no-untyped-def]
     compare(pair, op, **kwargs)
 
@@ -126,17 +181,31 @@ def test_get_head_copy_and_delete(pair) -> None:  # type: ignore[no-untyped-def]
     # re-sends only when the region differs.
     compare(pair, "head_object", Key="obj", ignore=("RetryAttempts",))
     compare(pair, "get_object", Key="obj", SSECustomerAlgorithm="AES256", SSECustomerKey=OTHER_KEY)
-    compare(pair, "head_object", Key="obj", SSECustomerAlgorithm="AES256", SSECustomerKey=OTHER_KEY,
-            ignore=("RetryAttempts",))
-    compare(pair, "copy_object", Key="rotated", CopySource={"Key": "obj"}, CopySourceSSECustomerAlgorithm="AES256",
-            CopySourceSSECustomerKey=SSE_KEY, SSECustomerAlgorithm="AES256", SSECustomerKey=OTHER_KEY)
+    compare(
+        pair,
+        "head_object",
+        Key="obj",
+        SSECustomerAlgorithm="AES256",
+        SSECustomerKey=OTHER_KEY,
+        ignore=("RetryAttempts",),
+    )
+    compare(
+        pair,
+        "copy_object",
+        Key="rotated",
+        CopySource={"Key": "obj"},
+        CopySourceSSECustomerAlgorithm="AES256",
+        CopySourceSSECustomerKey=SSE_KEY,
+        SSECustomerAlgorithm="AES256",
+        SSECustomerKey=OTHER_KEY,
+    )
     compare(pair, "get_object", Key="rotated", SSECustomerAlgorithm="AES256", SSECustomerKey=OTHER_KEY)
     compare(pair, "get_object", Key="rotated", **SSEC)
     compare(pair, "delete_object", Key="obj")
 
 
 def test_listing(pair) -> None:  # type: ignore[no-untyped-def]
-    real, ours, bucket = pair
+    real, _ours, bucket = pair
     for key in ("a b", "dir/x", "ü+%"):
         real.put_object(Bucket=bucket, Key=key, Body=b"1")
     compare(pair, "list_objects_v2", per_client_key=False)
@@ -144,7 +213,9 @@ def test_listing(pair) -> None:  # type: ignore[no-untyped-def]
     compare(pair, "list_objects_v2", per_client_key=False, MaxKeys=1)
     compare(pair, "list_objects_v2", per_client_key=False, EncodingType="url")
     compare(pair, "head_bucket", per_client_key=False)
-    compare(pair, "delete_objects", per_client_key=False, Delete={"Objects": [{"Key": "a b"}, {"Key": "nope"}]})
+    compare(
+        pair, "delete_objects", per_client_key=False, Delete={"Objects": [{"Key": "a b"}, {"Key": "nope"}]}
+    )
 
 
 def test_exception_classes_match(pair) -> None:  # type: ignore[no-untyped-def]

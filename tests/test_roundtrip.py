@@ -6,9 +6,8 @@ import os
 from pathlib import Path
 
 import pytest
-from conftest import OTHER_KEY, SSE_KEY, SSE_KEY_B64, SSE_KEY_MD5
-
 import s3seal
+from conftest import OTHER_KEY, SSE_KEY, SSE_KEY_B64, SSE_KEY_MD5
 from s3seal.exceptions import ClientError
 
 SSEC = {"SSECustomerAlgorithm": "AES256", "SSECustomerKey": SSE_KEY}
@@ -38,7 +37,9 @@ def test_sse_c_with_base64_key_and_md5_passes_through(s3, bucket) -> None:
     assert s3.get_object(Bucket=bucket, Key="p", **SSEC)["Body"].read() == b"seed"
 
 
-@pytest.mark.parametrize("body", [b"", b"x", bytearray(b"bytearray body"), memoryview(b"memoryview body"), "str body"])
+@pytest.mark.parametrize(
+    "body", [b"", b"x", bytearray(b"bytearray body"), memoryview(b"memoryview body"), "str body"]
+)
 def test_body_types(s3, bucket, body) -> None:
     s3.put_object(Bucket=bucket, Key="b", Body=body, **SSEC)
     expected = body.encode() if isinstance(body, str) else bytes(body)
@@ -57,7 +58,11 @@ def test_file_object_body(s3, bucket, tmp_path: Path) -> None:
 def test_sse_s3_and_kms_round_trip(s3, bucket, server) -> None:
     for args in (
         {"ServerSideEncryption": "AES256"},
-        {"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": "alias/s3seal-test-kms-key", "BucketKeyEnabled": True},
+        {
+            "ServerSideEncryption": "aws:kms",
+            "SSEKMSKeyId": "alias/s3seal-test-kms-key",
+            "BucketKeyEnabled": True,
+        },
     ):
         put = s3.put_object(Bucket=bucket, Key="k", Body=b"managed", **args)
         got = s3.get_object(Bucket=bucket, Key="k")
@@ -117,7 +122,11 @@ def test_bad_sse_c_parameters_are_rejected(s3, bucket, server) -> None:
     cases = {
         "short key": ({"SSECustomerAlgorithm": "AES256", "SSECustomerKey": b"k" * 16}, "InvalidArgument"),
         "wrong md5": (
-            {"SSECustomerAlgorithm": "AES256", "SSECustomerKey": SSE_KEY_B64, "SSECustomerKeyMD5": "AAAAAAAAAAAAAAAAAAAAAA=="},
+            {
+                "SSECustomerAlgorithm": "AES256",
+                "SSECustomerKey": SSE_KEY_B64,
+                "SSECustomerKeyMD5": "AAAAAAAAAAAAAAAAAAAAAA==",
+            },
             "InvalidArgument",
         ),
         "sse-c with sse-s3": ({**SSEC, "ServerSideEncryption": "AES256"}, "InvalidArgument"),

@@ -14,7 +14,6 @@ import time
 from collections.abc import Iterator
 
 import pytest
-
 import s3seal
 from s3seal.exceptions import ReadTimeoutError
 
@@ -48,7 +47,11 @@ def silent_server() -> Iterator[str]:
 
 def _client(url: str, read_timeout: float) -> s3seal.S3Client:
     return s3seal.client(
-        "s3", endpoint_url=url, aws_access_key_id="a", aws_secret_access_key="b", region_name="us-east-1",
+        "s3",
+        endpoint_url=url,
+        aws_access_key_id="a",
+        aws_secret_access_key="b",
+        region_name="us-east-1",
         config=s3seal.Config(read_timeout=read_timeout, retries={"total_max_attempts": 1}),
     )
 
@@ -114,7 +117,10 @@ CHILD = textwrap.dedent(
 
 def test_ctrl_c_interrupts_a_waiting_call(silent_server: str) -> None:
     proc = subprocess.Popen(
-        [sys.executable, "-c", CHILD, silent_server], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        [sys.executable, "-c", CHILD, silent_server],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     assert proc.stdout is not None
     assert proc.stdout.readline().strip() == "ready"

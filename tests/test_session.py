@@ -11,9 +11,8 @@ from pathlib import Path
 
 import botocore.exceptions
 import pytest
-from conftest import ROOT, SECRETS, SSE_KEY, SSE_KEY_B64, SSE_KEY_MD5
-
 import s3seal
+from conftest import ROOT, SECRETS, SSE_KEY, SSE_KEY_B64, SSE_KEY_MD5
 from s3seal import exceptions
 
 
@@ -31,7 +30,9 @@ def test_no_credentials_raises_at_first_call(ministack) -> None:
     assert str(err.value) == "Unable to locate credentials"
 
 
-def test_profile_from_config_file(ministack, mbucket, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_profile_from_config_file(
+    ministack, mbucket, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     config = tmp_path / "config"
     config.write_text(
         "[profile seed]\n"
@@ -75,7 +76,9 @@ def test_sse_c_over_plain_http_is_refused_off_this_machine() -> None:
         "s3", endpoint_url="http://s3.example.invalid", aws_access_key_id="a", aws_secret_access_key="b"
     )
     with pytest.raises(exceptions.InsecureTransportError) as err:
-        client.put_object(Bucket="b", Key="k", Body=b"x", SSECustomerAlgorithm="AES256", SSECustomerKey=SSE_KEY)
+        client.put_object(
+            Bucket="b", Key="k", Body=b"x", SSECustomerAlgorithm="AES256", SSECustomerKey=SSE_KEY
+        )
     assert "allow_sse_c_over_http" in str(err.value)
     with pytest.raises(exceptions.InsecureTransportError):
         client.copy_object(Bucket="b", Key="k", CopySource="b/src", CopySourceSSECustomerKey=SSE_KEY)
@@ -83,16 +86,24 @@ def test_sse_c_over_plain_http_is_refused_off_this_machine() -> None:
 
 def test_sse_c_over_http_opt_out_sends() -> None:
     client = s3seal.client(
-        "s3", endpoint_url="http://s3.example.invalid", aws_access_key_id="a", aws_secret_access_key="b",
+        "s3",
+        endpoint_url="http://s3.example.invalid",
+        aws_access_key_id="a",
+        aws_secret_access_key="b",
         config=s3seal.Config(s3={"allow_sse_c_over_http": True}, retries={"total_max_attempts": 1}),
     )
     with pytest.raises(exceptions.EndpointConnectionError):  # .invalid never resolves
-        client.put_object(Bucket="b", Key="k", Body=b"x", SSECustomerAlgorithm="AES256", SSECustomerKey=SSE_KEY)
+        client.put_object(
+            Bucket="b", Key="k", Body=b"x", SSECustomerAlgorithm="AES256", SSECustomerKey=SSE_KEY
+        )
 
 
 def test_connection_refused_maps_to_endpoint_connection_error() -> None:
     client = s3seal.client(
-        "s3", endpoint_url="http://127.0.0.1:1", aws_access_key_id="a", aws_secret_access_key="b",
+        "s3",
+        endpoint_url="http://127.0.0.1:1",
+        aws_access_key_id="a",
+        aws_secret_access_key="b",
         config=s3seal.Config(retries={"total_max_attempts": 1}),
     )
     with pytest.raises(exceptions.EndpointConnectionError) as err:
@@ -113,7 +124,9 @@ def test_no_key_material_in_messages_or_reprs(ms3, mbucket) -> None:
             ms3.put_object(Bucket=mbucket, Key="k", Body=b"x", **extra)
         texts += [str(err.value), repr(err.value), repr(err.value.kwargs)]
     with pytest.raises(exceptions.ClientError) as err:
-        ms3.put_object(Bucket=mbucket, Key="k", Body=b"x", SSECustomerAlgorithm="AES256", SSECustomerKey=SSE_KEY_B64)
+        ms3.put_object(
+            Bucket=mbucket, Key="k", Body=b"x", SSECustomerAlgorithm="AES256", SSECustomerKey=SSE_KEY_B64
+        )
     texts += [str(err.value), repr(err.value.response)]
     session = s3seal.Session(aws_access_key_id="AKIDSECRETID", aws_secret_access_key="topsecretcredential")
     texts += [repr(session), repr(ms3)]
@@ -137,15 +150,20 @@ def test_non_ascii_metadata_is_refused(ms3, mbucket) -> None:
     with pytest.raises(exceptions.ParamValidationError, match="Non ascii characters found in S3 metadata"):
         ms3.put_object(Bucket=mbucket, Key="k", Body=b"x", Metadata={"k": "é"})
     # botocore crashes with AttributeError on a non-str value; s3seal reports the type.
-    with pytest.raises(exceptions.ParamValidationError, match="Invalid type for parameter Metadata.k"):
+    with pytest.raises(exceptions.ParamValidationError, match=r"Invalid type for parameter Metadata\.k"):
         ms3.put_object(Bucket=mbucket, Key="k", Body=b"x", Metadata={"k": 1})
 
 
 def test_botocore_config_is_accepted(ministack, mbucket) -> None:
     from botocore.config import Config
 
-    cfg = Config(retries={"max_attempts": 2, "mode": "standard"}, connect_timeout=5, read_timeout=5,
-                 max_pool_connections=4, s3={"addressing_style": "path"})
+    cfg = Config(
+        retries={"max_attempts": 2, "mode": "standard"},
+        connect_timeout=5,
+        read_timeout=5,
+        max_pool_connections=4,
+        s3={"addressing_style": "path"},
+    )
     client = s3seal.client("s3", config=cfg, **ministack.client_kwargs())
     client.put_object(Bucket=mbucket, Key="cfg", Body=b"ok")
     assert client.get_object(Bucket=mbucket, Key="cfg")["Body"].read() == b"ok"

@@ -111,8 +111,8 @@ def main() -> None:
             rows.append(
                 f'    Member {{ name: "{member}", shape: {shape_expr(spec["shape"])}, '
                 f'loc: Loc::{loc}, wire: "{wire}", required: {str(member in required).lower()}, '
-                f'sensitive: {str(bool(target.get("sensitive"))).lower()}, '
-                f'min_len: {target.get("min", 0) if target["type"] in ("string", "list") else 0} }},'
+                f"sensitive: {str(bool(target.get('sensitive'))).lower()}, "
+                f"min_len: {target.get('min', 0) if target['type'] in ('string', 'list') else 0} }},"
             )
         emitted[key] = f"static {key}: &[Member] = &[\n" + "\n".join(rows) + "\n];\n"
         return key

@@ -109,7 +109,7 @@ class Server:
         return {**os.environ, **self.extra}
 
     def _log(self):  # type: ignore[no-untyped-def]
-        return open(self.workdir / f"{self.name}.log", "ab")  # noqa: SIM115
+        return open(self.workdir / f"{self.name}.log", "ab")
 
 
 def _wait_ready(server: Server, timeout: float = 60) -> None:
@@ -120,7 +120,7 @@ def _wait_ready(server: Server, timeout: float = 60) -> None:
             tail = (server.workdir / f"{server.name}.log").read_text(errors="replace")[-2000:]
             raise RuntimeError(f"{server.name} exited early:\n{tail}")
         try:
-            urllib.request.urlopen(probe, timeout=1)  # noqa: S310 - loopback only
+            urllib.request.urlopen(probe, timeout=1)
             return
         except urllib.error.HTTPError:
             return  # any HTTP answer means it is serving
@@ -135,12 +135,14 @@ def start_ministack(workdir: Path) -> Server:
     port = free_port()
     extra = {"BIND_HOST": HOST, "GATEWAY_PORT": str(port), "SERVICES": "s3"}
     url = f"http://{HOST}:{port}"
-    log_file = open(workdir / "ministack.log", "ab")  # noqa: SIM115
+    log_file = open(workdir / "ministack.log", "ab")
     proc = subprocess.Popen(
         [str(exe)], env={**os.environ, **extra}, stdout=log_file, stderr=subprocess.STDOUT, cwd=workdir
     )
     extra["READY_URL"] = f"{url}/_ministack/health"
-    server = Server("ministack", url, "AKIDMINISTACKTEST", "ministack-secret-key-0123", workdir, proc, extra=extra)
+    server = Server(
+        "ministack", url, "AKIDMINISTACKTEST", "ministack-secret-key-0123", workdir, proc, extra=extra
+    )
     _wait_ready(server)
     return server
 
@@ -175,7 +177,7 @@ api_bind_addr = "{HOST}:{admin_port}"
         "GARAGE_DEFAULT_BUCKET": "test-bucket",
         "RUST_LOG": "warn",
     }
-    log_file = open(workdir / "garage.log", "ab")  # noqa: SIM115
+    log_file = open(workdir / "garage.log", "ab")
     proc = subprocess.Popen(
         [str(exe), "-c", str(conf), "server", "--single-node", "--default-bucket"],
         env={**os.environ, **extra},
@@ -208,7 +210,19 @@ def garage_create_bucket(server: Server, name: str) -> None:
     env = server.extra_env()
     subprocess.run([str(exe), "-c", conf, "bucket", "create", name], check=True, capture_output=True, env=env)
     subprocess.run(
-        [str(exe), "-c", conf, "bucket", "allow", "--read", "--write", "--owner", name, "--key", server.access_key],
+        [
+            str(exe),
+            "-c",
+            conf,
+            "bucket",
+            "allow",
+            "--read",
+            "--write",
+            "--owner",
+            name,
+            "--key",
+            server.access_key,
+        ],
         check=True,
         capture_output=True,
         env=env,
@@ -218,3 +232,11 @@ def garage_create_bucket(server: Server, name: str) -> None:
 def remove(server: Server) -> None:
     server.stop()
     shutil.rmtree(server.workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    # `python tools/servers.py install`: install both servers now, with visible progress.
+    if sys.argv[1:] != ["install"]:
+        sys.exit("usage: servers.py install")
+    log(f"ministack: {ministack_bin()}")
+    log(f"garage: {garage_bin()}")

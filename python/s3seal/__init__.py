@@ -28,7 +28,9 @@ def _client(client: S3Client | None) -> S3Client:
     return _default_client
 
 
-def upload(*, Bucket: str, Key: str, Body: Any, client: S3Client | None = None, **params: Any) -> dict[str, Any]:
+def upload(
+    *, Bucket: str, Key: str, Body: Any, client: S3Client | None = None, **params: Any
+) -> dict[str, Any]:
     """Upload ``Body`` with any put_object parameters (SSE-C, SSE-KMS, SSE-S3, ...).
 
     Returns put_object's response dict.

@@ -89,8 +89,7 @@ ConnectTimeoutError = _error("ConnectTimeoutError", 'Connect timeout on endpoint
 ReadTimeoutError = _error("ReadTimeoutError", 'Read timeout on endpoint URL: "{endpoint_url}"')
 ConnectionClosedError = _error(
     "ConnectionClosedError",
-    "Connection was closed before we received a valid response from endpoint URL: "
-    '"{endpoint_url}".',
+    'Connection was closed before we received a valid response from endpoint URL: "{endpoint_url}".',
 )
 ResponseStreamingError = _error(
     "ResponseStreamingError", "An error occurred while reading from response stream: {error}"
@@ -146,16 +145,16 @@ def _class_for_code(code: str) -> type[ClientError]:
 class ClientExceptions:
     """``client.exceptions``: the modeled classes by name, plus ``ClientError``."""
 
-    ClientError = ClientError
+    ClientError: type[Exception] = ClientError
 
     def __init__(self) -> None:
         for code, cls in _MODELED.items():
             setattr(self, code, cls)
 
-    def from_code(self, error_code: str) -> type[ClientError]:
+    def from_code(self, error_code: str) -> type[Exception]:
         return _class_for_code(error_code)
 
-    def __getattr__(self, name: str) -> type[ClientError]:
+    def __getattr__(self, name: str) -> type[Exception]:
         raise AttributeError(f"S3 has no modeled exception {name!r}")
 
 

@@ -85,7 +85,13 @@ pub async fn list_objects_v2(ctx: &Ctx, p: &Params, decode_keys: bool) -> Result
     let fluent = ctx.s3.list_objects_v2().bucket(bucket(p));
     let (out, seen) = send!(ctx, p, &[], fluent)?;
     let decode = |s: Option<&str>| -> Option<String> {
-        s.map(|s| if decode_keys { unquote(s) } else { s.to_owned() })
+        s.map(|s| {
+            if decode_keys {
+                unquote(s)
+            } else {
+                s.to_owned()
+            }
+        })
     };
     let mut body = Fields::new();
     push_bool(&mut body, "IsTruncated", out.is_truncated());
@@ -106,9 +112,17 @@ pub async fn list_objects_v2(ctx: &Ctx, p: &Params, decode_keys: bool) -> Result
                         .collect();
                     f.push(("ChecksumAlgorithm", Value::List(algos)));
                 }
-                push_str(&mut f, "ChecksumType", o.checksum_type().map(|c| c.as_str()));
+                push_str(
+                    &mut f,
+                    "ChecksumType",
+                    o.checksum_type().map(|c| c.as_str()),
+                );
                 push_int(&mut f, "Size", o.size());
-                push_str(&mut f, "StorageClass", o.storage_class().map(|c| c.as_str()));
+                push_str(
+                    &mut f,
+                    "StorageClass",
+                    o.storage_class().map(|c| c.as_str()),
+                );
                 if let Some(owner) = o.owner() {
                     let mut of = Fields::new();
                     push_str(&mut of, "DisplayName", owner.display_name());
@@ -136,17 +150,31 @@ pub async fn list_objects_v2(ctx: &Ctx, p: &Params, decode_keys: bool) -> Result
             .collect();
         body.push(("CommonPrefixes", Value::List(prefixes)));
     }
-    push_str(&mut body, "EncodingType", out.encoding_type().map(|e| e.as_str()));
+    push_str(
+        &mut body,
+        "EncodingType",
+        out.encoding_type().map(|e| e.as_str()),
+    );
     push_int(&mut body, "KeyCount", out.key_count().map(i64::from));
     push_str(&mut body, "ContinuationToken", out.continuation_token());
-    push_str(&mut body, "NextContinuationToken", out.next_continuation_token());
-    push_str(&mut body, "StartAfter", decode(out.start_after()).as_deref());
+    push_str(
+        &mut body,
+        "NextContinuationToken",
+        out.next_continuation_token(),
+    );
+    push_str(
+        &mut body,
+        "StartAfter",
+        decode(out.start_after()).as_deref(),
+    );
     Ok(finish(p.op, seen, body, ctx.max_attempts))
 }
 
 fn delete_request(p: &Params) -> Result<Delete> {
     let Some(Value::Struct(delete)) = p.get("Delete") else {
-        return Err(Error::Internal("Delete was validated as a structure".into()));
+        return Err(Error::Internal(
+            "Delete was validated as a structure".into(),
+        ));
     };
     let objects = match field(delete, "Objects") {
         Some(Value::List(items)) => items
@@ -155,7 +183,11 @@ fn delete_request(p: &Params) -> Result<Delete> {
                 Value::Struct(f) => Some(
                     ObjectIdentifier::builder()
                         .set_key(field(f, "Key").and_then(Value::as_str).map(str::to_owned))
-                        .set_version_id(field(f, "VersionId").and_then(Value::as_str).map(str::to_owned))
+                        .set_version_id(
+                            field(f, "VersionId")
+                                .and_then(Value::as_str)
+                                .map(str::to_owned),
+                        )
                         .set_e_tag(field(f, "ETag").and_then(Value::as_str).map(str::to_owned))
                         .build(),
                 ),
@@ -194,7 +226,11 @@ pub async fn delete_objects(ctx: &Ctx, p: &Params) -> Result<Output> {
                 push_str(&mut f, "Key", d.key());
                 push_str(&mut f, "VersionId", d.version_id());
                 push_bool(&mut f, "DeleteMarker", d.delete_marker());
-                push_str(&mut f, "DeleteMarkerVersionId", d.delete_marker_version_id());
+                push_str(
+                    &mut f,
+                    "DeleteMarkerVersionId",
+                    d.delete_marker_version_id(),
+                );
                 Value::Struct(f)
             })
             .collect();

@@ -33,11 +33,15 @@ pub async fn run(ctx: &Ctx, params: &crate::params::Params) -> crate::error::Res
         "CopyObject" => object::copy_object(ctx, params).await,
         "DeleteObject" => object::delete_object(ctx, params).await,
         "DeleteObjects" => bucket::delete_objects(ctx, params).await,
-        "ListObjectsV2" => bucket::list_objects_v2(ctx, params, params.encoding_type_auto_set).await,
+        "ListObjectsV2" => {
+            bucket::list_objects_v2(ctx, params, params.encoding_type_auto_set).await
+        }
         "CreateBucket" => bucket::create_bucket(ctx, params).await,
         "DeleteBucket" => bucket::delete_bucket(ctx, params).await,
         "HeadBucket" => bucket::head_bucket(ctx, params).await,
-        other => Err(crate::error::Error::Internal(format!("{other} is not implemented"))),
+        other => Err(crate::error::Error::Internal(format!(
+            "{other} is not implemented"
+        ))),
     }
 }
 
@@ -179,8 +183,14 @@ mod tests {
             headers: vec![
                 ("content-length".into(), "42".into()),
                 ("etag".into(), "\"abc\"".into()),
-                ("last-modified".into(), "Tue, 24 Nov 2026 00:24:50 GMT".into()),
-                ("x-amz-server-side-encryption-bucket-key-enabled".into(), "true".into()),
+                (
+                    "last-modified".into(),
+                    "Tue, 24 Nov 2026 00:24:50 GMT".into(),
+                ),
+                (
+                    "x-amz-server-side-encryption-bucket-key-enabled".into(),
+                    "true".into(),
+                ),
                 ("x-amz-meta-color".into(), "blue".into()),
             ],
             url: String::new(),
@@ -191,7 +201,9 @@ mod tests {
         assert!(matches!(get("ETag"), Some(Value::Str(s)) if s == "\"abc\""));
         assert!(matches!(get("BucketKeyEnabled"), Some(Value::Bool(true))));
         assert!(matches!(get("LastModified"), Some(Value::Time(t)) if t.secs() == 1_795_479_890));
-        assert!(matches!(get("Metadata"), Some(Value::Map(m)) if m == &vec![("color".to_owned(), "blue".to_owned())]));
+        assert!(
+            matches!(get("Metadata"), Some(Value::Map(m)) if m == &vec![("color".to_owned(), "blue".to_owned())])
+        );
         assert!(get("VersionId").is_none());
     }
 }

@@ -94,7 +94,11 @@ pub async fn copy_object(ctx: &Ctx, p: &Params) -> Result<Output> {
         let mut result = Fields::new();
         push_str(&mut result, "ETag", r.e_tag());
         push_time(&mut result, "LastModified", r.last_modified());
-        push_str(&mut result, "ChecksumType", r.checksum_type().map(|c| c.as_str()));
+        push_str(
+            &mut result,
+            "ChecksumType",
+            r.checksum_type().map(|c| c.as_str()),
+        );
         push_str(&mut result, "ChecksumCRC32", r.checksum_crc32());
         push_str(&mut result, "ChecksumCRC32C", r.checksum_crc32_c());
         push_str(&mut result, "ChecksumCRC64NVME", r.checksum_crc64_nvme());
