@@ -336,3 +336,72 @@ impl Client {
         self.call(py, &model::HEAD_BUCKET, kwargs)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ResponseMeta;
+
+    fn error(
+        operation: &'static str,
+        status: u16,
+        code: &str,
+        headers: &[(&str, &str)],
+    ) -> ServiceError {
+        ServiceError {
+            operation,
+            fields: vec![
+                ("Code".into(), code.into()),
+                ("Message".into(), String::new()),
+            ],
+            meta: ResponseMeta {
+                status,
+                headers: headers
+                    .iter()
+                    .map(|(n, v)| ((*n).into(), (*v).into()))
+                    .collect(),
+                ..ResponseMeta::default()
+            },
+        }
+    }
+
+    #[test]
+    fn follows_permanent_redirects_to_the_bucket_region() {
+        let e = error(
+            "GetObject",
+            301,
+            "PermanentRedirect",
+            &[("x-amz-bucket-region", "eu-west-1")],
+        );
+        assert_eq!(
+            redirect_region(&e, Some("us-east-1")).as_deref(),
+            Some("eu-west-1")
+        );
+        // Already there: no second redirect.
+        assert_eq!(redirect_region(&e, Some("eu-west-1")), None);
+    }
+
+    #[test]
+    fn head_400_redirects_only_with_a_region_header() {
+        let with = error(
+            "HeadObject",
+            400,
+            "400",
+            &[("x-amz-bucket-region", "ap-south-1")],
+        );
+        assert_eq!(redirect_region(&with, None).as_deref(), Some("ap-south-1"));
+        let without = error("HeadObject", 400, "400", &[]);
+        assert_eq!(redirect_region(&without, None), None);
+    }
+
+    #[test]
+    fn ordinary_errors_do_not_redirect() {
+        let e = error(
+            "GetObject",
+            403,
+            "AccessDenied",
+            &[("x-amz-bucket-region", "eu-west-1")],
+        );
+        assert_eq!(redirect_region(&e, None), None);
+    }
+}
