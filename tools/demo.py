@@ -15,8 +15,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import s3seal  # noqa: E402
-from s3seal.exceptions import ClientError  # noqa: E402
+import s3seal
+from s3seal.exceptions import ClientError
 
 
 def main() -> int:
@@ -56,16 +56,22 @@ def run(client: s3seal.S3Client) -> int:
         print(f"  {label:<44} {'ok' if good else 'MISMATCH'}")
 
     print("SSE-C (customer key):")
-    put = client.put_object(Bucket=bucket, Key="ssec.bin", Body=data, SSECustomerAlgorithm="AES256", SSECustomerKey=key)
+    put = client.put_object(
+        Bucket=bucket, Key="ssec.bin", Body=data, SSECustomerAlgorithm="AES256", SSECustomerKey=key
+    )
     print(f"  put_object -> ETag {put['ETag']}, key MD5 echoed: {put['SSECustomerKeyMD5'] is not None}")
     got = client.get_object(Bucket=bucket, Key="ssec.bin", SSECustomerAlgorithm="AES256", SSECustomerKey=key)
     check("get_object with the key", got["Body"].read())
     try:
-        client.get_object(Bucket=bucket, Key="ssec.bin", SSECustomerAlgorithm="AES256", SSECustomerKey=os.urandom(32))
+        client.get_object(
+            Bucket=bucket, Key="ssec.bin", SSECustomerAlgorithm="AES256", SSECustomerKey=os.urandom(32)
+        )
         print("  get_object with a wrong key                  UNEXPECTEDLY SUCCEEDED")
         ok = False
     except client.exceptions.AccessDenied as e:
-        print(f"  get_object with a wrong key                  refused: {type(e).__name__} ({e.response['Error']['Code']})")
+        print(
+            f"  get_object with a wrong key                  refused: {type(e).__name__} ({e.response['Error']['Code']})"
+        )
     except ClientError as e:
         print(f"  get_object with a wrong key                  refused: {e.response['Error']['Code']}")
 
