@@ -5,14 +5,10 @@ use aws_sdk_s3::types::{
     ObjectIdentifier,
 };
 
-use super::{finish, push_bool, push_int, push_str, push_time, send, Ctx, Output};
+use super::{bucket, finish, push_bool, push_int, push_str, push_time, send, Ctx, Output};
 use crate::error::{Error, Result};
 use crate::params::Params;
 use crate::value::{field, Fields, Value};
-
-fn bucket(p: &Params) -> String {
-    p.string("Bucket").unwrap_or_default()
-}
 
 pub async fn create_bucket(ctx: &Ctx, p: &Params) -> Result<Output> {
     let configuration = match p.get("CreateBucketConfiguration") {

@@ -146,6 +146,11 @@ fn parse_time(raw: &str, format: TsFormat) -> Option<DateTime> {
         .ok()
 }
 
+/// The bucket of a call (required, so validated present before any request is built).
+pub fn bucket(p: &crate::params::Params) -> String {
+    p.string("Bucket").unwrap_or_default()
+}
+
 /// Small builders for body members taken from typed SDK outputs.
 pub fn push_str(fields: &mut Fields, name: &'static str, v: Option<&str>) {
     if let Some(v) = v {

@@ -3,7 +3,7 @@
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{ChecksumAlgorithm, ChecksumMode};
 
-use super::{finish, push_str, push_time, send, Ctx, Output};
+use super::{bucket, finish, push_str, push_time, send, Ctx, Output};
 use crate::error::Result;
 use crate::params::Params;
 use crate::value::{Fields, Value};
@@ -14,10 +14,6 @@ fn checksum_algorithm(p: &Params) -> Option<ChecksumAlgorithm> {
 
 fn checksum_mode(p: &Params) -> Option<ChecksumMode> {
     p.str("ChecksumMode").map(ChecksumMode::from)
-}
-
-fn bucket(p: &Params) -> String {
-    p.string("Bucket").unwrap_or_default()
 }
 
 fn key(p: &Params) -> String {
