@@ -137,8 +137,9 @@ where
     if has_source::<CredentialsError>(&err) {
         return Error::NoCredentials;
     }
-    let text = chain_text(&err);
-    match err {
+    // Service errors first: they are the common case (a HEAD 404 in an existence check)
+    // and must not pay for formatting the error chain.
+    let err = match err {
         SdkError::ServiceError(ctx) => {
             let raw = ctx.raw();
             let body = raw.body().bytes().unwrap_or_default();
@@ -151,8 +152,12 @@ where
                     .map(|(n, v)| (n.to_ascii_lowercase(), v.to_owned()))
                     .collect();
             }
-            service_error(operation, body, seen, max_attempts)
+            return service_error(operation, body, seen, max_attempts);
         }
+        other => other,
+    };
+    let text = chain_text(&err);
+    match err {
         SdkError::TimeoutError(_) => Error::ReadTimeout(url),
         SdkError::DispatchFailure(failure) => match failure.as_connector_error() {
             Some(conn) if conn.is_timeout() => {
