@@ -17,9 +17,15 @@ use crate::error::{Error, Result, ServiceError};
 use crate::model::{self};
 use crate::model_types::Operation;
 use crate::ops::{self, Ctx, Output};
-use crate::params::{parse, Params};
-use crate::runtime::{fork_generation, wait};
+use crate::params::{parse, parse_template, Params};
+use crate::runtime::{fork_generation, wait, wait_cancellable};
 use crate::sse::Secret;
+use crate::transfer::copy::{copy, CopyRequests};
+use crate::transfer::download::{download, DownloadRequests, Target};
+use crate::transfer::progress::Progress;
+use crate::transfer::upload::{upload, Source, UploadRequests};
+use crate::transfer::{Plan, Throttle, Transfer};
+use tokio_util::sync::CancellationToken;
 
 struct Inner {
     opts: ClientOptions,
@@ -58,15 +64,19 @@ impl Inner {
             .cloned()
     }
 
-    /// Run one operation, following an S3 cross-region redirect once, as botocore does.
-    async fn run(&self, params: &Params) -> Result<Output> {
-        let bucket = params.str("Bucket");
-        let mut ctx = Ctx {
+    async fn ctx(&self, bucket: Option<&str>) -> Result<Ctx> {
+        Ok(Ctx {
             s3: self.sdk().await?,
             region: self.cached_region(bucket),
             max_attempts: self.opts.max_attempts,
             validate_checksums: self.opts.validate_when_required != Some(true),
-        };
+        })
+    }
+
+    /// Run one operation, following an S3 cross-region redirect once, as botocore does.
+    async fn run(&self, params: &Params) -> Result<Output> {
+        let bucket = params.str("Bucket");
+        let mut ctx = self.ctx(bucket).await?;
         match ops::run(&ctx, params).await {
             Err(Error::Service(e)) => match redirect_region(&e, ctx.region.as_deref()) {
                 Some(region) => {
@@ -110,6 +120,78 @@ pub fn redirect_region(e: &ServiceError, current: Option<&str>) -> Option<String
     (Some(region.as_str()) != current).then_some(region)
 }
 
+/// A `TransferConfig` as the Python layer passes it: (multipart_threshold,
+/// multipart_chunksize, max_concurrency, num_download_attempts, io_chunksize, max_bandwidth).
+type PlanArgs = (u64, u64, usize, u32, usize, Option<u64>);
+
+impl Inner {
+    /// Whether transfer bodies go as `UNSIGNED-PAYLOAD`: over TLS (as botocore does) or to
+    /// this machine, unless `payload_signing_enabled` says otherwise.
+    fn unsigned_payload(&self) -> bool {
+        match self.opts.payload_signing {
+            Some(signing) => !signing,
+            None => self.endpoint.https || self.endpoint.is_loopback(),
+        }
+    }
+
+    /// Run a transfer: set it up, run `body`, wait for the last progress callback. A
+    /// raising callback's exception wins over the cancellation it caused.
+    async fn transfer<F, Fut>(
+        &self,
+        bucket: &str,
+        plan: PlanArgs,
+        callback: Option<Py<PyAny>>,
+        cancel: CancellationToken,
+        body: F,
+    ) -> Result<()>
+    where
+        F: FnOnce(Arc<Transfer>) -> Fut,
+        Fut: std::future::Future<Output = Result<()>>,
+    {
+        let (threshold, chunksize, concurrency, download_attempts, io_chunksize, bandwidth) = plan;
+        let (progress, reporter) = Progress::start(callback, cancel.clone());
+        let t = Arc::new(Transfer {
+            ctx: self.ctx(Some(bucket)).await?,
+            plan: Plan {
+                threshold,
+                chunksize,
+                concurrency,
+                download_attempts,
+                io_chunksize: io_chunksize.max(1),
+            },
+            progress,
+            throttle: bandwidth.map(Throttle::new),
+            cancel,
+            unsigned_payload: self.unsigned_payload(),
+            checksum_when_required: self.opts.checksum_when_required == Some(true),
+            read_timeout: self.opts.read_timeout,
+        });
+        let outcome = body(Arc::clone(&t)).await;
+        match reporter.finish(&t.progress).await {
+            Some(raised) => Err(Error::Python(raised)),
+            None => outcome,
+        }
+    }
+}
+
+/// The members a multipart request gets per call, not from `ExtraArgs`.
+const UPLOAD_IDS: &[&str] = &["UploadId", "PartNumber", "CopySource"];
+
+/// Parse one request template of a transfer from the Python layer's `requests` dict.
+fn template(
+    py: Python<'_>,
+    requests: &Bound<'_, PyDict>,
+    name: &str,
+    op: &'static Operation,
+    deferred: &[&str],
+) -> PyResult<Params> {
+    let kwargs = requests
+        .get_item(name)?
+        .ok_or_else(|| Error::Internal(format!("missing {name} request")))?;
+    let kwargs = kwargs.cast_into::<PyDict>()?;
+    Ok(parse_template(py, op, Some(&kwargs), deferred)?)
+}
+
 #[pyclass(module = "s3seal._native", frozen, subclass)]
 pub struct Client {
     inner: Arc<Inner>,
@@ -127,6 +209,10 @@ impl Client {
         let inner = Arc::clone(&self.inner);
         let out = wait(py, async move { inner.run(&params).await })?;
         output_to_dict(py, out, self.inner.opts.read_timeout)
+    }
+
+    fn check_all(&self, params: &[&Params]) -> Result<()> {
+        params.iter().try_for_each(|p| self.check_transport(p))
     }
 
     /// AWS refuses SSE-C over plain http; refuse it before the key leaves the process,
@@ -156,7 +242,7 @@ impl Client {
         aws_secret_access_key=None, aws_session_token=None, verify=None, max_attempts=5,
         retry_mode="legacy", connect_timeout=60.0, read_timeout=60.0, max_pool_connections=10,
         addressing_style=None, allow_sse_c_over_http=false, request_checksum_calculation=None,
-        response_checksum_validation=None,
+        response_checksum_validation=None, payload_signing_enabled=None,
     ))]
     #[allow(clippy::too_many_arguments)]
     fn new(
@@ -177,6 +263,7 @@ impl Client {
         allow_sse_c_over_http: bool,
         request_checksum_calculation: Option<&str>,
         response_checksum_validation: Option<&str>,
+        payload_signing_enabled: Option<bool>,
     ) -> PyResult<Self> {
         let credentials = match (aws_access_key_id, secret(aws_secret_access_key)) {
             (Some(access_key_id), Some(secret_access_key)) => Some(StaticCredentials {
@@ -218,6 +305,7 @@ impl Client {
             allow_sse_c_over_http,
             checksum_when_required: when_required(request_checksum_calculation),
             validate_when_required: when_required(response_checksum_validation),
+            payload_signing: payload_signing_enabled,
         };
         let build_opts = opts.clone();
         let (client, endpoint) = wait(py, async move { build_sdk_client(&build_opts).await })?;
@@ -239,6 +327,16 @@ impl Client {
             .url
             .clone()
             .unwrap_or_else(|| format!("https://{}", self.inner.endpoint.host))
+    }
+
+    /// `'when_required'` or `'when_supported'`: whether transfers add a default CRC32.
+    #[getter]
+    fn _request_checksum_calculation(&self) -> &'static str {
+        if self.inner.opts.checksum_when_required == Some(true) {
+            "when_required"
+        } else {
+            "when_supported"
+        }
     }
 
     #[getter]
@@ -334,6 +432,188 @@ impl Client {
         kwargs: Option<&Bound<'py, PyDict>>,
     ) -> PyResult<Bound<'py, PyDict>> {
         self.call(py, &model::HEAD_BUCKET, kwargs)
+    }
+
+    /// The engine of `upload_file` / `upload_fileobj`; `source` is a path (str) or a file
+    /// object, `requests` the templates the Python layer built from `ExtraArgs`.
+    #[pyo3(signature = (source, requests, callback, plan, size=None))]
+    fn _upload(
+        &self,
+        py: Python<'_>,
+        source: &Bound<'_, PyAny>,
+        requests: &Bound<'_, PyDict>,
+        callback: Option<Py<PyAny>>,
+        plan: PlanArgs,
+        size: Option<u64>,
+    ) -> PyResult<()> {
+        let req = UploadRequests {
+            put: template(py, requests, "put", &model::PUT_OBJECT, &[])?,
+            create: template(py, requests, "create", &model::CREATE_MULTIPART_UPLOAD, &[])?,
+            part: template(py, requests, "part", &model::UPLOAD_PART, UPLOAD_IDS)?,
+            complete: template(
+                py,
+                requests,
+                "complete",
+                &model::COMPLETE_MULTIPART_UPLOAD,
+                UPLOAD_IDS,
+            )?,
+            abort: template(
+                py,
+                requests,
+                "abort",
+                &model::ABORT_MULTIPART_UPLOAD,
+                UPLOAD_IDS,
+            )?,
+        };
+        self.check_all(&[&req.put, &req.create, &req.part, &req.complete])?;
+        let source = match source.extract::<std::path::PathBuf>() {
+            Ok(path) if source.is_instance_of::<pyo3::types::PyString>() => Source::Path(path),
+            _ => Source::FileObj {
+                obj: source.clone().unbind(),
+                size,
+            },
+        };
+        let bucket = crate::ops::bucket(&req.put);
+        let inner = Arc::clone(&self.inner);
+        Ok(wait_cancellable(py, move |cancel| async move {
+            inner
+                .transfer(&bucket, plan, callback, cancel, |t| upload(t, source, req))
+                .await
+        })?)
+    }
+
+    /// The engine of `download_file` / `download_fileobj`; `target` is a path (str) or a
+    /// file object.
+    #[pyo3(signature = (target, requests, callback, plan))]
+    fn _download(
+        &self,
+        py: Python<'_>,
+        target: &Bound<'_, PyAny>,
+        requests: &Bound<'_, PyDict>,
+        callback: Option<Py<PyAny>>,
+        plan: PlanArgs,
+    ) -> PyResult<()> {
+        let req = DownloadRequests {
+            head: template(py, requests, "head", &model::HEAD_OBJECT, &[])?,
+            get: template(py, requests, "get", &model::GET_OBJECT, &[])?,
+        };
+        self.check_all(&[&req.head, &req.get])?;
+        let target = if target.is_instance_of::<pyo3::types::PyString>() {
+            Target::Path(target.extract()?)
+        } else {
+            Target::FileObj(target.clone().unbind())
+        };
+        let bucket = crate::ops::bucket(&req.get);
+        let inner = Arc::clone(&self.inner);
+        Ok(wait_cancellable(py, move |cancel| async move {
+            inner
+                .transfer(&bucket, plan, callback, cancel, |t| {
+                    download(t, target, req)
+                })
+                .await
+        })?)
+    }
+
+    /// The engine of `copy`, after the Python layer's HeadObject on the source.
+    #[pyo3(signature = (size, requests, callback, plan))]
+    fn _copy(
+        &self,
+        py: Python<'_>,
+        size: u64,
+        requests: &Bound<'_, PyDict>,
+        callback: Option<Py<PyAny>>,
+        plan: PlanArgs,
+    ) -> PyResult<()> {
+        let req = CopyRequests {
+            single: template(py, requests, "single", &model::COPY_OBJECT, &[])?,
+            create: template(py, requests, "create", &model::CREATE_MULTIPART_UPLOAD, &[])?,
+            part: template(py, requests, "part", &model::UPLOAD_PART_COPY, UPLOAD_IDS)?,
+            complete: template(
+                py,
+                requests,
+                "complete",
+                &model::COMPLETE_MULTIPART_UPLOAD,
+                UPLOAD_IDS,
+            )?,
+            abort: template(
+                py,
+                requests,
+                "abort",
+                &model::ABORT_MULTIPART_UPLOAD,
+                UPLOAD_IDS,
+            )?,
+        };
+        self.check_all(&[&req.single, &req.create, &req.part, &req.complete])?;
+        let bucket = crate::ops::bucket(&req.single);
+        let inner = Arc::clone(&self.inner);
+        Ok(wait_cancellable(py, move |cancel| async move {
+            inner
+                .transfer(&bucket, plan, callback, cancel, |t| copy(t, size, req))
+                .await
+        })?)
+    }
+
+    #[pyo3(signature = (**kwargs))]
+    fn create_multipart_upload<'py>(
+        &self,
+        py: Python<'py>,
+        kwargs: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        self.call(py, &model::CREATE_MULTIPART_UPLOAD, kwargs)
+    }
+
+    #[pyo3(signature = (**kwargs))]
+    fn upload_part<'py>(
+        &self,
+        py: Python<'py>,
+        kwargs: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        self.call(py, &model::UPLOAD_PART, kwargs)
+    }
+
+    #[pyo3(signature = (**kwargs))]
+    fn upload_part_copy<'py>(
+        &self,
+        py: Python<'py>,
+        kwargs: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        self.call(py, &model::UPLOAD_PART_COPY, kwargs)
+    }
+
+    #[pyo3(signature = (**kwargs))]
+    fn complete_multipart_upload<'py>(
+        &self,
+        py: Python<'py>,
+        kwargs: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        self.call(py, &model::COMPLETE_MULTIPART_UPLOAD, kwargs)
+    }
+
+    #[pyo3(signature = (**kwargs))]
+    fn abort_multipart_upload<'py>(
+        &self,
+        py: Python<'py>,
+        kwargs: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        self.call(py, &model::ABORT_MULTIPART_UPLOAD, kwargs)
+    }
+
+    #[pyo3(signature = (**kwargs))]
+    fn list_parts<'py>(
+        &self,
+        py: Python<'py>,
+        kwargs: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        self.call(py, &model::LIST_PARTS, kwargs)
+    }
+
+    #[pyo3(signature = (**kwargs))]
+    fn list_multipart_uploads<'py>(
+        &self,
+        py: Python<'py>,
+        kwargs: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        self.call(py, &model::LIST_MULTIPART_UPLOADS, kwargs)
     }
 }
 

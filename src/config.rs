@@ -53,6 +53,9 @@ pub struct ClientOptions {
     pub allow_sse_c_over_http: bool,
     pub checksum_when_required: Option<bool>,
     pub validate_when_required: Option<bool>,
+    /// botocore's `s3={'payload_signing_enabled': ...}`: `None` signs transfer bodies only
+    /// over plain http to another machine.
+    pub payload_signing: Option<bool>,
 }
 
 /// Idle connections are closed before S3's own ~20 s idle timeout would reset them.

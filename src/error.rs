@@ -114,6 +114,18 @@ pub enum Error {
     InsecureSseC(String),
     #[error("Invalid configuration: {0}")]
     InvalidConfig(String),
+    /// A local file problem, raised as the builtin `OSError` subclass for its errno.
+    #[error("{source}: {path:?}")]
+    Io {
+        source: std::io::Error,
+        path: std::path::PathBuf,
+    },
+    /// A transfer told to stop (Ctrl-C or a failing callback); the cause is raised instead.
+    #[error("the transfer was cancelled")]
+    Cancelled,
+    /// A download's stream kept failing after `num_download_attempts` tries.
+    #[error("Max Retries Exceeded")]
+    RetriesExceeded(Box<Error>),
     /// A Python exception raised by user code (a file object, a callback) or by Ctrl-C.
     #[error("{0}")]
     Python(#[from] PyErr),
@@ -245,6 +257,16 @@ impl From<Error> for PyErr {
     }
 }
 
+/// The C library's text for an errno, as Python's `OSError` shows it.
+fn strerror(e: &std::io::Error) -> String {
+    let text = e.to_string();
+    // std renders "No such file or directory (os error 2)"; Python shows the first part.
+    match text.rfind(" (os error ") {
+        Some(at) => text[..at].to_owned(),
+        None => text,
+    }
+}
+
 fn exceptions(py: Python<'_>) -> PyResult<Bound<'_, PyModule>> {
     py.import("s3seal.exceptions")
 }
@@ -313,6 +335,20 @@ fn to_python(py: Python<'_>, err: Error) -> PyResult<PyErr> {
             &[("message", s(e.to_string()))],
         ),
         e @ Error::InvalidConfig(_) => Ok(pyo3::exceptions::PyValueError::new_err(e.to_string())),
+        Error::Io { source, path } => {
+            let args = (
+                source.raw_os_error().unwrap_or(0),
+                strerror(&source),
+                path.to_string_lossy().into_owned(),
+            );
+            Ok(pyo3::exceptions::PyOSError::new_err(args))
+        }
+        Error::Cancelled => Ok(pyo3::exceptions::PyKeyboardInterrupt::new_err(())),
+        Error::RetriesExceeded(last) => {
+            let last = to_python(py, *last)?;
+            let cls = exceptions(py)?.getattr("RetriesExceededError")?;
+            Ok(PyErr::from_value(cls.call1((last.into_value(py),))?))
+        }
         Error::Python(e) => Ok(e),
         e @ Error::Internal(_) => Ok(PyRuntimeError::new_err(e.to_string())),
     }

@@ -40,10 +40,10 @@ pub struct Hooks {
 }
 
 impl Hooks {
-    pub fn new(headers: Vec<(HeaderName, HeaderValue)>, query: String) -> Self {
+    pub fn new(headers: Arc<Vec<(HeaderName, HeaderValue)>>, query: Arc<String>) -> Self {
         Self {
-            headers: Arc::new(headers),
-            query: Arc::new(query),
+            headers,
+            query,
             seen: Arc::default(),
         }
     }

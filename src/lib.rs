@@ -13,6 +13,7 @@ mod ops;
 mod params;
 mod runtime;
 mod sse;
+mod transfer;
 mod value;
 mod xml;
 

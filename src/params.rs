@@ -74,6 +74,17 @@ pub fn parse(
     op: &'static Operation,
     kwargs: Option<&Bound<'_, PyDict>>,
 ) -> Result<Params> {
+    parse_template(py, op, kwargs, &[])
+}
+
+/// [`parse`] for a request a transfer sends many times: the required members in `deferred`
+/// (`UploadId`, `PartNumber`, ...) are set per request through the SDK's typed builder.
+pub fn parse_template(
+    py: Python<'_>,
+    op: &'static Operation,
+    kwargs: Option<&Bound<'_, PyDict>>,
+    deferred: &[&str],
+) -> Result<Params> {
     let empty = PyDict::new(py);
     let kwargs = kwargs.unwrap_or(&empty);
     check_bucket_name(kwargs)?;
@@ -98,7 +109,7 @@ pub fn parse(
         apply_sse_md5(kwargs, COPY_SOURCE_PREFIX, &mut overrides)?;
     }
     let mut errors = Vec::new();
-    let mut fields = convert_struct(kwargs, op.input, "", &mut errors, overrides)?;
+    let mut fields = convert_struct(kwargs, op.input, "", &mut errors, overrides, deferred)?;
     // botocore's set_list_objects_encoding_type_url.
     let encoding_type_auto_set = op.name == "ListObjectsV2" && !kwargs.contains("EncodingType")?;
     if encoding_type_auto_set {
@@ -262,8 +273,12 @@ fn convert_struct(
     name: &str,
     errors: &mut Vec<String>,
     mut overrides: Vec<(&'static str, Value)>,
+    deferred: &[&str],
 ) -> Result<Fields> {
-    for m in members.iter().filter(|m| m.required) {
+    for m in members
+        .iter()
+        .filter(|m| m.required && !deferred.contains(&m.name))
+    {
         if !dict.contains(m.name)? && !overrides.iter().any(|(n, _)| *n == m.name) {
             errors.push(format!(
                 "Missing required parameter in {}: \"{}\"",
@@ -431,7 +446,14 @@ fn convert(
                 invalid_type(obj, name, sensitive, "<class 'dict'>", errors)?;
                 return Ok(None);
             };
-            Value::Struct(convert_struct(dict, members, name, errors, Vec::new())?)
+            Value::Struct(convert_struct(
+                dict,
+                members,
+                name,
+                errors,
+                Vec::new(),
+                &[],
+            )?)
         }
     };
     Ok(Some(value))
@@ -571,10 +593,14 @@ pub fn header_pairs(
     Ok(out)
 }
 
-/// Serialise query-bound members (`Loc::Query`) as `k=v&...`, percent-encoded.
-pub fn query_string(params: &Params) -> String {
+/// Serialise query-bound members (`Loc::Query`) as `k=v&...`, percent-encoded, leaving
+/// out those set through the SDK's typed builder.
+pub fn query_string(params: &Params, typed: &[&str]) -> String {
     let mut out = String::new();
     for (name, value) in &params.fields {
+        if typed.contains(name) {
+            continue;
+        }
         let Some(member) = params.op.input_member(name) else {
             continue;
         };

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use pyo3::prelude::*;
 use tokio::runtime::Runtime;
+use tokio_util::sync::CancellationToken;
 
 use crate::error::{Error, Result};
 
@@ -85,12 +86,20 @@ where
     F: Future<Output = Result<T>> + Send,
     T: Send,
 {
+    block(py, fut, on_main_thread())
+}
+
+/// Block on `fut` with the GIL released, checking for signals if `watch_signals`.
+fn block<T, F>(py: Python<'_>, fut: F, watch_signals: bool) -> Result<T>
+where
+    F: Future<Output = Result<T>> + Send,
+    T: Send,
+{
     if tokio::runtime::Handle::try_current().is_ok() {
         return Err(Error::Internal(
             "s3seal cannot block inside its own runtime (called from a callback?)".into(),
         ));
     }
-    let watch_signals = on_main_thread();
     py.detach(move || {
         let run = AssertUnwindSafe(|| {
             runtime().block_on(async move {
@@ -118,4 +127,41 @@ where
             Err(Error::Internal(format!("panic: {text}")))
         })
     })
+}
+
+/// How long a cancelled transfer may take to clean up (abort its multipart upload, remove
+/// its temporary file) before Ctrl-C is raised anyway.
+const CLEANUP_GRACE: Duration = Duration::from_secs(30);
+
+/// [`wait`] for work that must clean up when interrupted: on Ctrl-C the future is not
+/// dropped but told to stop through its [`CancellationToken`], and awaited (up to
+/// [`CLEANUP_GRACE`]) so it can abort what it started before `KeyboardInterrupt` is raised.
+pub fn wait_cancellable<T, F>(
+    py: Python<'_>,
+    make: impl FnOnce(CancellationToken) -> F,
+) -> Result<T>
+where
+    F: Future<Output = Result<T>> + Send,
+    T: Send,
+{
+    let cancel = CancellationToken::new();
+    let fut = make(cancel.clone());
+    let watching = on_main_thread();
+    let guarded = async move {
+        tokio::pin!(fut);
+        loop {
+            tokio::select! {
+                biased;
+                out = &mut fut => return out,
+                () = tokio::time::sleep(SIGNAL_TICK), if watching => {
+                    if let Err(interrupt) = Python::attach(|py| py.check_signals()) {
+                        cancel.cancel();
+                        let _ = tokio::time::timeout(CLEANUP_GRACE, &mut fut).await;
+                        return Err(Error::Python(interrupt));
+                    }
+                }
+            }
+        }
+    };
+    block(py, guarded, false)
 }

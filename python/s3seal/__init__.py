@@ -13,6 +13,7 @@ from s3seal import exceptions
 from s3seal.config import Config
 from s3seal.response import StreamingBody
 from s3seal.session import S3Client, Session, client, setup_default_session
+from s3seal.transfer import TransferConfig
 
 __version__ = "0.1.0"
 
@@ -29,18 +30,56 @@ def _client(client: S3Client | None) -> S3Client:
 
 
 def upload(
-    *, Bucket: str, Key: str, Body: Any, client: S3Client | None = None, **params: Any
-) -> dict[str, Any]:
-    """Upload ``Body`` with any put_object parameters (SSE-C, SSE-KMS, SSE-S3, ...).
-
-    Returns put_object's response dict.
+    *,
+    Bucket: str,
+    Key: str,
+    Body: Any = None,
+    Filename: Any = None,
+    Fileobj: Any = None,
+    Callback: Any = None,
+    Config: Any = None,
+    client: S3Client | None = None,
+    **params: Any,
+) -> dict[str, Any] | None:
+    """Upload one of ``Body`` (put_object: returns its response dict), ``Filename`` or
+    ``Fileobj`` (managed transfer, multipart when large: returns None), with any of their
+    parameters (SSE-C, SSE-KMS, SSE-S3, ...): ``params`` become the ExtraArgs.
     """
-    return _client(client).put_object(Bucket=Bucket, Key=Key, Body=Body, **params)
+    given = [name for name, v in (("Body", Body), ("Filename", Filename), ("Fileobj", Fileobj)) if v is not None]
+    if len(given) != 1:
+        raise ValueError("upload() takes exactly one of Body=, Filename= or Fileobj=")
+    s3 = _client(client)
+    if Filename is not None:
+        s3.upload_file(Filename, Bucket, Key, ExtraArgs=params, Callback=Callback, Config=Config)
+        return None
+    if Fileobj is not None:
+        s3.upload_fileobj(Fileobj, Bucket, Key, ExtraArgs=params, Callback=Callback, Config=Config)
+        return None
+    return s3.put_object(Bucket=Bucket, Key=Key, Body=Body, **params)
 
 
-def download(*, Bucket: str, Key: str, client: S3Client | None = None, **params: Any) -> bytes:
-    """Download an object's bytes, with any get_object parameters (e.g. the SSE-C key)."""
-    body: StreamingBody = _client(client).get_object(Bucket=Bucket, Key=Key, **params)["Body"]
+def download(
+    *,
+    Bucket: str,
+    Key: str,
+    Filename: Any = None,
+    Fileobj: Any = None,
+    Callback: Any = None,
+    Config: Any = None,
+    client: S3Client | None = None,
+    **params: Any,
+) -> bytes | None:
+    """Download an object, with any get_object parameters (e.g. the SSE-C key): its bytes,
+    or into ``Filename`` / ``Fileobj`` (managed transfer, ranged when large: returns None).
+    """
+    s3 = _client(client)
+    if Filename is not None:
+        s3.download_file(Bucket, Key, Filename, ExtraArgs=params, Callback=Callback, Config=Config)
+        return None
+    if Fileobj is not None:
+        s3.download_fileobj(Bucket, Key, Fileobj, ExtraArgs=params, Callback=Callback, Config=Config)
+        return None
+    body: StreamingBody = s3.get_object(Bucket=Bucket, Key=Key, **params)["Body"]
     with body:
         return body.read()
 
@@ -50,6 +89,7 @@ __all__ = [
     "S3Client",
     "Session",
     "StreamingBody",
+    "TransferConfig",
     "__version__",
     "client",
     "download",

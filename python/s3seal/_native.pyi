@@ -1,6 +1,6 @@
 """s3seal's native core (Rust). Use it through ``s3seal``: these docs are its API reference."""
 
-from typing import Any, final
+from typing import Any, Callable, final
 
 from typing_extensions import disjoint_base
 
@@ -53,6 +53,7 @@ class Client:
         allow_sse_c_over_http: bool = False,
         request_checksum_calculation: str | None = None,
         response_checksum_validation: str | None = None,
+        payload_signing_enabled: bool | None = None,
     ) -> Client: ...
     @property
     def endpoint_url(self) -> str:
@@ -61,6 +62,38 @@ class Client:
     @property
     def region_name(self) -> str | None:
         """The region given to the client, if any."""
+
+    @property
+    def _request_checksum_calculation(self) -> str:
+        """``'when_required'`` or ``'when_supported'`` (whether transfers add a CRC32)."""
+
+    def _upload(
+        self,
+        source: Any,
+        requests: dict[str, dict[str, Any]],
+        callback: Callable[[int], Any] | None,
+        plan: tuple[int, int, int, int, int, int | None],
+        size: int | None = None,
+    ) -> None:
+        """The upload engine: ``source`` is a path (str) or a readable file object."""
+
+    def _download(
+        self,
+        target: Any,
+        requests: dict[str, dict[str, Any]],
+        callback: Callable[[int], Any] | None,
+        plan: tuple[int, int, int, int, int, int | None],
+    ) -> None:
+        """The download engine: ``target`` is a path (str) or a writable file object."""
+
+    def _copy(
+        self,
+        size: int,
+        requests: dict[str, dict[str, Any]],
+        callback: Callable[[int], Any] | None,
+        plan: tuple[int, int, int, int, int, int | None],
+    ) -> None:
+        """The managed-copy engine, after the HeadObject on the source."""
 
     def put_object(self, **kwargs: Any) -> dict[str, Any]:
         """PutObject. ``Body``: bytes, bytearray, memoryview, str or a readable file object.
@@ -102,3 +135,17 @@ class Client:
 
     def head_bucket(self, **kwargs: Any) -> dict[str, Any]:
         """HeadBucket."""
+    def create_multipart_upload(self, **kwargs: Any) -> dict[str, Any]:
+        """botocore's ``create_multipart_upload``."""
+    def upload_part(self, **kwargs: Any) -> dict[str, Any]:
+        """botocore's ``upload_part``."""
+    def upload_part_copy(self, **kwargs: Any) -> dict[str, Any]:
+        """botocore's ``upload_part_copy``."""
+    def complete_multipart_upload(self, **kwargs: Any) -> dict[str, Any]:
+        """botocore's ``complete_multipart_upload``."""
+    def abort_multipart_upload(self, **kwargs: Any) -> dict[str, Any]:
+        """botocore's ``abort_multipart_upload``."""
+    def list_parts(self, **kwargs: Any) -> dict[str, Any]:
+        """botocore's ``list_parts``."""
+    def list_multipart_uploads(self, **kwargs: Any) -> dict[str, Any]:
+        """botocore's ``list_multipart_uploads``."""

@@ -24,7 +24,9 @@ class Config:
         retries: ``{'mode': 'legacy'|'standard'|'adaptive', 'max_attempts': N}`` or
             ``{'total_max_attempts': N}``.
         s3: ``{'addressing_style': 'auto'|'path'|'virtual'}``; s3seal also reads
-            ``'allow_sse_c_over_http': True`` (see the README).
+            ``'allow_sse_c_over_http': True`` (see the README) and
+            ``'payload_signing_enabled'`` (default: transfer bodies are unsigned over https
+            and to this machine, signed over plain http elsewhere).
         request_checksum_calculation: ``'when_supported'`` or ``'when_required'``.
         response_checksum_validation: ``'when_supported'`` or ``'when_required'``.
     """
@@ -71,6 +73,7 @@ def client_options(config: Any) -> dict[str, Any]:
         "max_pool_connections": int(getattr(config, "max_pool_connections", None) or 10),
         "addressing_style": s3.get("addressing_style"),
         "allow_sse_c_over_http": allow_http,
+        "payload_signing_enabled": s3.get("payload_signing_enabled"),
         "request_checksum_calculation": getattr(config, "request_checksum_calculation", None),
         "response_checksum_validation": getattr(config, "response_checksum_validation", None),
     }

@@ -137,6 +137,43 @@ _MODELED: dict[str, type[ClientError]] = {
 globals().update(_MODELED)
 
 
+# boto3's transfer exceptions (boto3/exceptions.py), subclassed when boto3 is importable so
+# ``except boto3.exceptions.S3UploadFailedError:`` keeps working.
+try:
+    import boto3.exceptions as _boto3
+except ImportError:  # pragma: no cover - exercised without boto3 installed
+    _boto3 = None  # type: ignore[assignment]
+
+
+class _Boto3ErrorCopy(Exception):
+    """boto3's Boto3Error, for when boto3 is not installed."""
+
+
+Boto3Error: type[Exception] = _boto3.Boto3Error if _boto3 is not None else _Boto3ErrorCopy
+
+
+class S3TransferFailedError(  # type: ignore[misc]
+    _boto3.S3TransferFailedError if _boto3 is not None else Boto3Error
+):
+    """A managed transfer failed (boto3's ``S3TransferFailedError``)."""
+
+
+class S3UploadFailedError(  # type: ignore[misc]
+    _boto3.S3UploadFailedError if _boto3 is not None else Boto3Error
+):
+    """``upload_file`` failed: ``Failed to upload {file} to {bucket}/{key}: {error}``."""
+
+
+class RetriesExceededError(  # type: ignore[misc]
+    _boto3.RetriesExceededError if _boto3 is not None else Boto3Error
+):
+    """A download's stream kept failing; ``last_exception`` is the last failure."""
+
+    def __init__(self, last_exception: BaseException, msg: str = "Max Retries Exceeded") -> None:
+        Exception.__init__(self, msg)
+        self.last_exception = last_exception
+
+
 def _class_for_code(code: str) -> type[ClientError]:
     """The class botocore raises for an error code: a modeled one, or ClientError."""
     return _MODELED.get(code, ClientError)
@@ -161,6 +198,7 @@ class ClientExceptions:
 S3_EXCEPTIONS = ClientExceptions()
 
 __all__ = [
+    "Boto3Error",
     "BotoCoreError",
     "ClientError",
     "ClientExceptions",
@@ -175,5 +213,8 @@ __all__ = [
     "ProfileNotFound",
     "ReadTimeoutError",
     "ResponseStreamingError",
+    "RetriesExceededError",
+    "S3TransferFailedError",
+    "S3UploadFailedError",
     *MODELED_CODES,
 ]

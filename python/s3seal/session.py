@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import configparser
 import os
-from typing import Any
+from typing import Any, Callable
 
-from s3seal import _native
+from s3seal import _native, transfer
 from s3seal.config import Config, client_options
 from s3seal.exceptions import ProfileNotFound
 
@@ -42,6 +42,78 @@ class S3Client(_native.Client):
 
     def __repr__(self) -> str:
         return f"<s3seal.S3Client endpoint_url={self.endpoint_url!r}>"
+
+    def upload_file(
+        self,
+        Filename: Any,
+        Bucket: str,
+        Key: str,
+        ExtraArgs: dict[str, Any] | None = None,
+        Callback: Callable[[int], Any] | None = None,
+        Config: Any = None,
+    ) -> None:
+        """Upload a file, multipart from ``Config.multipart_threshold`` (boto3's upload_file).
+
+        Raises:
+            S3UploadFailedError: S3 refused a request (wraps the ClientError's text).
+            FileNotFoundError: (and other OSError) the local file cannot be read.
+            ValueError: an ``ExtraArgs`` key s3transfer does not allow.
+        """
+        transfer.upload_file(self, Filename, Bucket, Key, ExtraArgs, Callback, Config)
+
+    def upload_fileobj(
+        self,
+        Fileobj: Any,
+        Bucket: str,
+        Key: str,
+        ExtraArgs: dict[str, Any] | None = None,
+        Callback: Callable[[int], Any] | None = None,
+        Config: Any = None,
+    ) -> None:
+        """Upload a readable binary file object (boto3's upload_fileobj)."""
+        transfer.upload_fileobj(self, Fileobj, Bucket, Key, ExtraArgs, Callback, Config)
+
+    def download_file(
+        self,
+        Bucket: str,
+        Key: str,
+        Filename: Any,
+        ExtraArgs: dict[str, Any] | None = None,
+        Callback: Callable[[int], Any] | None = None,
+        Config: Any = None,
+    ) -> None:
+        """Download to a file through a temporary file renamed on success (boto3's download_file).
+
+        Raises:
+            ClientError: code ``'404'`` when the object does not exist.
+        """
+        transfer.download_file(self, Bucket, Key, Filename, ExtraArgs, Callback, Config)
+
+    def download_fileobj(
+        self,
+        Bucket: str,
+        Key: str,
+        Fileobj: Any,
+        ExtraArgs: dict[str, Any] | None = None,
+        Callback: Callable[[int], Any] | None = None,
+        Config: Any = None,
+    ) -> None:
+        """Download into a writable binary file object, in order (boto3's download_fileobj)."""
+        transfer.download_fileobj(self, Bucket, Key, Fileobj, ExtraArgs, Callback, Config)
+
+    def copy(
+        self,
+        CopySource: Any,
+        Bucket: str,
+        Key: str,
+        ExtraArgs: dict[str, Any] | None = None,
+        Callback: Callable[[int], Any] | None = None,
+        SourceClient: Any = None,
+        Config: Any = None,
+    ) -> None:
+        """Managed copy, multipart above the threshold (boto3's copy); ``CopySourceSSECustomer*``
+        in ExtraArgs reads an SSE-C source, ``SSECustomer*`` sets the new key."""
+        transfer.copy(self, CopySource, Bucket, Key, ExtraArgs, Callback, SourceClient, Config)
 
 
 class Session:

@@ -4,14 +4,18 @@
 //! (bucket, key, bodies, checksum settings) through its typed builder.
 
 pub mod bucket;
+pub mod multipart;
 pub mod object;
+
+use std::sync::Arc;
 
 use aws_sdk_s3::primitives::DateTime;
 use aws_smithy_types::date_time::Format;
 
 use crate::error::ResponseMeta;
-use crate::hooks::Seen;
+use crate::hooks::{Hooks, Seen};
 use crate::model_types::{Loc, Operation, Shape, TsFormat};
+use crate::params::Params;
 use crate::value::{Fields, Value};
 
 /// What an operation runs with.
@@ -25,7 +29,7 @@ pub struct Ctx {
 }
 
 /// Run the operation `params` is for.
-pub async fn run(ctx: &Ctx, params: &crate::params::Params) -> crate::error::Result<Output> {
+pub async fn run(ctx: &Ctx, params: &Params) -> crate::error::Result<Output> {
     match params.op.name {
         "PutObject" => object::put_object(ctx, params).await,
         "GetObject" => object::get_object(ctx, params).await,
@@ -39,6 +43,13 @@ pub async fn run(ctx: &Ctx, params: &crate::params::Params) -> crate::error::Res
         "CreateBucket" => bucket::create_bucket(ctx, params).await,
         "DeleteBucket" => bucket::delete_bucket(ctx, params).await,
         "HeadBucket" => bucket::head_bucket(ctx, params).await,
+        "CreateMultipartUpload" => multipart::create_multipart_upload(ctx, params).await,
+        "UploadPart" => multipart::upload_part(ctx, params).await,
+        "UploadPartCopy" => multipart::upload_part_copy(ctx, params).await,
+        "CompleteMultipartUpload" => multipart::complete_multipart_upload(ctx, params).await,
+        "AbortMultipartUpload" => multipart::abort_multipart_upload(ctx, params).await,
+        "ListParts" => multipart::list_parts(ctx, params).await,
+        "ListMultipartUploads" => multipart::list_multipart_uploads(ctx, params).await,
         other => Err(crate::error::Error::Internal(format!(
             "{other} is not implemented"
         ))),
@@ -52,16 +63,40 @@ pub struct Output {
     pub meta: ResponseMeta,
 }
 
-/// Send a fluent SDK request with the generic header/query members of `$params`, leaving
-/// out `$typed` (set by the caller through the builder), honouring a redirect region.
-/// Yields `Result<(typed output, Seen)>`.
-macro_rules! send {
-    ($ctx:expr, $params:expr, $typed:expr, $fluent:expr) => {{
-        let hooks = $crate::hooks::Hooks::new(
-            $crate::params::header_pairs($params, $typed)?,
-            $crate::params::query_string($params),
-        );
-        let mut op = $fluent.customize().interceptor(hooks.clone());
+/// A request's header- and query-bound members, serialised once: a transfer sends the same
+/// ones (the SSE-C key among them) with every part.
+#[derive(Clone, Default)]
+pub struct Prepared {
+    headers: Arc<Vec<(http::HeaderName, http::HeaderValue)>>,
+    query: Arc<String>,
+}
+
+impl Prepared {
+    /// Serialise `params`, leaving out the members in `typed` (set through the SDK builder).
+    pub fn new(params: &Params, typed: &[&str]) -> crate::error::Result<Self> {
+        Ok(Self {
+            headers: Arc::new(crate::params::header_pairs(params, typed)?),
+            query: Arc::new(crate::params::query_string(params, typed)),
+        })
+    }
+
+    /// Fresh hooks for one request.
+    pub fn hooks(&self) -> Hooks {
+        Hooks::new(Arc::clone(&self.headers), Arc::clone(&self.query))
+    }
+}
+
+/// Send a fluent SDK request with prepared hooks, after the optional `op => expr` adjusted
+/// the operation (e.g. unsigned payload), honouring a redirect region. Yields
+/// `Result<(typed output, Seen)>`.
+macro_rules! send_prepared {
+    ($ctx:expr, $op_name:expr, $prepared:expr, $fluent:expr) => {
+        $crate::ops::send_prepared!($ctx, $op_name, $prepared, $fluent, op => op)
+    };
+    ($ctx:expr, $op_name:expr, $prepared:expr, $fluent:expr, $op:ident => $custom:expr) => {{
+        let hooks = $prepared.hooks();
+        let $op = $fluent.customize().interceptor(hooks.clone());
+        let mut op = $custom;
         if let Some(region) = &$ctx.region {
             op = op.config_override(
                 aws_sdk_s3::config::Builder::default()
@@ -71,13 +106,27 @@ macro_rules! send {
         match op.send().await {
             Ok(out) => Ok((out, hooks.seen())),
             Err(e) => Err($crate::error::from_sdk(
-                $params.op.name,
+                $op_name,
                 e,
                 hooks.seen(),
                 $ctx.max_attempts,
             )),
         }
     }};
+}
+pub(crate) use send_prepared;
+
+/// Send a fluent SDK request with the generic header/query members of `$params`, leaving
+/// out `$typed` (set by the caller through the builder).
+macro_rules! send {
+    ($ctx:expr, $params:expr, $typed:expr, $fluent:expr) => {
+        $crate::ops::send_prepared!(
+            $ctx,
+            $params.op.name,
+            $crate::ops::Prepared::new($params, $typed)?,
+            $fluent
+        )
+    };
 }
 pub(crate) use send;
 
@@ -147,7 +196,7 @@ fn parse_time(raw: &str, format: TsFormat) -> Option<DateTime> {
 }
 
 /// The bucket of a call (required, so validated present before any request is built).
-pub fn bucket(p: &crate::params::Params) -> String {
+pub fn bucket(p: &Params) -> String {
     p.string("Bucket").unwrap_or_default()
 }
 

@@ -3,7 +3,7 @@
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{ChecksumAlgorithm, ChecksumMode};
 
-use super::{bucket, finish, push_str, push_time, send, Ctx, Output};
+use super::{bucket, finish, push_str, push_time, send, send_prepared, Ctx, Output, Prepared};
 use crate::error::Result;
 use crate::params::Params;
 use crate::value::{Fields, Value};
@@ -25,17 +25,72 @@ pub async fn put_object(ctx: &Ctx, p: &Params) -> Result<Output> {
         Some(Value::Blob(b)) => b.clone(),
         _ => bytes::Bytes::new(),
     };
-    let length = i64::try_from(body.len()).unwrap_or(i64::MAX);
+    let fluent = ctx
+        .s3
+        .put_object()
+        .bucket(bucket(p))
+        .key(key(p))
+        .content_length(i64::try_from(body.len()).unwrap_or(i64::MAX))
+        .body(ByteStream::from(body))
+        .set_checksum_algorithm(checksum_algorithm(p));
+    let (_, seen) = send!(ctx, p, &["ChecksumAlgorithm", "ContentLength"], fluent)?;
+    Ok(finish(p.op, seen, Fields::new(), ctx.max_attempts))
+}
+
+/// The members [`send_put`]'s typed builder sets.
+pub const PUT_TYPED: &[&str] = &["ChecksumAlgorithm", "ContentLength", "ChecksumCRC32"];
+
+/// A PutObject of a transfer: the body may be streamed (with progress) and its CRC32
+/// computed by the caller, so the SDK neither buffers nor uses an `aws-chunked` trailer.
+pub async fn send_put(
+    ctx: &Ctx,
+    prepared: &Prepared,
+    p: &Params,
+    body: ByteStream,
+    length: i64,
+    checksum_crc32: Option<String>,
+    unsigned: bool,
+) -> Result<Output> {
     let fluent = ctx
         .s3
         .put_object()
         .bucket(bucket(p))
         .key(key(p))
         .content_length(length)
-        .body(ByteStream::from(body))
-        .set_checksum_algorithm(checksum_algorithm(p));
-    let (_, seen) = send!(ctx, p, &["ChecksumAlgorithm", "ContentLength"], fluent)?;
+        .body(body)
+        .set_checksum_algorithm(checksum_algorithm(p))
+        .set_checksum_crc32(checksum_crc32);
+    let (_, seen) = send_prepared!(ctx, "PutObject", prepared, fluent, op => if unsigned {
+        op.disable_payload_signing()
+    } else {
+        op
+    })?;
     Ok(finish(p.op, seen, Fields::new(), ctx.max_attempts))
+}
+
+/// A GetObject of a transfer: the whole object (response checksum validated as botocore
+/// does) or one range of it, pinned to `if_match`.
+pub async fn send_get(
+    ctx: &Ctx,
+    prepared: &Prepared,
+    p: &Params,
+    range: Option<String>,
+    if_match: Option<String>,
+) -> Result<(
+    aws_sdk_s3::operation::get_object::GetObjectOutput,
+    crate::hooks::Seen,
+)> {
+    let mode = checksum_mode(p)
+        .or((ctx.validate_checksums && range.is_none()).then_some(ChecksumMode::Enabled));
+    let fluent = ctx
+        .s3
+        .get_object()
+        .bucket(bucket(p))
+        .key(key(p))
+        .set_checksum_mode(mode)
+        .set_range(range)
+        .set_if_match(if_match);
+    send_prepared!(ctx, "GetObject", prepared, fluent)
 }
 
 /// The checksums botocore validates on a GET without awscrt, in its priority order.

@@ -1,0 +1,415 @@
+"""Managed transfers with boto3's API: ``upload_file``, ``upload_fileobj``,
+``download_file``, ``download_fileobj`` and ``copy``.
+
+This module does what s3transfer does in Python before any byte moves: it validates
+``ExtraArgs`` against s3transfer's allow-lists and splits them into the request templates
+each S3 call of the transfer gets (SSE-C on every part and ranged GET, KMS / SSE-S3 only on
+PutObject / CreateMultipartUpload). The native engine then moves the bytes.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import Any, Callable
+
+from s3seal.exceptions import ClientError, S3UploadFailedError
+
+KB = 1024
+MB = KB * KB
+
+# s3transfer 0.17 (s3transfer/constants.py, s3transfer/manager.py), in its order.
+ALLOWED_DOWNLOAD_ARGS = [
+    "ChecksumMode",
+    "VersionId",
+    "SSECustomerAlgorithm",
+    "SSECustomerKey",
+    "SSECustomerKeyMD5",
+    "RequestPayer",
+    "ExpectedBucketOwner",
+]
+FULL_OBJECT_CHECKSUM_ARGS = [
+    "ChecksumCRC32",
+    "ChecksumCRC32C",
+    "ChecksumCRC64NVME",
+    "ChecksumMD5",
+    "ChecksumSHA1",
+    "ChecksumSHA256",
+    "ChecksumSHA512",
+    "ChecksumXXHASH3",
+    "ChecksumXXHASH64",
+    "ChecksumXXHASH128",
+]
+_ALLOWED_SHARED_ARGS = [
+    "ACL",
+    "CacheControl",
+    "ChecksumAlgorithm",
+    "ContentDisposition",
+    "ContentEncoding",
+    "ContentLanguage",
+    "ContentType",
+    "ExpectedBucketOwner",
+    "Expires",
+    "GrantFullControl",
+    "GrantRead",
+    "GrantReadACP",
+    "GrantWriteACP",
+    "Metadata",
+    "ObjectLockLegalHoldStatus",
+    "ObjectLockMode",
+    "ObjectLockRetainUntilDate",
+    "RequestPayer",
+    "ServerSideEncryption",
+    "StorageClass",
+    "SSECustomerAlgorithm",
+    "SSECustomerKey",
+    "SSECustomerKeyMD5",
+    "SSEKMSKeyId",
+    "SSEKMSEncryptionContext",
+    "Tagging",
+    "WebsiteRedirectLocation",
+]
+# s3transfer rejects BucketKeyEnabled (boto/s3transfer#355); S3 accepts it on PutObject,
+# CreateMultipartUpload and CopyObject, so s3seal allows it.
+ALLOWED_UPLOAD_ARGS = [
+    *_ALLOWED_SHARED_ARGS,
+    "ChecksumType",
+    "MpuObjectSize",
+    *FULL_OBJECT_CHECKSUM_ARGS,
+    "BucketKeyEnabled",
+]
+ALLOWED_COPY_ARGS = [
+    *_ALLOWED_SHARED_ARGS,
+    "CopySourceIfMatch",
+    "CopySourceIfModifiedSince",
+    "CopySourceIfNoneMatch",
+    "CopySourceIfUnmodifiedSince",
+    "CopySourceSSECustomerAlgorithm",
+    "CopySourceSSECustomerKey",
+    "CopySourceSSECustomerKeyMD5",
+    "MetadataDirective",
+    "TaggingDirective",
+    "BucketKeyEnabled",
+]
+
+# What each request of an upload gets (s3transfer/upload.py).
+_PUT_OBJECT_BLOCKLIST = ["ChecksumType", "MpuObjectSize"]
+_CREATE_MULTIPART_BLOCKLIST = [*FULL_OBJECT_CHECKSUM_ARGS, "MpuObjectSize"]
+_UPLOAD_PART_ARGS = [
+    "ChecksumAlgorithm",
+    "SSECustomerKey",
+    "SSECustomerAlgorithm",
+    "SSECustomerKeyMD5",
+    "RequestPayer",
+    "ExpectedBucketOwner",
+]
+_UPLOAD_COMPLETE_ARGS = [
+    "SSECustomerKey",
+    "SSECustomerAlgorithm",
+    "SSECustomerKeyMD5",
+    "RequestPayer",
+    "ExpectedBucketOwner",
+    "ChecksumType",
+    "MpuObjectSize",
+    *FULL_OBJECT_CHECKSUM_ARGS,
+]
+_ABORT_ARGS = ["RequestPayer", "ExpectedBucketOwner"]
+
+# What each request of a copy gets (s3transfer/copies.py).
+_COPY_TO_HEAD_ARGS = {
+    "CopySourceIfMatch": "IfMatch",
+    "CopySourceIfModifiedSince": "IfModifiedSince",
+    "CopySourceIfNoneMatch": "IfNoneMatch",
+    "CopySourceIfUnmodifiedSince": "IfUnmodifiedSince",
+    "CopySourceSSECustomerKey": "SSECustomerKey",
+    "CopySourceSSECustomerAlgorithm": "SSECustomerAlgorithm",
+    "CopySourceSSECustomerKeyMD5": "SSECustomerKeyMD5",
+    "RequestPayer": "RequestPayer",
+    "ExpectedBucketOwner": "ExpectedBucketOwner",
+}
+_UPLOAD_PART_COPY_ARGS = [
+    "CopySourceIfMatch",
+    "CopySourceIfModifiedSince",
+    "CopySourceIfNoneMatch",
+    "CopySourceIfUnmodifiedSince",
+    "CopySourceSSECustomerKey",
+    "CopySourceSSECustomerAlgorithm",
+    "CopySourceSSECustomerKeyMD5",
+    "SSECustomerKey",
+    "SSECustomerAlgorithm",
+    "SSECustomerKeyMD5",
+    "RequestPayer",
+    "ExpectedBucketOwner",
+]
+_CREATE_MULTIPART_COPY_BLOCKLIST = [
+    "CopySourceIfMatch",
+    "CopySourceIfModifiedSince",
+    "CopySourceIfNoneMatch",
+    "CopySourceIfUnmodifiedSince",
+    "CopySourceSSECustomerKey",
+    "CopySourceSSECustomerAlgorithm",
+    "CopySourceSSECustomerKeyMD5",
+    "MetadataDirective",
+    "TaggingDirective",
+]
+_COPY_COMPLETE_ARGS = [
+    "SSECustomerKey",
+    "SSECustomerAlgorithm",
+    "SSECustomerKeyMD5",
+    "RequestPayer",
+    "ExpectedBucketOwner",
+]
+
+_OBJECT_LAMBDA = re.compile(
+    r"^arn:(aws).*:s3-object-lambda:[a-z\-0-9]+:[0-9]{12}:accesspoint[/:][a-zA-Z0-9\-]{1,63}"
+)
+
+
+class TransferConfig:
+    """Managed-transfer settings, with boto3's names and defaults.
+
+    A ``boto3.s3.transfer.TransferConfig`` is accepted wherever this is.
+
+    Args:
+        multipart_threshold: Size from which uploads, downloads and copies go multipart.
+        max_concurrency: Parts in flight at once (1 when ``use_threads`` is False).
+        multipart_chunksize: Part size; adjusted to S3's 5 MiB..5 GiB and 10,000 parts.
+        num_download_attempts: Tries of a download range whose stream fails.
+        max_io_queue: Accepted for compatibility; s3seal's queues are bounded by design.
+        io_chunksize: Download write and progress granularity.
+        use_threads: False runs one part at a time.
+        max_bandwidth: Bytes per second, or None for no limit.
+        preferred_transfer_client: Accepted for compatibility (s3seal has one engine).
+    """
+
+    ALIAS = {"max_concurrency": "max_request_concurrency", "max_io_queue": "max_io_queue_size"}
+
+    def __init__(
+        self,
+        multipart_threshold: int = 8 * MB,
+        max_concurrency: int = 10,
+        multipart_chunksize: int = 8 * MB,
+        num_download_attempts: int = 5,
+        max_io_queue: int = 100,
+        io_chunksize: int = 256 * KB,
+        use_threads: bool = True,
+        max_bandwidth: int | None = None,
+        preferred_transfer_client: str = "auto",
+    ) -> None:
+        for name, value in (
+            ("multipart_threshold", multipart_threshold),
+            ("max_concurrency", max_concurrency),
+            ("multipart_chunksize", multipart_chunksize),
+            ("num_download_attempts", num_download_attempts),
+            ("max_io_queue", max_io_queue),
+            ("io_chunksize", io_chunksize),
+            ("max_bandwidth", max_bandwidth),
+        ):
+            if value is not None and value <= 0:
+                # s3transfer's TransferConfig._validate_attrs_are_nonzero
+                raise ValueError(f"Provided parameter {name} of value {value} must be greater than 0.")
+        self.multipart_threshold = multipart_threshold
+        self.max_request_concurrency = self.max_concurrency = max_concurrency
+        self.multipart_chunksize = multipart_chunksize
+        self.num_download_attempts = num_download_attempts
+        self.max_io_queue_size = self.max_io_queue = max_io_queue
+        self.io_chunksize = io_chunksize
+        self.use_threads = use_threads
+        self.max_bandwidth = max_bandwidth
+        self.preferred_transfer_client = preferred_transfer_client
+
+    def __repr__(self) -> str:
+        return (
+            f"TransferConfig(multipart_threshold={self.multipart_threshold}, "
+            f"multipart_chunksize={self.multipart_chunksize}, max_concurrency={self.max_concurrency})"
+        )
+
+
+Plan = tuple[int, int, int, int, int, "int | None"]
+
+
+def _plan(config: Any) -> Plan:
+    """The native engine's settings from an s3seal or boto3 TransferConfig."""
+    config = config if config is not None else TransferConfig()
+    concurrency = getattr(config, "max_request_concurrency", None) or getattr(config, "max_concurrency", 10)
+    if not getattr(config, "use_threads", True):
+        concurrency = 1
+    return (
+        int(config.multipart_threshold),
+        int(config.multipart_chunksize),
+        int(concurrency),
+        int(config.num_download_attempts),
+        int(config.io_chunksize),
+        None if config.max_bandwidth is None else int(config.max_bandwidth),
+    )
+
+
+def _validate(extra_args: dict[str, Any] | None, allowed: list[str]) -> dict[str, Any]:
+    extra = dict(extra_args or {})
+    for kwarg in extra:
+        if kwarg not in allowed:
+            raise ValueError(f"Invalid extra_args key '{kwarg}', must be one of: {', '.join(allowed)}")
+    return extra
+
+
+def _validate_bucket(bucket: Any) -> None:
+    if isinstance(bucket, str) and _OBJECT_LAMBDA.match(bucket):
+        raise ValueError(
+            "TransferManager methods do not support S3 Object Lambda resource. "
+            "Use direct client calls instead."
+        )
+
+
+def _only(extra: dict[str, Any], names: list[str]) -> dict[str, Any]:
+    return {k: v for k, v in extra.items() if k in names}
+
+
+def _without(extra: dict[str, Any], names: list[str]) -> dict[str, Any]:
+    return {k: v for k, v in extra.items() if k not in names}
+
+
+def _filename(filename: Any) -> str:
+    if isinstance(filename, os.PathLike):
+        filename = os.fspath(filename)
+    if not isinstance(filename, str):
+        raise ValueError("Filename must be a string or a path-like object")
+    return filename
+
+
+def _upload_requests(client: Any, bucket: str, key: str, extra_args: Any) -> dict[str, dict[str, Any]]:
+    extra = _validate(extra_args, ALLOWED_UPLOAD_ARGS)
+    _validate_bucket(bucket)
+    if client._request_checksum_calculation != "when_required" and not any(
+        c in extra for c in FULL_OBJECT_CHECKSUM_ARGS
+    ):
+        extra.setdefault("ChecksumAlgorithm", "CRC32")
+    target = {"Bucket": bucket, "Key": key}
+    multipart = dict(extra)
+    for checksum in FULL_OBJECT_CHECKSUM_ARGS:
+        if checksum in multipart:
+            multipart["ChecksumType"] = "FULL_OBJECT"
+            multipart["ChecksumAlgorithm"] = checksum.replace("Checksum", "")
+    return {
+        "put": {**target, **_without(extra, _PUT_OBJECT_BLOCKLIST)},
+        "create": {**target, **_without(multipart, _CREATE_MULTIPART_BLOCKLIST)},
+        "part": {**target, **_only(multipart, _UPLOAD_PART_ARGS)},
+        "complete": {**target, **_only(multipart, _UPLOAD_COMPLETE_ARGS)},
+        "abort": {**target, **_only(extra, _ABORT_ARGS)},
+    }
+
+
+def _remaining_size(fileobj: Any) -> int | None:
+    """The bytes left in a seekable file object (for part sizing), else None."""
+    try:
+        if not fileobj.seekable():
+            return None
+        position = fileobj.tell()
+        end = fileobj.seek(0, os.SEEK_END)
+        fileobj.seek(position)
+        return max(0, int(end) - int(position))
+    except (AttributeError, OSError, ValueError):
+        return None
+
+
+def upload_file(
+    client: Any,
+    Filename: Any,
+    Bucket: str,
+    Key: str,
+    ExtraArgs: dict[str, Any] | None = None,
+    Callback: Callable[[int], Any] | None = None,
+    Config: Any = None,
+) -> None:
+    filename = _filename(Filename)
+    requests = _upload_requests(client, Bucket, Key, ExtraArgs)
+    try:
+        client._upload(filename, requests, Callback, _plan(Config))
+    except ClientError as e:
+        raise S3UploadFailedError(f"Failed to upload {filename} to {'/'.join([Bucket, Key])}: {e}")
+
+
+def upload_fileobj(
+    client: Any,
+    Fileobj: Any,
+    Bucket: str,
+    Key: str,
+    ExtraArgs: dict[str, Any] | None = None,
+    Callback: Callable[[int], Any] | None = None,
+    Config: Any = None,
+) -> None:
+    if not hasattr(Fileobj, "read"):
+        raise ValueError("Fileobj must implement read")
+    requests = _upload_requests(client, Bucket, Key, ExtraArgs)
+    client._upload(Fileobj, requests, Callback, _plan(Config), _remaining_size(Fileobj))
+
+
+def _download_requests(bucket: str, key: str, extra_args: Any) -> dict[str, dict[str, Any]]:
+    extra = _validate(extra_args, ALLOWED_DOWNLOAD_ARGS)
+    _validate_bucket(bucket)
+    target = {"Bucket": bucket, "Key": key}
+    return {"head": {**target, **extra}, "get": {**target, **extra}}
+
+
+def download_file(
+    client: Any,
+    Bucket: str,
+    Key: str,
+    Filename: Any,
+    ExtraArgs: dict[str, Any] | None = None,
+    Callback: Callable[[int], Any] | None = None,
+    Config: Any = None,
+) -> None:
+    filename = _filename(Filename)
+    client._download(filename, _download_requests(Bucket, Key, ExtraArgs), Callback, _plan(Config))
+
+
+def download_fileobj(
+    client: Any,
+    Bucket: str,
+    Key: str,
+    Fileobj: Any,
+    ExtraArgs: dict[str, Any] | None = None,
+    Callback: Callable[[int], Any] | None = None,
+    Config: Any = None,
+) -> None:
+    if not hasattr(Fileobj, "write"):
+        raise ValueError("Fileobj must implement write")
+    client._download(Fileobj, _download_requests(Bucket, Key, ExtraArgs), Callback, _plan(Config))
+
+
+def copy(
+    client: Any,
+    CopySource: Any,
+    Bucket: str,
+    Key: str,
+    ExtraArgs: dict[str, Any] | None = None,
+    Callback: Callable[[int], Any] | None = None,
+    SourceClient: Any = None,
+    Config: Any = None,
+) -> None:
+    extra = _validate(ExtraArgs, ALLOWED_COPY_ARGS)
+    if isinstance(CopySource, dict):
+        _validate_bucket(CopySource.get("Bucket"))
+    _validate_bucket(Bucket)
+    if not isinstance(CopySource, dict):
+        raise TypeError(
+            'Expecting dictionary formatted: {"Bucket": bucket_name, "Key": key} '
+            f"but got {CopySource} or type {type(CopySource)}."
+        )
+    head = dict(CopySource)
+    for name, value in extra.items():
+        if name in _COPY_TO_HEAD_ARGS:
+            head[_COPY_TO_HEAD_ARGS[name]] = value
+    source = (SourceClient if SourceClient is not None else client).head_object(**head)
+    target = {"Bucket": Bucket, "Key": Key}
+    part = {**target, "CopySource": CopySource, **_only(extra, _UPLOAD_PART_COPY_ARGS)}
+    if source.get("ETag") is not None:
+        part["CopySourceIfMatch"] = source["ETag"]
+    requests = {
+        "single": {"CopySource": CopySource, **target, **extra},
+        "create": {**target, **_without(extra, _CREATE_MULTIPART_COPY_BLOCKLIST)},
+        "part": part,
+        "complete": {**target, **_only(extra, _COPY_COMPLETE_ARGS)},
+        "abort": {**target, **_only(extra, _ABORT_ARGS)},
+    }
+    client._copy(int(source["ContentLength"]), requests, Callback, _plan(Config))

@@ -1,0 +1,265 @@
+//! The managed-transfer engine behind `upload_file`, `upload_fileobj`, `download_file`,
+//! `download_fileobj` and `copy`: boto3's semantics (s3transfer's thresholds, part sizes
+//! and forwarding), run as tokio tasks on the shared runtime.
+//!
+//! Memory stays bounded by concurrency x part size: uploads read parts into a few reused
+//! buffers, downloads write ranges in place at their offsets. Anything that fails or is
+//! cancelled (Ctrl-C, a raising callback) cleans up before returning: multipart uploads are
+//! aborted, temporary files removed.
+
+pub mod copy;
+pub mod download;
+pub mod progress;
+pub mod upload;
+
+use std::future::Future;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+use crate::error::{Error, Result};
+use crate::ops::multipart::send_abort;
+use crate::ops::{Ctx, Prepared};
+use progress::Progress;
+
+const MIB: u64 = 1024 * 1024;
+const GIB: u64 = 1024 * MIB;
+/// S3's limits, as s3transfer's `ChunksizeAdjuster` applies them.
+pub const MIN_PART_SIZE: u64 = 5 * MIB;
+pub const MAX_PART_SIZE: u64 = 5 * GIB;
+pub const MAX_PARTS: u64 = 10_000;
+pub const MAX_SINGLE_UPLOAD: u64 = 5 * GIB;
+
+/// How long a failed upload keeps trying to abort itself (a server that comes back within
+/// this window gets the abort, so no orphan parts stay billed).
+const ABORT_BUDGET: Duration = Duration::from_secs(10);
+
+/// A `TransferConfig`, as the engine uses it.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub threshold: u64,
+    pub chunksize: u64,
+    pub concurrency: usize,
+    pub download_attempts: u32,
+    pub io_chunksize: usize,
+}
+
+impl Plan {
+    /// s3transfer's `ChunksizeAdjuster.adjust_chunksize`: doubled until the object fits in
+    /// 10,000 parts, then kept within S3's 5 MiB..5 GiB.
+    pub fn part_size(&self, total: Option<u64>) -> u64 {
+        let mut size = self.chunksize.max(1);
+        if let Some(total) = total {
+            while total.div_ceil(size) > MAX_PARTS {
+                size *= 2;
+            }
+        }
+        size.clamp(MIN_PART_SIZE, MAX_PART_SIZE)
+    }
+
+    /// The size from which an upload goes multipart (also above S3's single-PUT limit).
+    pub fn upload_threshold(&self) -> u64 {
+        self.threshold.min(MAX_SINGLE_UPLOAD + 1)
+    }
+}
+
+/// What every task of one transfer shares.
+pub struct Transfer {
+    pub ctx: Ctx,
+    pub plan: Plan,
+    pub progress: Progress,
+    pub throttle: Option<Throttle>,
+    /// Set by Ctrl-C or a failing callback: every task stops and the transfer cleans up.
+    pub cancel: CancellationToken,
+    /// Send part bodies as `UNSIGNED-PAYLOAD` (TLS or loopback): no SHA-256 of the data.
+    pub unsigned_payload: bool,
+    /// `request_checksum_calculation='when_required'`: no default CRC32.
+    pub checksum_when_required: bool,
+    pub read_timeout: Duration,
+}
+
+impl Transfer {
+    /// Fail with `Cancelled` once the transfer was told to stop.
+    pub fn check_cancelled(&self) -> Result<()> {
+        if self.cancel.is_cancelled() {
+            Err(Error::Cancelled)
+        } else {
+            Ok(())
+        }
+    }
+
+    pub async fn throttle(&self, bytes: usize) {
+        if let Some(t) = &self.throttle {
+            t.take(bytes).await;
+        }
+    }
+}
+
+/// `max_bandwidth`: each request reserves its bytes in a shared schedule and starts when
+/// its slot comes, so the average rate stays at or under the limit.
+pub struct Throttle {
+    seconds_per_byte: f64,
+    next: Mutex<Instant>,
+}
+
+impl Throttle {
+    pub fn new(bytes_per_second: u64) -> Self {
+        Self {
+            seconds_per_byte: 1.0 / bytes_per_second.max(1) as f64,
+            next: Mutex::new(Instant::now()),
+        }
+    }
+
+    async fn take(&self, bytes: usize) {
+        let start = {
+            let mut next = self.next.lock().unwrap_or_else(PoisonError::into_inner);
+            let start = (*next).max(Instant::now());
+            *next = start + Duration::from_secs_f64(bytes as f64 * self.seconds_per_byte);
+            start
+        };
+        tokio::time::sleep_until(start.into()).await;
+    }
+}
+
+/// Run `work(0..count)` on up to `concurrency` tasks, in part order as far as possible,
+/// and return the results in index order. The first failure stops (and waits for) every
+/// other task before it is returned, so nothing is still running when the caller cleans up.
+pub async fn run_parts<T, F, Fut>(t: &Arc<Transfer>, count: usize, work: F) -> Result<Vec<T>>
+where
+    T: Send + 'static,
+    F: Fn(usize) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<T>> + Send + 'static,
+{
+    let work = Arc::new(work);
+    let next = Arc::new(AtomicUsize::new(0));
+    let mut set = JoinSet::new();
+    for _ in 0..t.plan.concurrency.clamp(1, count.max(1)) {
+        let (work, next, cancel) = (Arc::clone(&work), Arc::clone(&next), t.cancel.clone());
+        set.spawn(async move {
+            let mut done = Vec::new();
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                if i >= count {
+                    return Ok(done);
+                }
+                let out = tokio::select! {
+                    biased;
+                    () = cancel.cancelled() => Err(Error::Cancelled),
+                    out = work(i) => out,
+                }?;
+                done.push((i, out));
+            }
+        });
+    }
+    let mut results = Vec::with_capacity(count);
+    while let Some(joined) = set.join_next().await {
+        let failure = match joined {
+            Ok(Ok(done)) => {
+                results.extend(done);
+                continue;
+            }
+            Ok(Err(e)) => e,
+            Err(e) => Error::Internal(format!("transfer task failed: {e}")),
+        };
+        set.shutdown().await;
+        return Err(failure);
+    }
+    results.sort_by_key(|(i, _)| *i);
+    Ok(results.into_iter().map(|(_, r)| r).collect())
+}
+
+/// Whether another try of an abort could succeed (the server unreachable or failing).
+fn transient(e: &Error) -> bool {
+    match e {
+        Error::EndpointConnection(_)
+        | Error::ConnectTimeout(_)
+        | Error::ReadTimeout(_)
+        | Error::ConnectionClosed(_) => true,
+        Error::Service(s) => s.meta.status >= 500,
+        _ => false,
+    }
+}
+
+/// Abort a multipart upload after a failure, retrying while the server is unreachable
+/// for up to [`ABORT_BUDGET`]. Returns whether the upload is gone.
+pub async fn abort_upload(t: &Transfer, prepared: &Prepared, target: (&str, &str, &str)) -> bool {
+    let deadline = Instant::now() + ABORT_BUDGET;
+    let mut pause = Duration::from_millis(100);
+    loop {
+        match send_abort(&t.ctx, prepared, target).await {
+            Ok(_) => return true,
+            Err(Error::Service(e)) if e.code() == "NoSuchUpload" => return true,
+            Err(e) if transient(&e) && Instant::now() + pause < deadline => {
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(Duration::from_secs(1));
+            }
+            Err(_) => return false,
+        }
+    }
+}
+
+/// s3transfer's `random_file_extension`: 8 hex digits for a temporary file's name.
+pub fn random_suffix() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or_default(),
+    );
+    format!("{:08X}", h.finish() as u32)
+}
+
+/// The CRC32 of `data` as S3 expects it in `x-amz-checksum-crc32`.
+pub fn crc32_base64(data: &[u8]) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(crc32fast::hash(data).to_be_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plan(chunksize: u64) -> Plan {
+        Plan {
+            threshold: 8 * MIB,
+            chunksize,
+            concurrency: 10,
+            download_attempts: 5,
+            io_chunksize: 256 * 1024,
+        }
+    }
+
+    #[test]
+    fn part_sizes_follow_s3_limits() {
+        assert_eq!(plan(8 * MIB).part_size(Some(100 * MIB)), 8 * MIB);
+        assert_eq!(plan(MIB).part_size(Some(100 * MIB)), MIN_PART_SIZE);
+        assert_eq!(plan(10 * GIB).part_size(None), MAX_PART_SIZE);
+        // 100 GiB in 8 MiB parts is 12,800 parts: doubled to 16 MiB (6,400 parts).
+        assert_eq!(plan(8 * MIB).part_size(Some(100 * GIB)), 16 * MIB);
+    }
+
+    #[test]
+    fn uploads_above_five_gib_are_multipart_whatever_the_threshold() {
+        let mut p = plan(8 * MIB);
+        p.threshold = 100 * GIB;
+        assert_eq!(p.upload_threshold(), MAX_SINGLE_UPLOAD + 1);
+    }
+
+    #[test]
+    fn crc32_is_big_endian_base64() {
+        // CRC32("hello") = 0x3610a686
+        assert_eq!(crc32_base64(b"hello"), "NhCmhg==");
+    }
+
+    #[test]
+    fn suffixes_are_eight_hex_digits() {
+        let s = random_suffix();
+        assert_eq!(s.len(), 8);
+        assert!(s.chars().all(|c| c.is_ascii_hexdigit()));
+    }
+}

@@ -1,0 +1,188 @@
+//! Progress callbacks as boto3 makes them: `callback(bytes_delta)`, positional,
+//! increments (negative when a retried part rewinds), on a thread that is not the caller's.
+//!
+//! Tasks never call Python: they send deltas to one reporter thread, which takes the GIL
+//! only for the call. A callback that raises stops the transfer and its exception is what
+//! the caller sees.
+
+use std::convert::Infallible;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use aws_sdk_s3::primitives::ByteStream;
+use aws_smithy_types::body::SdkBody;
+use bytes::Bytes;
+use http_body::{Body, Frame, SizeHint};
+use pyo3::prelude::*;
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+/// Tells the reporter that the transfer is over.
+const DONE: i64 = i64::MIN;
+
+/// The sending side: cheap to clone, a no-op without a callback.
+#[derive(Clone, Default)]
+pub struct Progress {
+    tx: Option<mpsc::UnboundedSender<i64>>,
+}
+
+/// The reporter thread; [`Reporter::finish`] waits for the last call.
+pub struct Reporter {
+    handle: Option<JoinHandle<Option<PyErr>>>,
+}
+
+impl Progress {
+    /// Start a reporter for `callback` (call from inside the runtime). A raising callback
+    /// cancels `cancel`.
+    pub fn start(callback: Option<Py<PyAny>>, cancel: CancellationToken) -> (Self, Reporter) {
+        let Some(callback) = callback else {
+            return (Self::default(), Reporter { handle: None });
+        };
+        let (tx, rx) = mpsc::unbounded_channel();
+        let handle = tokio::task::spawn_blocking(move || report(&callback, rx, &cancel));
+        (
+            Self { tx: Some(tx) },
+            Reporter {
+                handle: Some(handle),
+            },
+        )
+    }
+
+    pub fn add(&self, delta: i64) {
+        if delta != 0 {
+            if let Some(tx) = &self.tx {
+                let _ = tx.send(delta);
+            }
+        }
+    }
+
+    fn done(&self) {
+        if let Some(tx) = &self.tx {
+            let _ = tx.send(DONE);
+        }
+    }
+}
+
+impl Reporter {
+    /// Wait until every delta sent through `progress` has been reported; the callback's
+    /// exception, if it raised one.
+    pub async fn finish(mut self, progress: &Progress) -> Option<PyErr> {
+        progress.done();
+        match self.handle.take() {
+            Some(h) => h.await.ok().flatten(),
+            None => None,
+        }
+    }
+}
+
+/// The reporter loop: deltas queued while Python was busy are summed (never across a
+/// change of sign, so a rewind stays visible).
+fn report(
+    callback: &Py<PyAny>,
+    mut rx: mpsc::UnboundedReceiver<i64>,
+    cancel: &CancellationToken,
+) -> Option<PyErr> {
+    let mut failure: Option<PyErr> = None;
+    let mut call = |delta: i64| {
+        if failure.is_some() || delta == 0 {
+            return;
+        }
+        if let Err(e) = Python::attach(|py| callback.call1(py, (delta,)).map(drop)) {
+            failure = Some(e);
+            cancel.cancel();
+        }
+    };
+    while let Some(first) = rx.blocking_recv() {
+        if first == DONE {
+            break;
+        }
+        let mut delta = first;
+        let mut done = false;
+        while let Ok(more) = rx.try_recv() {
+            if more == DONE {
+                done = true;
+                break;
+            }
+            if (more < 0) == (delta < 0) {
+                delta += more;
+            } else {
+                call(delta);
+                delta = more;
+            }
+        }
+        call(delta);
+        if done {
+            break;
+        }
+    }
+    failure
+}
+
+/// A request body that hands `data` to the HTTP stack in frames and reports each frame as
+/// progress. A retry (the SDK rebuilds the body) first reports the previous attempt's
+/// bytes as a negative delta, as s3transfer does when it rewinds a part.
+struct ProgressBody {
+    data: Bytes,
+    pos: usize,
+    frame: usize,
+    progress: Progress,
+    /// Bytes reported by the attempts of this part so far.
+    reported: Arc<AtomicU64>,
+    started: bool,
+}
+
+impl Body for ProgressBody {
+    type Data = Bytes;
+    type Error = Infallible;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
+        let this = self.get_mut();
+        if !this.started {
+            this.started = true;
+            let rewound = this.reported.swap(0, Ordering::AcqRel);
+            this.progress
+                .add(-i64::try_from(rewound).unwrap_or(i64::MAX));
+        }
+        if this.pos >= this.data.len() {
+            return Poll::Ready(None);
+        }
+        let end = (this.pos + this.frame).min(this.data.len());
+        let chunk = this.data.slice(this.pos..end);
+        this.pos = end;
+        let n = chunk.len() as u64;
+        this.reported.fetch_add(n, Ordering::AcqRel);
+        this.progress.add(i64::try_from(n).unwrap_or(i64::MAX));
+        Poll::Ready(Some(Ok(Frame::data(chunk))))
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.pos >= self.data.len()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        SizeHint::with_exact((self.data.len() - self.pos) as u64)
+    }
+}
+
+/// A retryable streamed body over `data` that reports progress per `frame` bytes.
+pub fn body_with_progress(data: Bytes, frame: usize, progress: &Progress) -> ByteStream {
+    let reported = Arc::new(AtomicU64::new(0));
+    let progress = progress.clone();
+    let frame = frame.max(64 * 1024);
+    ByteStream::new(SdkBody::retryable(move || {
+        SdkBody::from_body_1_x(ProgressBody {
+            data: data.clone(),
+            pos: 0,
+            frame,
+            progress: progress.clone(),
+            reported: Arc::clone(&reported),
+            started: false,
+        })
+    }))
+}

@@ -1,0 +1,478 @@
+//! Uploads from a path or a Python file object: one PutObject below the threshold, else a
+//! multipart upload whose parts are read in order into a few reused buffers and sent
+//! concurrently. Any failure aborts the upload.
+
+use std::fs::File;
+use std::io::Read;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use aws_sdk_s3::primitives::ByteStream;
+use aws_sdk_s3::types::{ChecksumAlgorithm, CompletedPart};
+use bytes::{Bytes, BytesMut};
+use pyo3::prelude::*;
+use pyo3::pybacked::PyBackedBytes;
+use pyo3::types::{PyByteArray, PyBytes, PyString};
+use tokio::sync::mpsc;
+use tokio::task::JoinSet;
+
+use super::progress::body_with_progress;
+use super::{abort_upload, crc32_base64, Transfer, MAX_PARTS};
+use crate::error::{Error, Result};
+use crate::ops::multipart::{create_multipart_upload, send_complete, send_part, PartRequest};
+use crate::ops::object::{send_put, PUT_TYPED};
+use crate::ops::Prepared;
+use crate::params::Params;
+use crate::value::Value;
+
+/// The request templates of an upload, built from `ExtraArgs` as s3transfer forwards them.
+pub struct UploadRequests {
+    pub put: Params,
+    pub create: Params,
+    pub part: Params,
+    pub complete: Params,
+    pub abort: Params,
+}
+
+pub enum Source {
+    Path(PathBuf),
+    /// A readable binary file object, and its remaining size when it is seekable.
+    FileObj {
+        obj: Py<PyAny>,
+        size: Option<u64>,
+    },
+}
+
+/// A part source read sequentially on a blocking thread.
+trait PartReader: Send + 'static {
+    /// Up to `len` bytes; fewer only at the end of the data.
+    fn read(&mut self, len: usize) -> Result<Bytes>;
+}
+
+/// Part buffers, reused once their request is done (fresh 8 MiB buffers would cost page
+/// faults on every part).
+#[derive(Default)]
+struct Pool {
+    free: Mutex<Vec<BytesMut>>,
+}
+
+impl Pool {
+    fn take(&self, len: usize) -> BytesMut {
+        let mut buf = self
+            .free
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .pop()
+            .unwrap_or_default();
+        if buf.len() < len {
+            buf.resize(len, 0);
+        } else {
+            buf.truncate(len);
+        }
+        buf
+    }
+
+    /// Take a sent part's buffer back, if nothing else holds it.
+    fn give(&self, data: Bytes, keep: usize) {
+        if let Ok(buf) = data.try_into_mut() {
+            let mut free = self.free.lock().unwrap_or_else(PoisonError::into_inner);
+            if free.len() < keep {
+                free.push(buf);
+            }
+        }
+    }
+}
+
+struct FileReader {
+    file: File,
+    path: PathBuf,
+    pool: Arc<Pool>,
+}
+
+impl PartReader for FileReader {
+    fn read(&mut self, len: usize) -> Result<Bytes> {
+        let mut buf = self.pool.take(len);
+        let mut filled = 0;
+        while filled < len {
+            match self.file.read(&mut buf[filled..]) {
+                Ok(0) => break,
+                Ok(n) => filled += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(source) => {
+                    return Err(Error::Io {
+                        source,
+                        path: self.path.clone(),
+                    })
+                }
+            }
+        }
+        buf.truncate(filled);
+        Ok(buf.freeze())
+    }
+}
+
+/// A Python file object, read in part-sized blocks with the GIL held only for `read()`.
+struct PyReader {
+    obj: Py<PyAny>,
+}
+
+impl PartReader for PyReader {
+    fn read(&mut self, len: usize) -> Result<Bytes> {
+        Python::attach(|py| {
+            let mut blocks: Vec<Bytes> = Vec::new();
+            let mut got = 0;
+            while got < len {
+                let data = self.obj.bind(py).call_method1("read", (len - got,))?;
+                let block = if data.is_instance_of::<PyBytes>() {
+                    Bytes::from_owner(data.extract::<PyBackedBytes>().map_err(PyErr::from)?)
+                } else if let Ok(b) = data.cast::<PyByteArray>() {
+                    Bytes::from(b.to_vec())
+                } else if data.is_instance_of::<PyString>() {
+                    return Err(Error::Python(pyo3::exceptions::PyTypeError::new_err(
+                        "Fileobj must be opened in binary mode: read() returned str",
+                    )));
+                } else if data.is_none() {
+                    // A non-blocking stream with nothing available yet: try again.
+                    continue;
+                } else {
+                    Bytes::from(data.extract::<Vec<u8>>()?)
+                };
+                if block.is_empty() {
+                    break;
+                }
+                got += block.len();
+                blocks.push(block);
+            }
+            Ok(concat(blocks))
+        })
+    }
+}
+
+fn concat(mut blocks: Vec<Bytes>) -> Bytes {
+    match blocks.len() {
+        0 => Bytes::new(),
+        1 => blocks.pop().unwrap_or_default(),
+        _ => {
+            let mut all = BytesMut::with_capacity(blocks.iter().map(Bytes::len).sum());
+            for b in blocks {
+                all.extend_from_slice(&b);
+            }
+            all.freeze()
+        }
+    }
+}
+
+/// The start of the data: enough to decide between PutObject and multipart.
+struct First {
+    blocks: Vec<Bytes>,
+    total: u64,
+    eof: bool,
+}
+
+fn read_first(reader: &mut dyn PartReader, threshold: u64, part_size: usize) -> Result<First> {
+    let mut first = First {
+        blocks: Vec::new(),
+        total: 0,
+        eof: false,
+    };
+    while first.total < threshold.max(1) {
+        let block = reader.read(part_size)?;
+        first.eof = block.len() < part_size;
+        first.total += block.len() as u64;
+        if !block.is_empty() {
+            first.blocks.push(block);
+        }
+        if first.eof {
+            break;
+        }
+    }
+    Ok(first)
+}
+
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| Error::Internal(format!("reader task failed: {e}")))?
+}
+
+fn open(path: PathBuf) -> Result<(File, u64)> {
+    let io = |source| Error::Io {
+        source,
+        path: path.clone(),
+    };
+    let file = File::open(&path).map_err(io)?;
+    let meta = file.metadata().map_err(io)?;
+    if meta.is_dir() {
+        return Err(io(std::io::Error::from_raw_os_error(libc::EISDIR)));
+    }
+    Ok((file, meta.len()))
+}
+
+/// Upload `source` as s3transfer would: PutObject below the threshold, multipart from it.
+pub async fn upload(t: Arc<Transfer>, source: Source, req: UploadRequests) -> Result<()> {
+    let pool = Arc::new(Pool::default());
+    let (reader, size): (Box<dyn PartReader>, Option<u64>) = match source {
+        Source::Path(path) => {
+            let (file, size) = blocking({
+                let path = path.clone();
+                move || open(path)
+            })
+            .await?;
+            let reader = FileReader {
+                file,
+                path,
+                pool: Arc::clone(&pool),
+            };
+            (Box::new(reader), Some(size))
+        }
+        Source::FileObj { obj, size } => (Box::new(PyReader { obj }), size),
+    };
+    let part_size = usize::try_from(t.plan.part_size(size)).unwrap_or(usize::MAX);
+    let threshold = t.plan.upload_threshold();
+    let (reader, first) = blocking(move || {
+        let mut reader = reader;
+        let first = read_first(reader.as_mut(), threshold, part_size)?;
+        Ok((reader, first))
+    })
+    .await?;
+    t.check_cancelled()?;
+    if first.eof && first.total < threshold || first.total == 0 {
+        return put(&t, &req, concat(first.blocks)).await;
+    }
+    multipart(t, req, reader, first, part_size, pool).await
+}
+
+fn algorithm(p: &Params) -> Option<ChecksumAlgorithm> {
+    p.str("ChecksumAlgorithm")
+        .map(|a| ChecksumAlgorithm::from(a.to_ascii_uppercase().as_str()))
+}
+
+/// Whether a body can be streamed with progress (no SDK buffering): the payload goes
+/// unsigned and the SDK has no checksum of its own to compute.
+fn streamable(t: &Transfer, algorithm: Option<&ChecksumAlgorithm>, crc: Option<&String>) -> bool {
+    t.unsigned_payload && (crc.is_some() || algorithm.is_none() && t.checksum_when_required)
+}
+
+async fn put(t: &Transfer, req: &UploadRequests, data: Bytes) -> Result<()> {
+    let p = &req.put;
+    let algorithm = algorithm(p);
+    let crc = p
+        .string("ChecksumCRC32")
+        .or_else(|| (algorithm == Some(ChecksumAlgorithm::Crc32)).then(|| crc32_base64(&data)));
+    let len = data.len();
+    let streamed = streamable(t, algorithm.as_ref(), crc.as_ref());
+    let body = if streamed {
+        body_with_progress(data, t.plan.io_chunksize, &t.progress)
+    } else {
+        ByteStream::from(data)
+    };
+    t.throttle(len).await;
+    let prepared = Prepared::new(p, PUT_TYPED)?;
+    let length = i64::try_from(len).unwrap_or(i64::MAX);
+    send_put(&t.ctx, &prepared, p, body, length, crc, t.unsigned_payload).await?;
+    if !streamed {
+        t.progress.add(i64::try_from(len).unwrap_or(i64::MAX));
+    }
+    Ok(())
+}
+
+/// One part on its way: number, data, and its CRC32 when that is the algorithm.
+struct Part {
+    number: i32,
+    data: Bytes,
+    crc: Option<String>,
+}
+
+/// Everything a part upload needs, shared by the upload tasks.
+struct Parts {
+    t: Arc<Transfer>,
+    prepared: Prepared,
+    algorithm: Option<ChecksumAlgorithm>,
+    target: (String, String, String),
+    pool: Arc<Pool>,
+}
+
+async fn multipart(
+    t: Arc<Transfer>,
+    req: UploadRequests,
+    reader: Box<dyn PartReader>,
+    first: First,
+    part_size: usize,
+    pool: Arc<Pool>,
+) -> Result<()> {
+    let created = create_multipart_upload(&t.ctx, &req.create).await?;
+    let text = |name: &str| {
+        crate::value::field(&created.fields, name)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let target = (
+        crate::ops::bucket(&req.create),
+        req.create.string("Key").unwrap_or_default(),
+        text("UploadId"),
+    );
+    let parts = Arc::new(Parts {
+        t: Arc::clone(&t),
+        prepared: Prepared::new(&req.part, UPLOAD_PART_TYPED)?,
+        algorithm: algorithm(&req.part),
+        target: target.clone(),
+        pool,
+    });
+    let outcome = async {
+        let completed = send_parts(&parts, reader, first, part_size).await?;
+        let prepared = Prepared::new(&req.complete, &["UploadId", "MultipartUpload"])?;
+        let (bucket, key, id) = &target;
+        send_complete(&t.ctx, &prepared, (bucket, key, id), completed).await?;
+        Ok(())
+    }
+    .await;
+    if let Err(e) = outcome {
+        let (bucket, key, id) = &target;
+        if let Ok(prepared) = Prepared::new(&req.abort, &["UploadId"]) {
+            abort_upload(&t, &prepared, (bucket, key, id)).await;
+        }
+        return Err(e);
+    }
+    Ok(())
+}
+
+const UPLOAD_PART_TYPED: &[&str] = &["ChecksumAlgorithm", "ChecksumCRC32", "ContentLength"];
+
+/// Read parts on a blocking thread and upload them on `concurrency` tasks. At most one
+/// part waits between the reader and the uploaders, so memory stays near
+/// (concurrency + 2) x part size.
+async fn send_parts(
+    parts: &Arc<Parts>,
+    mut reader: Box<dyn PartReader>,
+    first: First,
+    part_size: usize,
+) -> Result<Vec<CompletedPart>> {
+    let t = &parts.t;
+    let (tx, rx) = mpsc::channel::<Part>(1);
+    let with_crc = parts.algorithm == Some(ChecksumAlgorithm::Crc32);
+    let cancel = t.cancel.clone();
+    let producer = tokio::task::spawn_blocking(move || -> Result<()> {
+        let mut number = 0i32;
+        let mut send = |data: Bytes| -> Result<bool> {
+            number += 1;
+            if u64::try_from(number).unwrap_or(u64::MAX) > MAX_PARTS {
+                return Err(Error::InvalidConfig(format!(
+                    "the upload needs more than {MAX_PARTS} parts: raise multipart_chunksize"
+                )));
+            }
+            let crc = with_crc.then(|| crc32_base64(&data));
+            Ok(tx.blocking_send(Part { number, data, crc }).is_ok() && !cancel.is_cancelled())
+        };
+        for block in first.blocks {
+            if !send(block)? {
+                return Ok(());
+            }
+        }
+        if first.eof {
+            return Ok(());
+        }
+        loop {
+            let block = reader.read(part_size)?;
+            let last = block.len() < part_size;
+            if !block.is_empty() && !send(block)? {
+                return Ok(());
+            }
+            if last {
+                return Ok(());
+            }
+        }
+    });
+    let rx = Arc::new(tokio::sync::Mutex::new(rx));
+    let mut set = JoinSet::new();
+    for _ in 0..t.plan.concurrency.max(1) {
+        let (parts, rx) = (Arc::clone(parts), Arc::clone(&rx));
+        set.spawn(async move {
+            let mut done = Vec::new();
+            loop {
+                let next = rx.lock().await.recv().await;
+                let Some(part) = next else {
+                    return Ok(done);
+                };
+                let cancel = parts.t.cancel.clone();
+                let sent = tokio::select! {
+                    biased;
+                    () = cancel.cancelled() => Err(Error::Cancelled),
+                    sent = send_one(&parts, part) => sent,
+                }?;
+                done.push(sent);
+            }
+        });
+    }
+    let mut completed = Vec::new();
+    while let Some(joined) = set.join_next().await {
+        let failure = match joined {
+            Ok(Ok(done)) => {
+                completed.extend(done);
+                continue;
+            }
+            Ok(Err(e)) => e,
+            Err(e) => Error::Internal(format!("upload task failed: {e}")),
+        };
+        // Stop the others (dropping their requests) and the reader, then report.
+        set.shutdown().await;
+        drop(rx);
+        return Err(failure);
+    }
+    producer
+        .await
+        .map_err(|e| Error::Internal(format!("reader task failed: {e}")))??;
+    t.check_cancelled()?;
+    completed.sort_by_key(|p| p.part_number().unwrap_or_default());
+    Ok(completed)
+}
+
+async fn send_one(parts: &Parts, part: Part) -> Result<CompletedPart> {
+    let t = &parts.t;
+    let len = part.data.len();
+    let streamed = streamable(t, parts.algorithm.as_ref(), part.crc.as_ref());
+    let body = if streamed {
+        body_with_progress(part.data.clone(), t.plan.io_chunksize, &t.progress)
+    } else {
+        ByteStream::from(part.data.clone())
+    };
+    t.throttle(len).await;
+    let (bucket, key, upload_id) = &parts.target;
+    let request = PartRequest {
+        bucket,
+        key,
+        upload_id,
+        part_number: part.number,
+        body,
+        length: i64::try_from(len).unwrap_or(i64::MAX),
+        algorithm: parts.algorithm.clone(),
+        checksum_crc32: part.crc.clone(),
+        unsigned_payload: t.unsigned_payload,
+    };
+    let seen = send_part(&t.ctx, &parts.prepared, request).await?;
+    if !streamed {
+        t.progress.add(i64::try_from(len).unwrap_or(i64::MAX));
+    }
+    parts.pool.give(part.data, t.plan.concurrency + 2);
+    let echoed = |name: &str| seen.header(name).map(str::to_owned);
+    let mut completed = CompletedPart::builder()
+        .part_number(part.number)
+        .set_e_tag(echoed("etag"));
+    completed = match &parts.algorithm {
+        Some(ChecksumAlgorithm::Crc32) => {
+            completed.set_checksum_crc32(part.crc.or_else(|| echoed("x-amz-checksum-crc32")))
+        }
+        Some(ChecksumAlgorithm::Crc32C) => {
+            completed.set_checksum_crc32_c(echoed("x-amz-checksum-crc32c"))
+        }
+        Some(ChecksumAlgorithm::Crc64Nvme) => {
+            completed.set_checksum_crc64_nvme(echoed("x-amz-checksum-crc64nvme"))
+        }
+        Some(ChecksumAlgorithm::Sha1) => completed.set_checksum_sha1(echoed("x-amz-checksum-sha1")),
+        Some(ChecksumAlgorithm::Sha256) => {
+            completed.set_checksum_sha256(echoed("x-amz-checksum-sha256"))
+        }
+        _ => completed,
+    };
+    Ok(completed.build())
+}
