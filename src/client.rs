@@ -149,7 +149,8 @@ impl Inner {
         Fut: std::future::Future<Output = Result<()>>,
     {
         let (threshold, chunksize, concurrency, download_attempts, io_chunksize, bandwidth) = plan;
-        let (progress, reporter) = Progress::start(callback, cancel.clone());
+        let (progress, reporter) = Progress::start(callback, cancel.clone())
+            .map_err(|e| Error::Internal(format!("cannot start the progress thread: {e}")))?;
         let t = Arc::new(Transfer {
             ctx: self.ctx(Some(bucket)).await?,
             plan: Plan {

@@ -45,7 +45,9 @@ def upload(
     ``Fileobj`` (managed transfer, multipart when large: returns None), with any of their
     parameters (SSE-C, SSE-KMS, SSE-S3, ...): ``params`` become the ExtraArgs.
     """
-    given = [name for name, v in (("Body", Body), ("Filename", Filename), ("Fileobj", Fileobj)) if v is not None]
+    given = [
+        name for name, v in (("Body", Body), ("Filename", Filename), ("Fileobj", Fileobj)) if v is not None
+    ]
     if len(given) != 1:
         raise ValueError("upload() takes exactly one of Body=, Filename= or Fileobj=")
     s3 = _client(client)

@@ -16,8 +16,7 @@ use aws_smithy_types::body::SdkBody;
 use bytes::Bytes;
 use http_body::{Body, Frame, SizeHint};
 use pyo3::prelude::*;
-use tokio::sync::mpsc;
-use tokio::task::JoinHandle;
+use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
 /// Tells the reporter that the transfer is over.
@@ -29,26 +28,34 @@ pub struct Progress {
     tx: Option<mpsc::UnboundedSender<i64>>,
 }
 
-/// The reporter thread; [`Reporter::finish`] waits for the last call.
+/// The reporter thread; [`Reporter::finish`] waits for the last call. A plain thread,
+/// outside the runtime, so a callback may itself call s3seal.
 pub struct Reporter {
-    handle: Option<JoinHandle<Option<PyErr>>>,
+    done: Option<oneshot::Receiver<Option<PyErr>>>,
 }
 
 impl Progress {
-    /// Start a reporter for `callback` (call from inside the runtime). A raising callback
-    /// cancels `cancel`.
-    pub fn start(callback: Option<Py<PyAny>>, cancel: CancellationToken) -> (Self, Reporter) {
+    /// Start a reporter for `callback`. A raising callback cancels `cancel`.
+    pub fn start(
+        callback: Option<Py<PyAny>>,
+        cancel: CancellationToken,
+    ) -> std::io::Result<(Self, Reporter)> {
         let Some(callback) = callback else {
-            return (Self::default(), Reporter { handle: None });
+            return Ok((Self::default(), Reporter { done: None }));
         };
         let (tx, rx) = mpsc::unbounded_channel();
-        let handle = tokio::task::spawn_blocking(move || report(&callback, rx, &cancel));
-        (
+        let (done_tx, done_rx) = oneshot::channel();
+        std::thread::Builder::new()
+            .name("s3seal-progress".into())
+            .spawn(move || {
+                let _ = done_tx.send(report(&callback, rx, &cancel));
+            })?;
+        Ok((
             Self { tx: Some(tx) },
             Reporter {
-                handle: Some(handle),
+                done: Some(done_rx),
             },
-        )
+        ))
     }
 
     pub fn add(&self, delta: i64) {
@@ -71,8 +78,8 @@ impl Reporter {
     /// exception, if it raised one.
     pub async fn finish(mut self, progress: &Progress) -> Option<PyErr> {
         progress.done();
-        match self.handle.take() {
-            Some(h) => h.await.ok().flatten(),
+        match self.done.take() {
+            Some(done) => done.await.ok().flatten(),
             None => None,
         }
     }
