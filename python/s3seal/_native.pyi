@@ -1,6 +1,7 @@
 """s3seal's native core (Rust). Use it through ``s3seal``: these docs are its API reference."""
 
-from typing import Any, Callable, final
+from collections.abc import Callable
+from typing import Any, final
 
 from typing_extensions import disjoint_base
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import configparser
 import os
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from s3seal import _native, transfer
 from s3seal.config import Config, client_options

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import os
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any, ClassVar
 
 from s3seal.exceptions import ClientError, S3UploadFailedError
 
@@ -182,7 +183,10 @@ class TransferConfig:
         preferred_transfer_client: Accepted for compatibility (s3seal has one engine).
     """
 
-    ALIAS = {"max_concurrency": "max_request_concurrency", "max_io_queue": "max_io_queue_size"}
+    ALIAS: ClassVar[dict[str, str]] = {
+        "max_concurrency": "max_request_concurrency",
+        "max_io_queue": "max_io_queue_size",
+    }
 
     def __init__(
         self,
@@ -325,7 +329,9 @@ def upload_file(
     try:
         client._upload(filename, requests, Callback, _plan(Config))
     except ClientError as e:
-        raise S3UploadFailedError(f"Failed to upload {filename} to {'/'.join([Bucket, Key])}: {e}")
+        # As boto3 raises it: the ClientError stays only as the implicit __context__.
+        message = f"Failed to upload {filename} to {'/'.join([Bucket, Key])}: {e}"
+        raise S3UploadFailedError(message)  # noqa: B904
 
 
 def upload_fileobj(
