@@ -375,6 +375,7 @@ def plot_ratios(ax: Any, labels: list[str], thr: list[float], cpu: list[float], 
     ax.bar([i - 0.2 for i in x], thr, 0.4, label="throughput, s3seal / boto3")
     ax.bar([i + 0.2 for i in x], cpu, 0.4, label="client CPU per op or GiB, boto3 / s3seal")
     ax.axhline(1, color="grey", lw=0.8)
+    ax.set_ylim(0, 1.3 * max(*thr, *cpu))  # room for the legend
     ax.set_xticks(list(x), labels, rotation=30, ha="right")
     ax.set_title(title, fontsize=10)
 
