@@ -167,3 +167,28 @@ def test_botocore_config_is_accepted(ministack, mbucket) -> None:
     client = s3seal.client("s3", config=cfg, **ministack.client_kwargs())
     client.put_object(Bucket=mbucket, Key="cfg", Body=b"ok")
     assert client.get_object(Bucket=mbucket, Key="cfg")["Body"].read() == b"ok"
+
+
+def test_korean_seed_kms_upload_runs_with_only_the_import_changed(ministack, ms3, tmp_path: Path) -> None:
+    """The first seed's upload_fileobj + SSE-KMS ExtraArgs snippet, verbatim but the import."""
+    try:
+        ms3.create_bucket(Bucket="bucket-name")
+    except exceptions.ClientError as e:
+        assert e.response["Error"]["Code"] == "BucketAlreadyOwnedByYou"
+    shutil.copy(ROOT / "tests" / "seeds" / "upload_s3_with_kms.py", tmp_path)
+    content = os.urandom(9 * 1024 * 1024)  # above the threshold: a multipart upload
+    (tmp_path / "file.txt").write_bytes(content)
+    (tmp_path / "config").write_text(
+        f"[default]\naws_access_key_id = {ministack.access_key}\n"
+        f"aws_secret_access_key = {ministack.secret_key}\nregion = us-east-1\nendpoint_url = {ministack.url}\n"
+    )
+    env = {**os.environ, "AWS_CONFIG_FILE": str(tmp_path / "config")}
+    run = subprocess.run(
+        [sys.executable, "upload_s3_with_kms.py"], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
+    assert run.returncode == 0, run.stderr
+    head = ms3.head_object(Bucket="bucket-name", Key="file.txt")
+    assert head["ServerSideEncryption"] == "aws:kms"
+    assert head["SSEKMSKeyId"].endswith("kms-key-id")
+    assert head["ETag"].endswith('-2"')
+    assert s3seal.download(Bucket="bucket-name", Key="file.txt", client=ms3) == content

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import io
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import boto3
 import pytest
@@ -32,9 +33,20 @@ def outcome(fn: Callable[[], Any]) -> tuple[str, Any]:
     """What a call did: its normalised result, or its exception's class and text."""
     try:
         return "ok", normalise(fn())
-    except Exception as e:  # noqa: BLE001 - the class is what is compared
+    except Exception as e:  # the class and text are what is compared
         response = getattr(e, "response", None)
         return type(e).__name__, (str(e), normalise(response) if response else None)
+
+
+def blank_keys(value: Any) -> Any:
+    """The result with each client's own key name replaced by one placeholder."""
+    if isinstance(value, str):
+        return value.replace("obj-boto3", "obj-X").replace("obj-s3sel", "obj-X")
+    if isinstance(value, dict):
+        return {k: blank_keys(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(blank_keys(v) for v in value)
+    return value
 
 
 def both(clients: tuple[Any, Any, str], call: Callable[[Any, str, str], Any]) -> list[tuple[str, Any]]:
@@ -43,7 +55,7 @@ def both(clients: tuple[Any, Any, str], call: Callable[[Any, str, str], Any]) ->
     results = []
     for name, client in (("boto3", real), ("s3sel", ours)):
         result = outcome(lambda c=client, n=name: call(c, bucket, f"obj-{n}"))
-        results.append(eval(repr(result).replace("obj-boto3", "obj-X").replace("obj-s3sel", "obj-X")))  # noqa: S307
+        results.append(blank_keys(result))
     return results
 
 
@@ -60,7 +72,9 @@ def source_file(tmp_path: Path) -> Path:
     return src
 
 
-@pytest.mark.parametrize("extra", [SSEC, KMS, {"ServerSideEncryption": "AES256"}, {}], ids=["sse-c", "kms", "s3", "plain"])
+@pytest.mark.parametrize(
+    "extra", [SSEC, KMS, {"ServerSideEncryption": "AES256"}, {}], ids=["sse-c", "kms", "s3", "plain"]
+)
 def test_upload_file_makes_the_same_object(clients, source_file: Path, extra: dict[str, Any]) -> None:
     head_args = SSEC if extra is SSEC else {}
 
@@ -118,11 +132,15 @@ def test_bucket_key_enabled_is_allowed_unlike_s3transfer(clients, source_file: P
     [
         pytest.param(lambda c, b, k: c.upload_file("/no/such/file", b, k), id="missing-file"),
         pytest.param(lambda c, b, k: c.upload_file(42, b, k), id="filename-not-a-path"),
-        pytest.param(lambda c, b, k: c.upload_file(__file__, "no-such-bucket-s3seal", k), id="missing-bucket"),
+        pytest.param(
+            lambda c, b, k: c.upload_file(__file__, "no-such-bucket-s3seal", k), id="missing-bucket"
+        ),
         pytest.param(lambda c, b, k: c.upload_fileobj(object(), b, k), id="fileobj-without-read"),
         pytest.param(lambda c, b, k: c.download_fileobj(b, k, object()), id="fileobj-without-write"),
         pytest.param(lambda c, b, k: c.download_file(b, "missing", "/tmp/s3seal-never"), id="missing-key"),
-        pytest.param(lambda c, b, k: c.download_fileobj(b, "missing", io.BytesIO()), id="missing-key-fileobj"),
+        pytest.param(
+            lambda c, b, k: c.download_fileobj(b, "missing", io.BytesIO()), id="missing-key-fileobj"
+        ),
         pytest.param(lambda c, b, k: c.copy({"Bucket": b, "Key": "missing"}, b, k), id="copy-missing-source"),
         pytest.param(lambda c, b, k: c.copy(f"{b}/missing", b, k), id="copy-source-not-a-dict"),
         pytest.param(
