@@ -152,21 +152,20 @@ class _Boto3ErrorCopy(Exception):
 Boto3Error: type[Exception] = _boto3.Boto3Error if _boto3 is not None else _Boto3ErrorCopy
 
 
-class S3TransferFailedError(  # type: ignore[misc]
-    _boto3.S3TransferFailedError if _boto3 is not None else Boto3Error
-):
+_TransferFailedBase: type[Exception] = _boto3.S3TransferFailedError if _boto3 is not None else Boto3Error
+_UploadFailedBase: type[Exception] = _boto3.S3UploadFailedError if _boto3 is not None else Boto3Error
+_RetriesExceededBase: type[Exception] = _boto3.RetriesExceededError if _boto3 is not None else Boto3Error
+
+
+class S3TransferFailedError(_TransferFailedBase):  # type: ignore[misc,valid-type]
     """A managed transfer failed (boto3's ``S3TransferFailedError``)."""
 
 
-class S3UploadFailedError(  # type: ignore[misc]
-    _boto3.S3UploadFailedError if _boto3 is not None else Boto3Error
-):
+class S3UploadFailedError(_UploadFailedBase):  # type: ignore[misc,valid-type]
     """``upload_file`` failed: ``Failed to upload {file} to {bucket}/{key}: {error}``."""
 
 
-class RetriesExceededError(  # type: ignore[misc]
-    _boto3.RetriesExceededError if _boto3 is not None else Boto3Error
-):
+class RetriesExceededError(_RetriesExceededBase):  # type: ignore[misc,valid-type]
     """A download's stream kept failing; ``last_exception`` is the last failure."""
 
     def __init__(self, last_exception: BaseException, msg: str = "Max Retries Exceeded") -> None:

@@ -241,7 +241,7 @@ def _plan(config: Any) -> Plan:
     return (
         int(config.multipart_threshold),
         int(config.multipart_chunksize),
-        int(concurrency),
+        int(concurrency or 10),
         int(config.num_download_attempts),
         int(config.io_chunksize),
         None if config.max_bandwidth is None else int(config.max_bandwidth),
