@@ -30,6 +30,8 @@ pub async fn copy(t: Arc<Transfer>, size: u64, req: CopyRequests) -> Result<()> 
         t.progress.add(i64::try_from(size).unwrap_or(i64::MAX));
         return Ok(());
     }
+    // Prepared before the upload exists, so no early return can leave it behind.
+    let abort_prepared = Prepared::new(&req.abort, &["UploadId"])?;
     let created = create_multipart_upload(&t.ctx, &req.create).await?;
     let upload_id = field(&created.fields, "UploadId")
         .and_then(Value::as_str)
@@ -43,9 +45,7 @@ pub async fn copy(t: Arc<Transfer>, size: u64, req: CopyRequests) -> Result<()> 
     let outcome = copy_parts(&t, &req, size, &target).await;
     let (bucket, key, id) = &*target;
     if let Err(e) = outcome {
-        if let Ok(prepared) = Prepared::new(&req.abort, &["UploadId"]) {
-            abort_upload(&t, &prepared, (bucket, key, id)).await;
-        }
+        abort_upload(&t, &abort_prepared, (bucket, key, id)).await;
         return Err(e);
     }
     Ok(())

@@ -300,6 +300,11 @@ async fn multipart(
     part_size: usize,
     pool: Arc<Pool>,
 ) -> Result<()> {
+    // Everything that can fail before a request is prepared before the upload exists, so
+    // no early return can leave it behind.
+    let part_prepared = Prepared::new(&req.part, UPLOAD_PART_TYPED)?;
+    let complete_prepared = Prepared::new(&req.complete, &["UploadId", "MultipartUpload"])?;
+    let abort_prepared = Prepared::new(&req.abort, &["UploadId"])?;
     let created = create_multipart_upload(&t.ctx, &req.create).await?;
     let text = |name: &str| {
         crate::value::field(&created.fields, name)
@@ -314,24 +319,21 @@ async fn multipart(
     );
     let parts = Arc::new(Parts {
         t: Arc::clone(&t),
-        prepared: Prepared::new(&req.part, UPLOAD_PART_TYPED)?,
+        prepared: part_prepared,
         algorithm: algorithm(&req.part),
         target: target.clone(),
         pool,
     });
     let outcome = async {
         let completed = send_parts(&parts, reader, first, part_size).await?;
-        let prepared = Prepared::new(&req.complete, &["UploadId", "MultipartUpload"])?;
         let (bucket, key, id) = &target;
-        send_complete(&t.ctx, &prepared, (bucket, key, id), completed).await?;
+        send_complete(&t.ctx, &complete_prepared, (bucket, key, id), completed).await?;
         Ok(())
     }
     .await;
     if let Err(e) = outcome {
         let (bucket, key, id) = &target;
-        if let Ok(prepared) = Prepared::new(&req.abort, &["UploadId"]) {
-            abort_upload(&t, &prepared, (bucket, key, id)).await;
-        }
+        abort_upload(&t, &abort_prepared, (bucket, key, id)).await;
         return Err(e);
     }
     Ok(())
