@@ -70,6 +70,7 @@ impl Inner {
             region: self.cached_region(bucket),
             max_attempts: self.opts.max_attempts,
             validate_checksums: self.opts.validate_when_required != Some(true),
+            unsigned_payload: self.unsigned_payload(),
         })
     }
 
@@ -125,7 +126,7 @@ pub fn redirect_region(e: &ServiceError, current: Option<&str>) -> Option<String
 type PlanArgs = (u64, u64, usize, u32, usize, Option<u64>);
 
 impl Inner {
-    /// Whether transfer bodies go as `UNSIGNED-PAYLOAD`: over TLS (as botocore does) or to
+    /// Whether request bodies go as `UNSIGNED-PAYLOAD`: over TLS (as botocore does) or to
     /// this machine, unless `payload_signing_enabled` says otherwise.
     fn unsigned_payload(&self) -> bool {
         match self.opts.payload_signing {
@@ -163,7 +164,6 @@ impl Inner {
             progress,
             throttle: bandwidth.map(Throttle::new),
             cancel,
-            unsigned_payload: self.unsigned_payload(),
             checksum_when_required: self.opts.checksum_when_required == Some(true),
             read_timeout: self.opts.read_timeout,
         });

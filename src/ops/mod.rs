@@ -26,6 +26,9 @@ pub struct Ctx {
     pub max_attempts: u32,
     /// Validate response checksums where the operation supports it (botocore's default).
     pub validate_checksums: bool,
+    /// Send request bodies as `UNSIGNED-PAYLOAD` (TLS or loopback, unless configured):
+    /// SHA-256 over every body costs more CPU than the rest of a large PUT together.
+    pub unsigned_payload: bool,
 }
 
 /// Run the operation `params` is for.
@@ -125,6 +128,15 @@ macro_rules! send {
             $params.op.name,
             $crate::ops::Prepared::new($params, $typed)?,
             $fluent
+        )
+    };
+    ($ctx:expr, $params:expr, $typed:expr, $fluent:expr, $op:ident => $custom:expr) => {
+        $crate::ops::send_prepared!(
+            $ctx,
+            $params.op.name,
+            $crate::ops::Prepared::new($params, $typed)?,
+            $fluent,
+            $op => $custom
         )
     };
 }

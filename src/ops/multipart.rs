@@ -113,7 +113,7 @@ pub async fn upload_part(ctx: &Ctx, p: &Params) -> Result<Output> {
         length,
         algorithm: p.str("ChecksumAlgorithm").map(ChecksumAlgorithm::from),
         checksum_crc32: p.string("ChecksumCRC32"),
-        unsigned_payload: false,
+        unsigned_payload: ctx.unsigned_payload,
     };
     let seen = send_part(ctx, &Prepared::new(p, UPLOAD_PART_TYPED)?, request).await?;
     Ok(finish(p.op, seen, Fields::new(), ctx.max_attempts))

@@ -33,7 +33,11 @@ pub async fn put_object(ctx: &Ctx, p: &Params) -> Result<Output> {
         .content_length(i64::try_from(body.len()).unwrap_or(i64::MAX))
         .body(ByteStream::from(body))
         .set_checksum_algorithm(checksum_algorithm(p));
-    let (_, seen) = send!(ctx, p, &["ChecksumAlgorithm", "ContentLength"], fluent)?;
+    let (_, seen) = send!(ctx, p, &["ChecksumAlgorithm", "ContentLength"], fluent, op => if ctx.unsigned_payload {
+        op.disable_payload_signing()
+    } else {
+        op
+    })?;
     Ok(finish(p.op, seen, Fields::new(), ctx.max_attempts))
 }
 
@@ -49,7 +53,6 @@ pub async fn send_put(
     body: ByteStream,
     length: i64,
     checksum_crc32: Option<String>,
-    unsigned: bool,
 ) -> Result<Output> {
     let fluent = ctx
         .s3
@@ -60,7 +63,7 @@ pub async fn send_put(
         .body(body)
         .set_checksum_algorithm(checksum_algorithm(p))
         .set_checksum_crc32(checksum_crc32);
-    let (_, seen) = send_prepared!(ctx, "PutObject", prepared, fluent, op => if unsigned {
+    let (_, seen) = send_prepared!(ctx, "PutObject", prepared, fluent, op => if ctx.unsigned_payload {
         op.disable_payload_signing()
     } else {
         op

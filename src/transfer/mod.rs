@@ -74,8 +74,6 @@ pub struct Transfer {
     pub throttle: Option<Throttle>,
     /// Set by Ctrl-C or a failing callback: every task stops and the transfer cleans up.
     pub cancel: CancellationToken,
-    /// Send part bodies as `UNSIGNED-PAYLOAD` (TLS or loopback): no SHA-256 of the data.
-    pub unsigned_payload: bool,
     /// `request_checksum_calculation='when_required'`: no default CRC32.
     pub checksum_when_required: bool,
     pub read_timeout: Duration,

@@ -250,7 +250,7 @@ fn algorithm(p: &Params) -> Option<ChecksumAlgorithm> {
 /// Whether a body can be streamed with progress (no SDK buffering): the payload goes
 /// unsigned and the SDK has no checksum of its own to compute.
 fn streamable(t: &Transfer, algorithm: Option<&ChecksumAlgorithm>, crc: Option<&String>) -> bool {
-    t.unsigned_payload && (crc.is_some() || algorithm.is_none() && t.checksum_when_required)
+    t.ctx.unsigned_payload && (crc.is_some() || algorithm.is_none() && t.checksum_when_required)
 }
 
 async fn put(t: &Transfer, req: &UploadRequests, data: Bytes) -> Result<()> {
@@ -269,7 +269,7 @@ async fn put(t: &Transfer, req: &UploadRequests, data: Bytes) -> Result<()> {
     t.throttle(len).await;
     let prepared = Prepared::new(p, PUT_TYPED)?;
     let length = i64::try_from(len).unwrap_or(i64::MAX);
-    send_put(&t.ctx, &prepared, p, body, length, crc, t.unsigned_payload).await?;
+    send_put(&t.ctx, &prepared, p, body, length, crc).await?;
     if !streamed {
         t.progress.add(i64::try_from(len).unwrap_or(i64::MAX));
     }
@@ -449,7 +449,7 @@ async fn send_one(parts: &Parts, part: Part) -> Result<CompletedPart> {
         length: i64::try_from(len).unwrap_or(i64::MAX),
         algorithm: parts.algorithm.clone(),
         checksum_crc32: part.crc.clone(),
-        unsigned_payload: t.unsigned_payload,
+        unsigned_payload: t.ctx.unsigned_payload,
     };
     let seen = send_part(&t.ctx, &parts.prepared, request).await?;
     if !streamed {
