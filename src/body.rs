@@ -261,6 +261,11 @@ fn read_rest(
     size: usize,
 ) -> PyResult<(Cursor, Bound<'_, PyBytes>)> {
     let (bytes, buf) = uninit_bytes(py, size)?;
+    if size < SPAWN_READ_FROM {
+        let mut cursor = cursor;
+        let got = wait(py, cursor.fill(buf))?;
+        return Ok((cursor, finished(py, bytes, buf, got)));
+    }
     // The task holds its own reference, so the buffer outlives any write into it even if
     // this thread stops waiting (Ctrl-C) while the task is in the middle of a copy.
     let keep = bytes.clone().unbind();
@@ -277,14 +282,27 @@ fn read_rest(
             .map_err(|e| Error::Internal(format!("body reader task failed: {e}")))
     })?;
     drop((abort, keep));
-    let got = got?;
-    if got == size {
-        return Ok((cursor, bytes));
+    Ok((cursor, finished(py, bytes, buf, got?)))
+}
+
+/// Below this a body is copied on the calling thread: the hand-off to a task costs more
+/// than the few wake-ups a small body needs.
+const SPAWN_READ_FROM: usize = 1 << 20;
+
+/// The bytes object `fill` wrote `got` bytes of.
+fn finished<'py>(
+    py: Python<'py>,
+    bytes: Bound<'py, PyBytes>,
+    buf: RawBuf,
+    got: usize,
+) -> Bound<'py, PyBytes> {
+    if got == buf.len {
+        return bytes;
     }
     // The body ended early; StreamingBody reports IncompleteReadError.
     // SAFETY: the first `got` bytes were written by `fill`, which has finished.
     let written = unsafe { std::slice::from_raw_parts(buf.ptr, got) };
-    Ok((cursor, PyBytes::new(py, written)))
+    PyBytes::new(py, written)
 }
 
 /// Stops a spawned task when the thread waiting for it gives up.

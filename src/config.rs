@@ -8,7 +8,9 @@ use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::BehaviorVersion;
 use aws_credential_types::Credentials;
-use aws_sdk_s3::config::{Region, RequestChecksumCalculation, ResponseChecksumValidation};
+use aws_sdk_s3::config::{
+    Region, RequestChecksumCalculation, ResponseChecksumValidation, StalledStreamProtectionConfig,
+};
 use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode, TlsContext, TrustStore};
 use aws_smithy_http_client::Builder as HttpClientBuilder;
 
@@ -189,6 +191,11 @@ pub async fn build_sdk_client(opts: &ClientOptions) -> Result<(aws_sdk_s3::Clien
         Addressing::Auto => endpoint.is_ip() || endpoint.is_loopback(),
     };
     conf = conf.force_path_style(path_style);
+    // botocore has no stalled-stream protection: its read timeout is the only watchdog, and
+    // ours covers response bodies too (body.rs, transfer/download.rs). The SDK's version
+    // samples the clock and arms timers on every body poll, which measured as a few percent
+    // of a small request's CPU.
+    conf = conf.stalled_stream_protection(StalledStreamProtectionConfig::disabled());
     if let Some(required) = opts.checksum_when_required {
         conf = conf.request_checksum_calculation(if required {
             RequestChecksumCalculation::WhenRequired
