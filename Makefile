@@ -4,8 +4,9 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.deps-stamp
+BENCH_STAMP := $(VENV)/.bench-stamp
 
-.PHONY: help dev demo test test-rust test-python lint fmt typecheck servers bench bench-quick clean
+.PHONY: help dev demo test test-rust test-python lint fmt typecheck servers sink bench bench-quick clean
 
 help: ## Show this help
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -37,6 +38,8 @@ test-python: dev servers ## The pytest suite against ministack and Garage
 lint: dev ## cargo fmt, clippy -D warnings, ruff, mypy, stubtest
 	cargo fmt --check
 	cargo clippy --release --all-targets -- -D warnings
+	cargo fmt --check --manifest-path benches/sink/Cargo.toml
+	cargo clippy --release --quiet --manifest-path benches/sink/Cargo.toml --target-dir benches/sink/target -- -D warnings
 	$(VENV)/bin/ruff check python tests tools benches
 	$(VENV)/bin/ruff format --check python tests tools benches
 	$(VENV)/bin/mypy
@@ -44,13 +47,21 @@ lint: dev ## cargo fmt, clippy -D warnings, ruff, mypy, stubtest
 
 fmt: $(STAMP) ## Format Rust and Python
 	cargo fmt
+	cargo fmt --manifest-path benches/sink/Cargo.toml
 	$(VENV)/bin/ruff format python tests tools benches
 	$(VENV)/bin/ruff check --fix python tests tools benches
 
-bench: dev servers ## The benchmark suite: writes benches/results/latest.{md,png}
+$(BENCH_STAMP): $(STAMP)
+	$(PIP) install -q "obstore==0.12.1"
+	touch $(BENCH_STAMP)
+
+sink: ## Build the benchmark's sink endpoint (benches/sink, a measuring instrument, not a test server)
+	cargo build --release --quiet --manifest-path benches/sink/Cargo.toml --target-dir benches/sink/target
+
+bench: dev servers sink $(BENCH_STAMP) ## The benchmark suite (~30 min): writes benches/results/latest.{md,png}
 	$(PY) benches/run.py
 
-bench-quick: dev servers ## The benchmark suite, quick mode (< 2 min)
+bench-quick: dev servers sink $(BENCH_STAMP) ## The suite in quick mode (< 2 min, a smoke test): quick.{md,png}
 	$(PY) benches/run.py --quick
 
 clean: ## Remove build products and the virtualenv

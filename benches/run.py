@@ -1,164 +1,204 @@
-"""s3seal vs boto3, side by side on the same local server in the same run.
+"""The benchmark suite: s3seal vs boto3 (default and tuned) and obstore, same servers, same run.
 
-S1 (small objects: 4 KiB PUT and GET, plain and SSE-C, 1 and 8 Python threads) runs on
-ministack: ops/s, p50/p99 latency and the client's own CPU per op (user + sys of the
-measuring process). L1/L2 (large file: upload_file and download_file with SSE-C, default
-TransferConfig) runs on Garage: MiB/s, the client's own CPU seconds per GiB and its peak RSS.
-Each measurement runs in a fresh subprocess; libraries alternate; every case is repeated and
-the median kept. Writes benches/results/latest.md and .png (quick.* in quick mode; with
---only S or --only L, latest-S.* / latest-L.* so a partial run never overwrites a full one).
+Two kinds of figure (see ../shared/docs/performance.md, issue 4):
+1. **Real servers**: ministack for small objects and encryption modes, Garage for large data.
+   Both are slower than a good client on these 2 cores, so the client's own CPU (user+sys of
+   the measuring process) per op or per GiB matters as much as the throughput.
+2. **The sink** (`benches/sink/`): a minimal Rust S3 responder that stores nothing and serves
+   synthetic bytes. It is a measuring instrument for client overhead, never a test server:
+   there the ratios show what each client can do when the server keeps up.
 
-Run: make bench   (make bench-quick: fewer operations, 128 MiB instead of 1 GiB, one run each,
-< 2 minutes; `benches/run.py --only L` runs only the large-file case)
+Every measurement runs in a fresh interpreter (`benches/worker.py`), libraries interleaved
+(the order rotates each repetition), each case repeated and the median kept. Downloads are
+checked for size, and for content (sha256) on the first repetition against real servers.
+
+Writes benches/results/latest.{md,png} (quick mode: quick.{md,png}, not committed).
+Run: `make bench` (~30 min) or `make bench-quick` (< 2 min, a smoke test of every case).
+`--only S1,L1` runs some groups only (and writes partial.{md,png}).
 """
 
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import hashlib
 import json
 import os
-import platform
 import secrets
 import statistics
 import subprocess
 import sys
 import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tools"))
+sys.path.insert(0, str(HERE))
 
-LIBS = ("boto3", "s3seal")
+LIBS = ("boto3", "boto3-tuned", "obstore", "s3seal")
+BASELINES = ("boto3", "boto3-tuned", "obstore")
+# A baseline that fails a case (an operation it lacks, a server it cannot talk to) is reported
+# as missing; s3seal or boto3 failing stops the suite.
+OPTIONAL = ("obstore",)
 MiB = 1 << 20
 GiB = 1 << 30
-
-CASE = r"""
-import json, os, resource, sys, threading, time
-lib, op, threads, n, mode, kwargs, bucket = json.loads(sys.argv[1])
-if lib == "boto3":
-    import boto3 as m
-    from botocore.config import Config
-    cfg = Config(max_pool_connections=64)
-else:
-    import s3seal as m
-    cfg = m.Config(max_pool_connections=64)
-c = m.client("s3", config=cfg, **kwargs)
-extra = {"SSECustomerAlgorithm": "AES256", "SSECustomerKey": b"k" * 32} if mode == "sse-c" else {}
-body = os.urandom(4096)
-keys = [f"s1/{lib}/{mode}/{i % 64}" for i in range(n)]
-for k in set(keys):
-    c.put_object(Bucket=bucket, Key=k, Body=body, **extra)
-lat = []
-def work(mine):
-    for k in mine:
-        t = time.perf_counter()
-        if op == "put":
-            c.put_object(Bucket=bucket, Key=k, Body=body, **extra)
-        else:
-            c.get_object(Bucket=bucket, Key=k, **extra)["Body"].read()
-        lat.append(time.perf_counter() - t)
-r0 = resource.getrusage(resource.RUSAGE_SELF)
-t0 = time.perf_counter()
-ts = [threading.Thread(target=work, args=(keys[i::threads],)) for i in range(threads)]
-for t in ts: t.start()
-for t in ts: t.join()
-wall = time.perf_counter() - t0
-r1 = resource.getrusage(resource.RUSAGE_SELF)
-cpu = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
-lat.sort()
-print(json.dumps({"ops": n / wall, "p50": lat[len(lat) // 2], "p99": lat[int(len(lat) * 0.99)],
-                  "cpu_per_op": cpu / n, "rss_mib": r1.ru_maxrss / 1024}))
-"""
-
-# One upload_file or download_file with SSE-C and the library's default TransferConfig and
-# client config. Wall time and CPU (user + sys of this process) cover the transfer only. Peak
-# RSS is this process's VmHWM: on Linux a child's ru_maxrss also counts the parent's RSS at
-# fork/exec time, so it would report the benchmark driver's size, not the client's.
-LARGE_CASE = r"""
-import importlib, json, resource, sys, time
-def peak_rss_mib():
-    try:
-        with open("/proc/self/status") as f:
-            for line in f:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-lib, op, bucket, key, path, size, sse_key_hex, kwargs = json.loads(sys.argv[1])
-c = importlib.import_module(lib).client("s3", **kwargs)
-extra = {"SSECustomerAlgorithm": "AES256", "SSECustomerKey": bytes.fromhex(sse_key_hex)}
-r0 = resource.getrusage(resource.RUSAGE_SELF)
-t0 = time.perf_counter()
-if op == "upload":
-    c.upload_file(path, bucket, key, ExtraArgs=extra)
-else:
-    c.download_file(bucket, key, path, ExtraArgs=extra)
-wall = time.perf_counter() - t0
-r1 = resource.getrusage(resource.RUSAGE_SELF)
-cpu = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
-print(json.dumps({"wall_s": wall, "mib_s": size / 2**20 / wall, "cpu_s": cpu,
-                  "cpu_s_per_gib": cpu / (size / 2**30), "rss_mib": peak_rss_mib()}))
-"""
+KMS_KEY_ID = "alias/s3seal-bench-key"
+BUCKET = "bench"
 
 
-def run_script(script: str, args: list[Any]) -> dict:
-    """Run a measurement in a fresh interpreter; its last stdout line is a JSON dict."""
-    out = subprocess.run([sys.executable, "-c", script, json.dumps(args)], capture_output=True, text=True)
+def size_label(size: int) -> str:
+    if size >= GiB:
+        return f"{size // GiB} GiB"
+    return f"{size // MiB} MiB" if size >= MiB else f"{size // 1024} KiB"
+
+
+# --- the cases -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Case:
+    """One cell of the suite: a worker spec run for every library on one server.
+
+    `outputs` names the worker's result sections (e.g. put/get), each becoming a table row.
+    """
+
+    group: str
+    name: str
+    server: str
+    spec: dict[str, Any]
+    outputs: dict[str, str]  # worker section -> row label
+    prepare: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def title(self) -> str:
+        return f"{self.group} {self.name}"
+
+
+@dataclass
+class Sizes:
+    """What quick mode scales down."""
+
+    reps: int
+    s1_seconds: float
+    s1_shapes: list[tuple[int, int]]  # (object size, threads)
+    m1: list[tuple[int, int]]  # (object size, count)
+    large: int
+    fileobj: int
+    c1: tuple[int, int]  # (threads, file size)
+    x1: dict[str, int]  # server -> size
+    solo_seconds: float  # G1: how long the counting loop runs alone first
+
+
+FULL = Sizes(
+    reps=3,
+    s1_seconds=0.75,
+    s1_shapes=[(4096, 1), (4096, 8), (4096, 32), (65536, 1), (65536, 32)],
+    m1=[(8 * MiB, 32), (64 * MiB, 4)],
+    large=GiB,
+    fileobj=256 * MiB,
+    c1=(8, 128 * MiB),
+    x1={"ministack": 64 * MiB, "sink": 128 * MiB},
+    solo_seconds=1.0,
+)
+QUICK = Sizes(
+    reps=1,
+    s1_seconds=0.3,
+    s1_shapes=[(4096, 1), (4096, 32)],
+    m1=[(64 * MiB, 1)],
+    large=64 * MiB,
+    fileobj=32 * MiB,
+    c1=(4, 16 * MiB),
+    x1={"sink": 16 * MiB},
+    solo_seconds=0.3,
+)
+
+
+def cases(z: Sizes) -> list[Case]:
+    out: list[Case] = []
+    for server in ("ministack", "sink"):
+        for size, threads in z.s1_shapes:
+            for mode in ("plain", "sse-c"):
+                name = f"{size_label(size)} {mode} {threads}T"
+                spec = {"kind": "small", "size": size, "threads": threads, "seconds": z.s1_seconds}
+                out.append(Case("S1", name, server, {**spec, "mode": mode}, {"put": "PUT", "get": "GET"}))
+    for server in ("garage", "sink"):
+        for size, count in z.m1:
+            spec = {"kind": "medium", "size": size, "count": count, "mode": "plain"}
+            out.append(
+                Case(
+                    "M1",
+                    size_label(size),
+                    server,
+                    spec,
+                    {"put": "put_object", "get": "get_object().read()"},
+                )
+            )
+    for server in ("garage", "sink"):
+        for group, size, up, down in (
+            ("L1/L2", z.large, "upload_file", "download_file"),
+            ("L3", z.fileobj, "upload_fileobj", "download_fileobj"),
+        ):
+            for op in (up, down):
+                spec = {"kind": "transfer", "mode": "sse-c", "ops": [op], "size": size}
+                out.append(Case(group, f"{size_label(size)} SSE-C", server, spec, {op: op}))
+        threads, size = z.c1
+        spec = {"kind": "concurrent", "mode": "sse-c", "threads": threads, "size": size}
+        out.append(
+            Case(
+                "C1",
+                f"{threads}T x {size_label(size)} SSE-C",
+                server,
+                spec,
+                {"upload": "upload_file", "download": "download_file"},
+            )
+        )
+    for server, size in z.x1.items():
+        for mode in ("plain", "sse-c", "sse-s3", "sse-kms"):
+            spec = {"kind": "transfer", "mode": mode, "ops": ["upload_file", "download_file"], "size": size}
+            outputs = {"upload_file": "upload_file", "download_file": "download_file"}
+            out.append(Case("X1", f"{size_label(size)} {mode}", server, spec, outputs))
+    for server in ("garage", "sink"):
+        for op in ("upload_file", "download_file"):
+            spec = {
+                "kind": "transfer",
+                "mode": "sse-c",
+                "ops": [op],
+                "size": z.large,
+                "gil": True,
+                "solo_seconds": z.solo_seconds,
+            }
+            out.append(Case("G1", f"{size_label(z.large)} SSE-C", server, spec, {op: op}))
+    return out
+
+
+# --- running -------------------------------------------------------------------------------------
+
+
+def run_worker(spec: dict[str, Any]) -> dict[str, Any]:
+    out = subprocess.run(
+        [sys.executable, str(HERE / "worker.py"), json.dumps(spec)], capture_output=True, text=True
+    )
     if out.returncode != 0:
-        raise RuntimeError(f"benchmark subprocess failed ({out.returncode}):\n{out.stderr[-3000:]}")
+        raise WorkerFailed(
+            out.stderr.strip().splitlines()[-1] if out.stderr.strip() else "no output", out.stderr
+        )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def medians(results: dict[str, list[dict]]) -> dict[str, dict[str, float]]:
-    return {lib: {k: statistics.median(r[k] for r in rs) for k in rs[0]} for lib, rs in results.items()}
+class WorkerFailed(RuntimeError):
+    def __init__(self, summary: str, stderr: str) -> None:
+        super().__init__(summary)
+        self.stderr = stderr
 
 
-# --- S1: small objects on ministack ----------------------------------------------------------
-
-
-def run_case(lib: str, op: str, threads: int, n: int, mode: str, server, bucket: str) -> dict:
-    return run_script(CASE, [lib, op, threads, n, mode, server.client_kwargs(), bucket])
-
-
-def run_small(work: Path, n: int, reps: int) -> list[dict]:
-    import boto3
-    import servers
-
-    server = servers.start_ministack(work / "ministack")
-    rows = []
-    try:
-        bucket = "bench"
-        boto3.client("s3", **server.client_kwargs()).create_bucket(Bucket=bucket)
-        for mode in ("plain", "sse-c"):
-            for op in ("put", "get"):
-                for threads in (1, 8):
-                    results: dict[str, list[dict]] = {lib: [] for lib in LIBS}
-                    for _ in range(reps):
-                        for lib in LIBS:  # interleaved
-                            results[lib].append(run_case(lib, op, threads, n, mode, server, bucket))
-                    med = medians(results)
-                    rows.append(
-                        {
-                            "case": f"S1 4KiB {op.upper()} {mode} {threads}T",
-                            **{f"{lib}_{k}": v for lib, m in med.items() for k, v in m.items()},
-                        }
-                    )
-                    print(
-                        f"{rows[-1]['case']:<28} boto3 {med['boto3']['ops']:7.0f} ops/s  s3seal "
-                        f"{med['s3seal']['ops']:7.0f} ops/s  ratio {med['s3seal']['ops'] / med['boto3']['ops']:.2f}x",
-                        flush=True,
-                    )
-    finally:
-        servers.remove(server)
-    return rows
-
-
-# --- L1/L2: one large file with SSE-C on Garage ------------------------------------------------
+def rotated(rep: int) -> tuple[str, ...]:
+    """Libraries in run order: the order rotates every repetition."""
+    k = rep % len(LIBS)
+    return LIBS[k:] + LIBS[:k]
 
 
 def make_source(path: Path, size: int, block: int = 64 * MiB) -> str:
@@ -180,237 +220,213 @@ def sha256_file(path: Path, block: int = 8 * MiB) -> str:
     return digest.hexdigest()
 
 
-def check_upload(client: Any, bucket: str, key: str, size: int, sse: dict[str, Any]) -> None:
-    got = client.head_object(Bucket=bucket, Key=key, **sse)["ContentLength"]
-    if got != size:
-        raise RuntimeError(f"upload of {key}: the server holds {got} bytes, expected {size}")
+class Bench:
+    """The servers, source files and checks every case shares."""
 
+    def __init__(self, work: Path, stack: ExitStack) -> None:
+        import servers
+        import sink
 
-def check_download(path: Path, size: int, sha256: str | None) -> None:
-    """Size always; content too when `sha256` is given. Then delete the file."""
-    try:
-        got = path.stat().st_size
+        self.work = work
+        self.sse_key = secrets.token_bytes(32)
+        self.sources: dict[int, tuple[Path, str]] = {}
+        started = {
+            "ministack": servers.start_ministack(work / "ministack"),
+            "garage": servers.start_garage(work / "garage"),
+        }
+        for server in started.values():
+            stack.callback(servers.remove, server)
+        servers.garage_create_bucket(started["garage"], BUCKET)
+        sink_server = sink.start()
+        stack.callback(sink_server.stop)
+        self.servers: dict[str, dict[str, str]] = {name: s.client_kwargs() for name, s in started.items()}
+        self.servers["sink"] = sink_server.client_kwargs()
+        for name in ("ministack", "sink"):
+            self.ref(name).create_bucket(Bucket=BUCKET)
+
+    def ref(self, server: str) -> Any:
+        """boto3, to set up and check objects (never measured)."""
+        import boto3
+
+        return boto3.client("s3", **self.servers[server])
+
+    def sse(self, mode: str) -> dict[str, Any]:
+        from worker import sse_args
+
+        return sse_args(mode, self.sse_key, KMS_KEY_ID)
+
+    def source(self, size: int) -> tuple[Path, str]:
+        if size not in self.sources:
+            path = self.work / f"source-{size}.bin"
+            self.sources[size] = (path, make_source(path, size))
+        return self.sources[size]
+
+    def run(self, case: Case, lib: str, rep: int) -> dict[str, Any]:
+        tag = f"{lib}-{rep}"
+        spec = {
+            **case.spec,
+            "lib": lib,
+            "tag": tag,
+            "bucket": BUCKET,
+            "server": self.servers[case.server],
+            "sse_key": self.sse_key.hex(),
+            "kms_key_id": KMS_KEY_ID,
+        }
+        if spec["kind"] == "transfer":
+            return self.run_transfer(case, spec, rep)
+        if spec["kind"] == "concurrent":
+            return self.run_concurrent(case, spec, rep)
+        return run_worker(spec)
+
+    def run_transfer(self, case: Case, spec: dict[str, Any], rep: int) -> dict[str, Any]:
+        size, mode, ops = spec["size"], spec["mode"], spec["ops"]
+        source, sha = self.source(size)
+        key = f"{case.group}/{spec['tag']}/{mode}"
+        dest = self.work / f"download-{spec['tag']}.bin"
+        if ops[0].startswith("download"):
+            # Everyone downloads the same object, uploaded once here by boto3 (not measured).
+            key = f"{case.group}/source/{mode}/{size}"
+            if rep == 0 and spec["lib"] == rotated(0)[0]:
+                self.ref(case.server).upload_file(str(source), BUCKET, key, ExtraArgs=self.sse(mode))
+        spec = {**spec, "key": key}
+        result = run_worker(
+            {**spec, "steps": [[op, str(source if op.startswith("upload") else dest)] for op in ops]}
+        )
+        if any(op.startswith("upload") for op in ops):
+            self.check_object(case.server, key, size, mode)
+        if any(op.startswith("download") for op in ops):
+            self.check_download(case.server, dest, size, sha if rep == 0 else None)
+        return result
+
+    def run_concurrent(self, case: Case, spec: dict[str, Any], rep: int) -> dict[str, Any]:
+        source, sha = self.source(spec["size"])
+        dest = self.work / f"c1-{spec['tag']}"
+        dest.mkdir()
+        try:
+            result = run_worker({**spec, "path": str(source), "dest": str(dest)})
+            for i in range(spec["threads"]):
+                self.check_object(case.server, f"c1/{spec['tag']}/{i}", spec["size"], spec["mode"])
+                self.check_download(case.server, dest / f"{i}.bin", spec["size"], sha if i == 0 else None)
+        finally:
+            for f in dest.iterdir():
+                f.unlink()
+            dest.rmdir()
+        return result
+
+    def check_object(self, server: str, key: str, size: int, mode: str) -> None:
+        read = self.sse(mode) if mode == "sse-c" else {}
+        got = self.ref(server).head_object(Bucket=BUCKET, Key=key, **read)["ContentLength"]
         if got != size:
-            raise RuntimeError(f"download to {path}: {got} bytes, expected {size}")
-        if sha256 is not None and sha256_file(path) != sha256:
-            raise RuntimeError(f"download to {path}: content differs from the source")
-    finally:
-        path.unlink(missing_ok=True)
+            raise RuntimeError(f"{server}: {key} holds {got} bytes, expected {size}")
+
+    def check_download(self, server: str, path: Path, size: int, sha256: str | None) -> None:
+        """Size always; content too on real servers when `sha256` is given. Then delete."""
+        try:
+            got = path.stat().st_size
+            if got != size:
+                raise RuntimeError(f"download to {path}: {got} bytes, expected {size}")
+            if server != "sink" and sha256 is not None and sha256_file(path) != sha256:
+                raise RuntimeError(f"download to {path}: content differs from the source")
+        finally:
+            path.unlink(missing_ok=True)
 
 
-def interleaved(reps: int) -> list[tuple[int, str]]:
-    """(rep, lib) in run order; who goes first alternates from one repetition to the next."""
-    return [(rep, lib) for rep in range(reps) for lib in (LIBS if rep % 2 == 0 else LIBS[::-1])]
+def run_case(bench: Bench, case: Case, reps: int) -> dict[str, Any]:
+    """Every library, `reps` times, interleaved; the medians per library and output."""
+    runs: dict[str, list[dict[str, Any]]] = {lib: [] for lib in LIBS}
+    failed: dict[str, str] = {}
+    for rep in range(reps):
+        for lib in rotated(rep):
+            if lib in failed:
+                continue
+            try:
+                runs[lib].append(bench.run(case, lib, rep))
+            except WorkerFailed as e:
+                if lib not in OPTIONAL:
+                    raise RuntimeError(f"{case.title} on {case.server}, {lib}:\n{e.stderr[-3000:]}") from e
+                failed[lib] = str(e)[:200]
+    medians = {lib: median_of(rs) for lib, rs in runs.items() if rs}
+    return {"case": case, "medians": medians, "failed": failed}
 
 
-def size_label(size: int) -> str:
-    return f"{size // GiB} GiB" if size >= GiB else f"{size // MiB} MiB"
+def median_of(results: list[dict[str, Any]]) -> dict[str, Any]:
+    """Per output section and figure, the median over repetitions."""
+    out: dict[str, Any] = {}
+    for k, v in results[0].items():
+        if isinstance(v, dict):
+            out[k] = {f: statistics.median(r[k][f] for r in results) for f in v}
+        else:
+            out[k] = statistics.median(r[k] for r in results)
+    return out
 
 
-@dataclass
-class LargeSetup:
-    """What every L measurement shares: the server, bucket, source file and SSE-C key."""
-
-    kwargs: dict[str, str]
-    bucket: str
-    source: Path
-    size: int
-    sha256: str
-    sse_key: bytes = field(default_factory=lambda: secrets.token_bytes(32))
-
-    @property
-    def sse(self) -> dict[str, Any]:
-        return {"SSECustomerAlgorithm": "AES256", "SSECustomerKey": self.sse_key}
-
-    def measure(self, lib: str, op: str, key: str, path: Path) -> dict:
-        args = [lib, op, self.bucket, key, str(path), self.size, self.sse_key.hex(), self.kwargs]
-        return run_script(LARGE_CASE, args)
-
-
-def run_uploads(setup: LargeSetup, ref: Any, reps: int) -> dict[str, list[dict]]:
-    results: dict[str, list[dict]] = {lib: [] for lib in LIBS}
-    for _, lib in interleaved(reps):
-        key = f"l1/{lib}"
-        results[lib].append(setup.measure(lib, "upload", key, setup.source))
-        check_upload(ref, setup.bucket, key, setup.size, setup.sse)
-    return results
+def rows(done: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    """One row per case output: figures per library (peak RSS attached to each section)."""
+    for d in done:
+        case: Case = d["case"]
+        for section, label in case.outputs.items():
+            libs = {
+                lib: {**m[section], "rss_mib": m["rss_mib"]}
+                for lib, m in d["medians"].items()
+                if section in m
+            }
+            yield {
+                "group": case.group,
+                "name": f"{case.name} {label}",
+                "server": case.server,
+                "libs": libs,
+                "failed": d["failed"],
+            }
 
 
-def run_downloads(setup: LargeSetup, ref: Any, reps: int, downloads: Path) -> dict[str, list[dict]]:
-    """Both libraries download the same object, uploaded once by boto3 (not measured)."""
-    key = "l2/source"
-    ref.upload_file(str(setup.source), setup.bucket, key, ExtraArgs=setup.sse)
-    results: dict[str, list[dict]] = {lib: [] for lib in LIBS}
-    for rep, lib in interleaved(reps):
-        dest = downloads / f"{lib}-{rep}.bin"
-        results[lib].append(setup.measure(lib, "download", key, dest))
-        check_download(dest, setup.size, setup.sha256 if rep == 0 else None)
-    return results
-
-
-def large_row(case: str, results: dict[str, list[dict]]) -> dict:
-    med = medians(results)
-    thr = med["s3seal"]["mib_s"] / med["boto3"]["mib_s"]
-    cpu = med["s3seal"]["cpu_s_per_gib"] / med["boto3"]["cpu_s_per_gib"]
-    print(
-        f"{case:<32} boto3 {med['boto3']['mib_s']:7.1f} MiB/s  s3seal {med['s3seal']['mib_s']:7.1f} MiB/s  "
-        f"ratio {thr:.2f}x  CPU s3seal/boto3 {cpu:.2f}x",
-        flush=True,
-    )
-    return {"case": case, **med}
-
-
-def run_large(work: Path, size: int, reps: int) -> list[dict]:
-    import boto3
-    import servers
-
-    source, downloads = work / "source.bin", work / "downloads"
-    downloads.mkdir()
-    sha256 = make_source(source, size)
-    server = servers.start_garage(work / "garage")
-    try:
-        setup = LargeSetup(server.client_kwargs(), "bench-large", source, size, sha256)
-        servers.garage_create_bucket(server, setup.bucket)
-        ref = boto3.client("s3", **setup.kwargs)
-        label = size_label(size)
-        return [
-            large_row(f"L1 upload_file {label} SSE-C", run_uploads(setup, ref, reps)),
-            large_row(f"L2 download_file {label} SSE-C", run_downloads(setup, ref, reps, downloads)),
-        ]
-    finally:
-        servers.remove(server)
-        source.unlink(missing_ok=True)
-
-
-# --- results -----------------------------------------------------------------------------------
+# --- main ----------------------------------------------------------------------------------------
 
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--quick", action="store_true")
-    parser.add_argument(
-        "--only", choices=("S", "L"), help="run only S1 (small objects) or L1/L2 (large file)"
-    )
+    parser.add_argument("--quick", action="store_true", help="a smoke test of every case, < 2 minutes")
+    parser.add_argument("--only", help="comma-separated groups, e.g. S1,M1 (writes partial.*)")
     args = parser.parse_args()
     os.environ.setdefault("AWS_EC2_METADATA_DISABLED", "true")
+    z = QUICK if args.quick else FULL
+    groups = set(args.only.split(",")) if args.only else None
+    todo = [c for c in cases(z) if groups is None or c.group in groups]
+    started = time.monotonic()
+    done = []
+    with tempfile.TemporaryDirectory(prefix="s3seal-bench-") as tmp, ExitStack() as stack:
+        bench = Bench(Path(tmp), stack)
+        for i, case in enumerate(todo, 1):
+            t0 = time.monotonic()
+            done.append(run_case(bench, case, z.reps))
+            print(f"[{i}/{len(todo)}] {summary_line(done[-1])}  ({time.monotonic() - t0:.0f} s)", flush=True)
+    name = "quick" if args.quick else ("partial" if groups else "latest")
+    import report
 
-    n, reps = (300, 1) if args.quick else (2000, 3)
-    size = 128 * MiB if args.quick else GiB
-    small: list[dict] = []
-    large: list[dict] = []
-    with tempfile.TemporaryDirectory(prefix="s3seal-bench-") as tmp:
-        if args.only in (None, "S"):
-            small = run_small(Path(tmp), n, reps)
-        if args.only in (None, "L"):
-            large = run_large(Path(tmp), size, reps)
-    name = ("quick" if args.quick else "latest") + (f"-{args.only}" if args.only else "")
-    write_results(small, large, name=name, quick=args.quick, n=n, reps=reps, size=size)
+    report.write(
+        list(rows(done)),
+        HERE / "results" / name,
+        quick=args.quick,
+        reps=z.reps,
+        minutes=(time.monotonic() - started) / 60,
+    )
+    print(f"wrote benches/results/{name}.md and .png in {(time.monotonic() - started) / 60:.1f} min")
     return 0
 
 
-def small_section(rows: list[dict], n: int, reps: int) -> list[str]:
-    lines = [
-        "## S1: small objects (ministack)",
-        "",
-        f"{n} ops per case, median of {reps} run(s). CPU = the client process's own user+sys.",
-        "",
-        "| case | boto3 ops/s | s3seal ops/s | ratio | boto3 p50 ms | s3seal p50 ms | boto3 p99 ms | s3seal p99 ms | boto3 CPU µs/op | s3seal CPU µs/op |",
-        "|---|---|---|---|---|---|---|---|---|---|",
-    ]
-    for r in rows:
-        lines.append(
-            f"| {r['case']} | {r['boto3_ops']:.0f} | {r['s3seal_ops']:.0f} | {r['s3seal_ops'] / r['boto3_ops']:.2f}x | "
-            f"{r['boto3_p50'] * 1e3:.2f} | {r['s3seal_p50'] * 1e3:.2f} | {r['boto3_p99'] * 1e3:.2f} | "
-            f"{r['s3seal_p99'] * 1e3:.2f} | {r['boto3_cpu_per_op'] * 1e6:.0f} | {r['s3seal_cpu_per_op'] * 1e6:.0f} |"
-        )
-    return lines
-
-
-def large_section(rows: list[dict], size: int, reps: int) -> list[str]:
-    lines = [
-        "## L1/L2: large file with SSE-C (Garage)",
-        "",
-        f"`upload_file` / `download_file` of one {size // MiB} MiB file of random bytes, SSE-C (AES256, "
-        f"32-byte key), each library's default TransferConfig and client config; median of {reps} run(s). "
-        "Both libraries download the same object. MiB/s = file size / wall time of the call. CPU = the client "
-        "process's own user+sys during the call only. Peak RSS = the process's high-water RSS (VmHWM; "
-        "interpreter and imports included). Ratios are s3seal / boto3: above 1 is better for throughput, below 1 is better "
-        "for CPU.",
-        "",
-        "| case | library | MiB/s | CPU-s/GiB | peak RSS MiB | throughput s3seal/boto3 | CPU s3seal/boto3 |",
-        "|---|---|---|---|---|---|---|",
-    ]
-    for r in rows:
-        b, s = r["boto3"], r["s3seal"]
-        thr, cpu = s["mib_s"] / b["mib_s"], s["cpu_s_per_gib"] / b["cpu_s_per_gib"]
-        for lib, ratios in (("boto3", "| | |"), ("s3seal", f"| {thr:.2f}x | {cpu:.2f}x |")):
-            m = r[lib]
-            lines.append(
-                f"| {r['case']} | {lib} | {m['mib_s']:.1f} | {m['cpu_s_per_gib']:.2f} | {m['rss_mib']:.0f} {ratios}"
-            )
-    return lines
-
-
-def write_results(
-    small: list[dict], large: list[dict], name: str, quick: bool, n: int, reps: int, size: int
-) -> None:
-    out = HERE / "results"
-    out.mkdir(exist_ok=True)
-    lines = [
-        f"# s3seal vs boto3 — {'quick mode, ' if quick else ''}{dt.date.today()}",
-        "",
-        f"Servers: local, 127.0.0.1. Machine: {platform.machine()}, {os.cpu_count()} cores, "
-        f"Python {platform.python_version()}. Libraries interleaved, a fresh process per measurement.",
-    ]
-    if small:
-        lines += ["", *small_section(small, n, reps)]
-    if large:
-        lines += ["", *large_section(large, size, reps)]
-    (out / f"{name}.md").write_text("\n".join(lines) + "\n")
-    write_plot(small, large, out / f"{name}.png")
-
-
-def plot_ratios(ax: Any, labels: list[str], thr: list[float], cpu: list[float], title: str) -> None:
-    x = range(len(labels))
-    ax.bar([i - 0.2 for i in x], thr, 0.4, label="throughput, s3seal / boto3")
-    ax.bar([i + 0.2 for i in x], cpu, 0.4, label="client CPU per op or GiB, boto3 / s3seal")
-    ax.axhline(1, color="grey", lw=0.8)
-    ax.set_ylim(0, 1.3 * max(*thr, *cpu))  # room for the legend
-    ax.set_xticks(list(x), labels, rotation=30, ha="right")
-    ax.set_title(title, fontsize=10)
-
-
-def write_plot(small: list[dict], large: list[dict], path: Path) -> None:
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        print("matplotlib missing: no plot written")
-        return
-    panels = []
-    if small:
-        labels = [r["case"].replace("S1 4KiB ", "") for r in small]
-        thr = [r["s3seal_ops"] / r["boto3_ops"] for r in small]
-        cpu = [r["boto3_cpu_per_op"] / r["s3seal_cpu_per_op"] for r in small]
-        panels.append((labels, thr, cpu, "S1 small objects (4 KiB) on ministack"))
-    if large:
-        labels = [" ".join(r["case"].split()[:2]) for r in large]
-        thr = [r["s3seal"]["mib_s"] / r["boto3"]["mib_s"] for r in large]
-        cpu = [r["boto3"]["cpu_s_per_gib"] / r["s3seal"]["cpu_s_per_gib"] for r in large]
-        panels.append((labels, thr, cpu, "L1/L2 large file, SSE-C, on Garage"))
-    widths = [len(p[0]) + 1 for p in panels]
-    fig, axes = plt.subplots(
-        1, len(panels), figsize=(2 + 1.1 * sum(widths), 4.8), squeeze=False, width_ratios=widths
-    )
-    for ax, panel in zip(axes[0], panels, strict=True):
-        plot_ratios(ax, *panel)
-    axes[0][0].set_ylabel("ratio (higher is better for s3seal)")
-    axes[0][-1].legend(fontsize=8)
-    fig.suptitle("s3seal vs boto3, same server, same run")
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
+def summary_line(d: dict[str, Any]) -> str:
+    case: Case = d["case"]
+    parts = []
+    for section, label in case.outputs.items():
+        figures = []
+        for lib in LIBS:
+            m = d["medians"].get(lib, {}).get(section)
+            if m:
+                v = m.get("ops_s") or m.get("gil_fraction") or m.get("mib_s")
+                figures.append(
+                    f"{lib} {v:.3g}" if "gil_fraction" not in m else f"{lib} {m['gil_fraction']:.2f}"
+                )
+        parts.append(f"{label}: " + ", ".join(figures))
+    return f"{case.title} on {case.server} | " + " | ".join(parts)
 
 
 if __name__ == "__main__":
