@@ -65,7 +65,7 @@ class Target:
         sign = "≤" if self.at_most else "≥"
         where = f"{row['group']} {row['name']}"
         return (
-            f"{self.label} {sign} {self.bound:g}",
+            f"{self.label} {sign} {self.bound:.3g}",
             f"{worst:.2f} (worst of {len(values)}: {where})",
             "met" if met else "**not met**",
         )
