@@ -169,7 +169,8 @@ struct RawBuf {
 }
 
 // SAFETY: the buffer belongs to one read; the pointer only travels with the future that
-// fills it, which the reading thread itself drives.
+// fills it, driven by the reading thread or by one task that thread waits for (and that
+// holds its own reference to the bytes object, see `read_rest`).
 unsafe impl Send for RawBuf {}
 
 fn uninit_bytes(py: Python<'_>, size: usize) -> PyResult<(Bound<'_, PyBytes>, RawBuf)> {
@@ -190,16 +191,17 @@ fn uninit_bytes(py: Python<'_>, size: usize) -> PyResult<(Bound<'_, PyBytes>, Ra
     Ok((bytes, buf))
 }
 
-/// Memory advice for a large body's buffer, on its 2 MiB-aligned interior. Filling 256 MiB
-/// of fresh 4 KiB pages costs 65,536 page faults, which measured as more CPU than receiving
-/// the data: ask for huge pages before the first touch (only a hint: transparent huge
-/// pages may be off), then fault the whole range in with one call (`populate`).
 impl RawBuf {
     fn advise(self, populate: bool) {
         advise(self.ptr as usize, self.len, populate);
     }
 }
 
+/// Memory advice for a large body's buffer, on its 2 MiB-aligned interior. Filling 256 MiB
+/// of fresh 4 KiB pages costs 65,536 page faults, which measured as more CPU than receiving
+/// the data: ask for huge pages before the first touch (only a hint: transparent huge
+/// pages may be off), then fault the whole range in with one call (`populate`).
+#[cfg(target_os = "linux")]
 fn advise(addr: usize, len: usize, populate: bool) {
     const HUGE: usize = 2 << 20;
     if len < 4 * HUGE {
@@ -220,6 +222,9 @@ fn advise(addr: usize, len: usize, populate: bool) {
         }
     }
 }
+
+#[cfg(not(target_os = "linux"))]
+fn advise(_addr: usize, _len: usize, _populate: bool) {}
 
 fn read_with<'py>(
     py: Python<'py>,
