@@ -180,7 +180,7 @@ def cases(z: Sizes) -> list[Case]:
 
 def run_worker(spec: dict[str, Any]) -> dict[str, Any]:
     out = subprocess.run(
-        [sys.executable, str(HERE / "worker.py"), json.dumps(spec)], capture_output=True, text=True
+        [sys.executable, str(HERE / "worker.py")], input=json.dumps(spec), capture_output=True, text=True
     )
     if out.returncode != 0:
         raise WorkerFailed(

@@ -1,6 +1,6 @@
 """One benchmark measurement, run by benches/run.py in a fresh interpreter.
 
-`python benches/worker.py '<json spec>'` prints one JSON line with the figures. A fresh process
+`python benches/worker.py < spec.json` prints one JSON line with the figures. A fresh process
 per measurement keeps peak RSS per case and stops one library's warm state (pools, caches,
 imports) from helping another. CPU is this process's own user+sys (`getrusage`) over the timed
 part only; peak RSS is VmHWM (on Linux a child's `ru_maxrss` starts at its parent's peak).
@@ -309,7 +309,8 @@ KINDS = {"small": small, "medium": medium, "transfer": transfer, "concurrent": c
 
 
 def main() -> None:
-    spec = json.loads(sys.argv[1])
+    # On stdin, not argv: the spec holds the SSE-C key, and argv is visible to `ps`.
+    spec = json.loads(sys.stdin.read())
     result = KINDS[spec["kind"]](library(spec), spec)
     result["rss_mib"] = peak_rss_mib()
     print(json.dumps(result))

@@ -123,12 +123,7 @@ pub(crate) use send_prepared;
 /// out `$typed` (set by the caller through the builder).
 macro_rules! send {
     ($ctx:expr, $params:expr, $typed:expr, $fluent:expr) => {
-        $crate::ops::send_prepared!(
-            $ctx,
-            $params.op.name,
-            $crate::ops::Prepared::new($params, $typed)?,
-            $fluent
-        )
+        $crate::ops::send!($ctx, $params, $typed, $fluent, op => op)
     };
     ($ctx:expr, $params:expr, $typed:expr, $fluent:expr, $op:ident => $custom:expr) => {
         $crate::ops::send_prepared!(
