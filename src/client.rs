@@ -129,10 +129,9 @@ impl Inner {
     /// Whether request bodies go as `UNSIGNED-PAYLOAD`: over TLS (as botocore does) or to
     /// this machine, unless `payload_signing_enabled` says otherwise.
     fn unsigned_payload(&self) -> bool {
-        match self.opts.payload_signing {
-            Some(signing) => !signing,
-            None => self.endpoint.https || self.endpoint.is_loopback(),
-        }
+        // botocore signs every payload over plain http, whatever the configuration says.
+        let private = self.endpoint.https || self.endpoint.is_loopback();
+        private && self.opts.payload_signing != Some(true)
     }
 
     /// Run a transfer: set it up, run `body`, wait for the last progress callback. A
@@ -206,29 +205,30 @@ impl Client {
         kwargs: Option<&Bound<'py, PyDict>>,
     ) -> PyResult<Bound<'py, PyDict>> {
         let params = parse(py, op, kwargs)?;
-        self.check_transport(&params)?;
         let inner = Arc::clone(&self.inner);
         let out = wait(py, async move { inner.run(&params).await })?;
         output_to_dict(py, out, self.inner.opts.read_timeout)
     }
+}
 
-    fn check_all(&self, params: &[&Params]) -> Result<()> {
-        params.iter().try_for_each(|p| self.check_transport(p))
+/// botocore's `verify`: None/True (the default trust), False (no certificate checks), or
+/// the path of a CA bundle.
+fn verify_option(verify: Option<&Bound<'_, PyAny>>) -> PyResult<Verify> {
+    let Some(v) = verify.filter(|v| !v.is_none()) else {
+        return Ok(Verify::Default);
+    };
+    if let Ok(b) = v.cast::<pyo3::types::PyBool>() {
+        return Ok(if b.is_true() {
+            Verify::Default
+        } else {
+            Verify::Off
+        });
     }
-
-    /// AWS refuses SSE-C over plain http; refuse it before the key leaves the process,
-    /// except towards this machine (test servers) or when the user opted out.
-    fn check_transport(&self, params: &Params) -> Result<()> {
-        let e = &self.inner.endpoint;
-        if params.sends_customer_key()
-            && !e.https
-            && !e.is_loopback()
-            && !self.inner.opts.allow_sse_c_over_http
-        {
-            return Err(Error::InsecureSseC(e.host.clone()));
-        }
-        Ok(())
-    }
+    Ok(Verify::CaBundle(
+        v.extract::<std::path::PathBuf>()?
+            .to_string_lossy()
+            .into_owned(),
+    ))
 }
 
 fn secret(v: Option<String>) -> Option<Secret> {
@@ -254,7 +254,7 @@ impl Client {
         aws_access_key_id: Option<String>,
         aws_secret_access_key: Option<String>,
         aws_session_token: Option<String>,
-        verify: Option<String>,
+        verify: Option<Bound<'_, PyAny>>,
         max_attempts: u32,
         retry_mode: &str,
         connect_timeout: f64,
@@ -296,7 +296,7 @@ impl Client {
             profile: profile_name,
             endpoint_url,
             credentials,
-            verify: verify.map_or(Verify::Default, Verify::CaBundle),
+            verify: verify_option(verify.as_ref())?,
             max_attempts,
             adaptive_retries: retry_mode == "adaptive",
             connect_timeout: Duration::from_secs_f64(connect_timeout.max(0.001)),
@@ -466,7 +466,6 @@ impl Client {
                 UPLOAD_IDS,
             )?,
         };
-        self.check_all(&[&req.put, &req.create, &req.part, &req.complete])?;
         let source = match source.extract::<std::path::PathBuf>() {
             Ok(path) if source.is_instance_of::<pyo3::types::PyString>() => Source::Path(path),
             _ => Source::FileObj {
@@ -498,7 +497,6 @@ impl Client {
             head: template(py, requests, "head", &model::HEAD_OBJECT, &[])?,
             get: template(py, requests, "get", &model::GET_OBJECT, &[])?,
         };
-        self.check_all(&[&req.head, &req.get])?;
         let target = if target.is_instance_of::<pyo3::types::PyString>() {
             Target::Path(target.extract()?)
         } else {
@@ -544,7 +542,6 @@ impl Client {
                 UPLOAD_IDS,
             )?,
         };
-        self.check_all(&[&req.single, &req.create, &req.part, &req.complete])?;
         let bucket = crate::ops::bucket(&req.single);
         let inner = Arc::clone(&self.inner);
         Ok(wait_cancellable(py, move |cancel| async move {

@@ -9,6 +9,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
 use crate::hooks::Seen;
+use crate::transport::{find_source, PolicyViolation, TlsFailure};
 
 /// `ResponseMetadata` as botocore reports it.
 #[derive(Debug, Default, Clone)]
@@ -112,6 +113,14 @@ pub enum Error {
          with Config(s3={{'allow_sse_c_over_http': True}}) or S3SEAL_ALLOW_SSE_C_OVER_HTTP=1"
     )]
     InsecureSseC(String),
+    #[error(
+        "Refusing to send an unsigned payload over plain http to {0}: use an https endpoint_url, \
+         or leave Config(s3={{'payload_signing_enabled': ...}}) unset"
+    )]
+    InsecureUnsignedPayload(String),
+    /// botocore's `SSLError`: the certificate or the handshake failed (never retried).
+    #[error("SSL validation failed for {url} {reason}")]
+    Ssl { url: String, reason: String },
     #[error("Invalid configuration: {0}")]
     InvalidConfig(String),
     /// A local file problem, raised as the builtin `OSError` subclass for its errno.
@@ -148,6 +157,20 @@ where
     let url = seen.url.clone();
     if has_source::<CredentialsError>(&err) {
         return Error::NoCredentials;
+    }
+    if let Some(refused) = find_source::<PolicyViolation>(&err) {
+        return match refused {
+            PolicyViolation::CustomerKeyOverHttp(host) => Error::InsecureSseC(host.clone()),
+            PolicyViolation::UnsignedPayloadOverHttp(host) => {
+                Error::InsecureUnsignedPayload(host.clone())
+            }
+        };
+    }
+    if let Some(tls) = find_source::<TlsFailure>(&err) {
+        return Error::Ssl {
+            url,
+            reason: tls.0.clone(),
+        };
     }
     // Service errors first: they are the common case (a HEAD 404 in an existence check)
     // and must not pay for formatting the error chain.
@@ -329,10 +352,15 @@ fn to_python(py: Python<'_>, err: Error) -> PyResult<PyErr> {
                 ),
             ],
         ),
-        e @ Error::InsecureSseC(_) => raise_kw(
+        e @ (Error::InsecureSseC(_) | Error::InsecureUnsignedPayload(_)) => raise_kw(
             py,
             "InsecureTransportError",
             &[("message", s(e.to_string()))],
+        ),
+        Error::Ssl { url, reason } => raise_kw(
+            py,
+            "SSLError",
+            &[("endpoint_url", s(url)), ("error", s(reason))],
         ),
         e @ Error::InvalidConfig(_) => Ok(pyo3::exceptions::PyValueError::new_err(e.to_string())),
         Error::Io { source, path } => {

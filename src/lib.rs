@@ -14,6 +14,7 @@ mod params;
 mod runtime;
 mod sse;
 mod transfer;
+mod transport;
 mod value;
 mod xml;
 

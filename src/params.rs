@@ -36,11 +36,6 @@ impl Params {
     pub fn string(&self, name: &str) -> Option<String> {
         self.str(name).map(str::to_owned)
     }
-
-    /// Whether an SSE-C key (of the object or of a copy source) goes out with the request.
-    pub fn sends_customer_key(&self) -> bool {
-        self.get("SSECustomerKey").is_some() || self.get("CopySourceSSECustomerKey").is_some()
-    }
 }
 
 /// botocore's `VALID_BUCKET` regex `^[a-zA-Z0-9.\-_]{1,255}$`, or an ARN.

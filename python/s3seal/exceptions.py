@@ -91,6 +91,7 @@ ConnectionClosedError = _error(
     "ConnectionClosedError",
     'Connection was closed before we received a valid response from endpoint URL: "{endpoint_url}".',
 )
+SSLError = _error("SSLError", "SSL validation failed for {endpoint_url} {error}")
 ResponseStreamingError = _error(
     "ResponseStreamingError", "An error occurred while reading from response stream: {error}"
 )
@@ -215,5 +216,6 @@ __all__ = [
     "RetriesExceededError",
     "S3TransferFailedError",
     "S3UploadFailedError",
+    "SSLError",
     *MODELED_CODES,
 ]
