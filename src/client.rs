@@ -10,7 +10,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
 use crate::config::{
-    build_sdk_client, Addressing, ClientOptions, Endpoint, StaticCredentials, Verify,
+    build_clients, Addressing, ClientOptions, Clients, Endpoint, StaticCredentials, Verify,
 };
 use crate::convert::output_to_dict;
 use crate::error::{Error, Result, ServiceError};
@@ -30,17 +30,17 @@ use tokio_util::sync::CancellationToken;
 struct Inner {
     opts: ClientOptions,
     endpoint: Endpoint,
-    /// The SDK client (and so the connection pool) of the current fork generation.
-    sdk: Mutex<Option<(u64, aws_sdk_s3::Client)>>,
+    /// The clients (and so the connection pool) of the current fork generation.
+    clients: Mutex<Option<(u64, Clients)>>,
     /// Bucket regions learnt from cross-region redirects, as botocore caches them.
     bucket_regions: Mutex<HashMap<String, String>>,
 }
 
 impl Inner {
-    async fn sdk(&self) -> Result<aws_sdk_s3::Client> {
+    async fn clients(&self) -> Result<Clients> {
         let generation = fork_generation();
         if let Some((g, c)) = self
-            .sdk
+            .clients
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .as_ref()
@@ -49,10 +49,10 @@ impl Inner {
                 return Ok(c.clone());
             }
         }
-        let (client, _) = build_sdk_client(&self.opts).await?;
-        *self.sdk.lock().unwrap_or_else(PoisonError::into_inner) =
-            Some((generation, client.clone()));
-        Ok(client)
+        let clients = build_clients(&self.opts).await?;
+        *self.clients.lock().unwrap_or_else(PoisonError::into_inner) =
+            Some((generation, clients.clone()));
+        Ok(clients)
     }
 
     fn cached_region(&self, bucket: Option<&str>) -> Option<String> {
@@ -66,7 +66,7 @@ impl Inner {
 
     async fn ctx(&self, bucket: Option<&str>) -> Result<Ctx> {
         Ok(Ctx {
-            s3: self.sdk().await?,
+            s3: self.clients().await?.sdk,
             region: self.cached_region(bucket),
             max_attempts: self.opts.max_attempts,
             validate_checksums: self.opts.validate_when_required != Some(true),
@@ -78,7 +78,7 @@ impl Inner {
     async fn run(&self, params: &Params) -> Result<Output> {
         let bucket = params.str("Bucket");
         let mut ctx = self.ctx(bucket).await?;
-        match ops::run(&ctx, params).await {
+        match self.run_in(&ctx, params).await {
             Err(Error::Service(e)) => match redirect_region(&e, ctx.region.as_deref()) {
                 Some(region) => {
                     if let Some(b) = bucket {
@@ -88,11 +88,22 @@ impl Inner {
                             .insert(b.to_owned(), region.clone());
                     }
                     ctx.region = Some(region);
-                    ops::run(&ctx, params).await
+                    self.run_in(&ctx, params).await
                 }
                 None => Err(Error::Service(e)),
             },
             other => other,
+        }
+    }
+
+    /// The operations with s3seal's own behaviour (streaming bodies, the transfer engine's
+    /// calls) run through `ops`; every other operation of the model through the engine.
+    async fn run_in(&self, ctx: &Ctx, params: &Params) -> Result<Output> {
+        if ops::handles(params.op) {
+            ops::run(ctx, params).await
+        } else {
+            let engine = self.clients().await?.engine;
+            engine.call(params, ctx.region.as_deref()).await
         }
     }
 }
@@ -299,6 +310,7 @@ impl Client {
             verify: verify_option(verify.as_ref())?,
             max_attempts,
             adaptive_retries: retry_mode == "adaptive",
+            legacy_retries: retry_mode == "legacy",
             connect_timeout: Duration::from_secs_f64(connect_timeout.max(0.001)),
             read_timeout: Duration::from_secs_f64(read_timeout.max(0.001)),
             max_pool_connections,
@@ -309,12 +321,12 @@ impl Client {
             payload_signing: payload_signing_enabled,
         };
         let build_opts = opts.clone();
-        let (client, endpoint) = wait(py, async move { build_sdk_client(&build_opts).await })?;
+        let clients = wait(py, async move { build_clients(&build_opts).await })?;
         Ok(Self {
             inner: Arc::new(Inner {
                 opts,
-                endpoint,
-                sdk: Mutex::new(Some((fork_generation(), client))),
+                endpoint: clients.endpoint.clone(),
+                clients: Mutex::new(Some((fork_generation(), clients))),
                 bucket_regions: Mutex::new(HashMap::new()),
             }),
         })
@@ -345,94 +357,21 @@ impl Client {
         self.inner.opts.region.clone()
     }
 
-    #[pyo3(signature = (**kwargs))]
-    fn put_object<'py>(
+    /// The one dispatch of every operation: `operation` is the model's name
+    /// (`"PutBucketEncryption"`), `kwargs` boto3's keyword arguments.
+    #[pyo3(signature = (operation, kwargs=None))]
+    fn _call<'py>(
         &self,
         py: Python<'py>,
+        operation: &str,
         kwargs: Option<&Bound<'py, PyDict>>,
     ) -> PyResult<Bound<'py, PyDict>> {
-        self.call(py, &model::PUT_OBJECT, kwargs)
-    }
-
-    #[pyo3(signature = (**kwargs))]
-    fn get_object<'py>(
-        &self,
-        py: Python<'py>,
-        kwargs: Option<&Bound<'py, PyDict>>,
-    ) -> PyResult<Bound<'py, PyDict>> {
-        self.call(py, &model::GET_OBJECT, kwargs)
-    }
-
-    #[pyo3(signature = (**kwargs))]
-    fn head_object<'py>(
-        &self,
-        py: Python<'py>,
-        kwargs: Option<&Bound<'py, PyDict>>,
-    ) -> PyResult<Bound<'py, PyDict>> {
-        self.call(py, &model::HEAD_OBJECT, kwargs)
-    }
-
-    #[pyo3(signature = (**kwargs))]
-    fn copy_object<'py>(
-        &self,
-        py: Python<'py>,
-        kwargs: Option<&Bound<'py, PyDict>>,
-    ) -> PyResult<Bound<'py, PyDict>> {
-        self.call(py, &model::COPY_OBJECT, kwargs)
-    }
-
-    #[pyo3(signature = (**kwargs))]
-    fn delete_object<'py>(
-        &self,
-        py: Python<'py>,
-        kwargs: Option<&Bound<'py, PyDict>>,
-    ) -> PyResult<Bound<'py, PyDict>> {
-        self.call(py, &model::DELETE_OBJECT, kwargs)
-    }
-
-    #[pyo3(signature = (**kwargs))]
-    fn delete_objects<'py>(
-        &self,
-        py: Python<'py>,
-        kwargs: Option<&Bound<'py, PyDict>>,
-    ) -> PyResult<Bound<'py, PyDict>> {
-        self.call(py, &model::DELETE_OBJECTS, kwargs)
-    }
-
-    #[pyo3(signature = (**kwargs))]
-    fn list_objects_v2<'py>(
-        &self,
-        py: Python<'py>,
-        kwargs: Option<&Bound<'py, PyDict>>,
-    ) -> PyResult<Bound<'py, PyDict>> {
-        self.call(py, &model::LIST_OBJECTS_V2, kwargs)
-    }
-
-    #[pyo3(signature = (**kwargs))]
-    fn create_bucket<'py>(
-        &self,
-        py: Python<'py>,
-        kwargs: Option<&Bound<'py, PyDict>>,
-    ) -> PyResult<Bound<'py, PyDict>> {
-        self.call(py, &model::CREATE_BUCKET, kwargs)
-    }
-
-    #[pyo3(signature = (**kwargs))]
-    fn delete_bucket<'py>(
-        &self,
-        py: Python<'py>,
-        kwargs: Option<&Bound<'py, PyDict>>,
-    ) -> PyResult<Bound<'py, PyDict>> {
-        self.call(py, &model::DELETE_BUCKET, kwargs)
-    }
-
-    #[pyo3(signature = (**kwargs))]
-    fn head_bucket<'py>(
-        &self,
-        py: Python<'py>,
-        kwargs: Option<&Bound<'py, PyDict>>,
-    ) -> PyResult<Bound<'py, PyDict>> {
-        self.call(py, &model::HEAD_BUCKET, kwargs)
+        let op = Operation::named(operation).ok_or_else(|| {
+            pyo3::exceptions::PyAttributeError::new_err(format!(
+                "S3 has no operation named {operation:?}"
+            ))
+        })?;
+        self.call(py, op, kwargs)
     }
 
     /// The engine of `upload_file` / `upload_fileobj`; `source` is a path (str) or a file
@@ -549,69 +488,6 @@ impl Client {
                 .transfer(&bucket, plan, callback, cancel, |t| copy(t, size, req))
                 .await
         })?)
-    }
-
-    #[pyo3(signature = (**kwargs))]
-    fn create_multipart_upload<'py>(
-        &self,
-        py: Python<'py>,
-        kwargs: Option<&Bound<'py, PyDict>>,
-    ) -> PyResult<Bound<'py, PyDict>> {
-        self.call(py, &model::CREATE_MULTIPART_UPLOAD, kwargs)
-    }
-
-    #[pyo3(signature = (**kwargs))]
-    fn upload_part<'py>(
-        &self,
-        py: Python<'py>,
-        kwargs: Option<&Bound<'py, PyDict>>,
-    ) -> PyResult<Bound<'py, PyDict>> {
-        self.call(py, &model::UPLOAD_PART, kwargs)
-    }
-
-    #[pyo3(signature = (**kwargs))]
-    fn upload_part_copy<'py>(
-        &self,
-        py: Python<'py>,
-        kwargs: Option<&Bound<'py, PyDict>>,
-    ) -> PyResult<Bound<'py, PyDict>> {
-        self.call(py, &model::UPLOAD_PART_COPY, kwargs)
-    }
-
-    #[pyo3(signature = (**kwargs))]
-    fn complete_multipart_upload<'py>(
-        &self,
-        py: Python<'py>,
-        kwargs: Option<&Bound<'py, PyDict>>,
-    ) -> PyResult<Bound<'py, PyDict>> {
-        self.call(py, &model::COMPLETE_MULTIPART_UPLOAD, kwargs)
-    }
-
-    #[pyo3(signature = (**kwargs))]
-    fn abort_multipart_upload<'py>(
-        &self,
-        py: Python<'py>,
-        kwargs: Option<&Bound<'py, PyDict>>,
-    ) -> PyResult<Bound<'py, PyDict>> {
-        self.call(py, &model::ABORT_MULTIPART_UPLOAD, kwargs)
-    }
-
-    #[pyo3(signature = (**kwargs))]
-    fn list_parts<'py>(
-        &self,
-        py: Python<'py>,
-        kwargs: Option<&Bound<'py, PyDict>>,
-    ) -> PyResult<Bound<'py, PyDict>> {
-        self.call(py, &model::LIST_PARTS, kwargs)
-    }
-
-    #[pyo3(signature = (**kwargs))]
-    fn list_multipart_uploads<'py>(
-        &self,
-        py: Python<'py>,
-        kwargs: Option<&Bound<'py, PyDict>>,
-    ) -> PyResult<Bound<'py, PyDict>> {
-        self.call(py, &model::LIST_MULTIPART_UPLOADS, kwargs)
     }
 }
 

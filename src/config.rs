@@ -11,6 +11,7 @@ use aws_sdk_s3::config::{
     Region, RequestChecksumCalculation, ResponseChecksumValidation, StalledStreamProtectionConfig,
 };
 
+use crate::engine::{Engine, RetryMode, Target};
 use crate::error::{Error, Result};
 use crate::sse::Secret;
 pub use crate::transport::Verify;
@@ -39,6 +40,8 @@ pub struct ClientOptions {
     pub verify: Verify,
     pub max_attempts: u32,
     pub adaptive_retries: bool,
+    /// botocore's default `legacy` mode (else `standard`, or `adaptive`).
+    pub legacy_retries: bool,
     pub connect_timeout: Duration,
     pub read_timeout: Duration,
     pub max_pool_connections: usize,
@@ -120,9 +123,19 @@ fn transport(opts: &ClientOptions) -> Result<Transport> {
     })
 }
 
-/// Build the SDK client: the standard credential and region chain of aws-config (env,
+/// What a client runs with in one fork generation: the SDK client (the operations with
+/// streaming bodies and the transfer engine) and the model-driven engine, sharing one
+/// transport and so one connection pool.
+#[derive(Clone)]
+pub struct Clients {
+    pub sdk: aws_sdk_s3::Client,
+    pub engine: Engine,
+    pub endpoint: Endpoint,
+}
+
+/// Build the clients: the standard credential and region chain of aws-config (env,
 /// profiles, SSO, web identity, container and instance metadata), then our overrides.
-pub async fn build_sdk_client(opts: &ClientOptions) -> Result<(aws_sdk_s3::Client, Endpoint)> {
+pub async fn build_clients(opts: &ClientOptions) -> Result<Clients> {
     let http = transport(opts)?;
     let retry = if opts.adaptive_retries {
         RetryConfig::adaptive()
@@ -135,7 +148,7 @@ pub async fn build_sdk_client(opts: &ClientOptions) -> Result<(aws_sdk_s3::Clien
         .read_timeout(opts.read_timeout)
         .build();
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
-        .http_client(http)
+        .http_client(http.clone())
         .retry_config(retry)
         .timeout_config(timeouts);
     if let Some(profile) = &opts.profile {
@@ -183,7 +196,29 @@ pub async fn build_sdk_client(opts: &ClientOptions) -> Result<(aws_sdk_s3::Clien
             ResponseChecksumValidation::WhenSupported
         });
     }
-    Ok((aws_sdk_s3::Client::from_conf(conf.build()), endpoint))
+    let engine = Engine {
+        transport: http,
+        credentials: shared.credentials_provider(),
+        target: Target {
+            path_style: endpoint.path_style(opts.addressing),
+            endpoint: endpoint.clone(),
+            region: shared
+                .region()
+                .map_or_else(|| "us-east-1".to_owned(), ToString::to_string),
+        },
+        retry_mode: if opts.legacy_retries {
+            RetryMode::Legacy
+        } else {
+            RetryMode::Standard
+        },
+        max_attempts: opts.max_attempts,
+        checksum_when_required: opts.checksum_when_required == Some(true),
+    };
+    Ok(Clients {
+        sdk: aws_sdk_s3::Client::from_conf(conf.build()),
+        engine,
+        endpoint,
+    })
 }
 
 #[cfg(test)]

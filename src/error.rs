@@ -4,6 +4,7 @@
 use aws_credential_types::provider::error::CredentialsError;
 use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use aws_smithy_runtime_api::client::result::ConnectorError;
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -138,6 +139,12 @@ pub enum Error {
     /// A Python exception raised by user code (a file object, a callback) or by Ctrl-C.
     #[error("{0}")]
     Python(#[from] PyErr),
+    /// botocore's `ResponseParserError`: a 2xx answer that is not what the model says.
+    #[error("{0}")]
+    ResponseParse(String),
+    /// An operation of the model s3seal does not offer yet, and why.
+    #[error("s3seal does not support {0} yet: {1}")]
+    Unsupported(&'static str, &'static str),
     #[error("internal error in s3seal: {0}")]
     Internal(String),
 }
@@ -157,20 +164,6 @@ where
     let url = seen.url.clone();
     if has_source::<CredentialsError>(&err) {
         return Error::NoCredentials;
-    }
-    if let Some(refused) = find_source::<PolicyViolation>(&err) {
-        return match refused {
-            PolicyViolation::CustomerKeyOverHttp(host) => Error::InsecureSseC(host.clone()),
-            PolicyViolation::UnsignedPayloadOverHttp(host) => {
-                Error::InsecureUnsignedPayload(host.clone())
-            }
-        };
-    }
-    if let Some(tls) = find_source::<TlsFailure>(&err) {
-        return Error::Ssl {
-            url,
-            reason: tls.0.clone(),
-        };
     }
     // Service errors first: they are the common case (a HEAD 404 in an existence check)
     // and must not pay for formatting the error chain.
@@ -195,22 +188,41 @@ where
     match err {
         SdkError::TimeoutError(_) => Error::ReadTimeout(url),
         SdkError::DispatchFailure(failure) => match failure.as_connector_error() {
-            Some(conn) if conn.is_timeout() => {
-                if chain_text(conn).contains("connect") {
-                    Error::ConnectTimeout(url)
-                } else {
-                    Error::ReadTimeout(url)
-                }
-            }
-            Some(conn) if conn.is_io() && !chain_text(conn).contains("connection closed") => {
-                Error::EndpointConnection(url)
-            }
-            Some(_) => Error::ConnectionClosed(url),
+            Some(conn) => from_connector(conn, url),
             None => Error::Internal(text),
         },
         SdkError::ResponseError(_) => Error::ConnectionClosed(url),
         _ => Error::Internal(text),
     }
+}
+
+/// Map a transport failure to botocore's exception for it.
+pub fn from_connector(conn: &ConnectorError, url: String) -> Error {
+    if let Some(refused) = find_source::<PolicyViolation>(conn) {
+        return match refused {
+            PolicyViolation::CustomerKeyOverHttp(host) => Error::InsecureSseC(host.clone()),
+            PolicyViolation::UnsignedPayloadOverHttp(host) => {
+                Error::InsecureUnsignedPayload(host.clone())
+            }
+        };
+    }
+    if let Some(tls) = find_source::<TlsFailure>(conn) {
+        return Error::Ssl {
+            url,
+            reason: tls.0.clone(),
+        };
+    }
+    if conn.is_timeout() {
+        return if chain_text(conn).contains("connect") {
+            Error::ConnectTimeout(url)
+        } else {
+            Error::ReadTimeout(url)
+        };
+    }
+    if conn.is_io() && !chain_text(conn).contains("connection closed") {
+        return Error::EndpointConnection(url);
+    }
+    Error::ConnectionClosed(url)
 }
 
 /// botocore's rest-xml error parsing: every child of `<Error>`; with no body, the code is
@@ -378,6 +390,10 @@ fn to_python(py: Python<'_>, err: Error) -> PyResult<PyErr> {
             Ok(PyErr::from_value(cls.call1((last.into_value(py),))?))
         }
         Error::Python(e) => Ok(e),
+        Error::ResponseParse(m) => raise_kw(py, "ResponseParserError", &[("message", s(m))]),
+        e @ Error::Unsupported(..) => Ok(pyo3::exceptions::PyNotImplementedError::new_err(
+            e.to_string(),
+        )),
         e @ Error::Internal(_) => Ok(PyRuntimeError::new_err(e.to_string())),
     }
 }

@@ -4,6 +4,7 @@ mod body;
 mod client;
 mod config;
 mod convert;
+mod engine;
 mod error;
 mod hooks;
 #[rustfmt::skip]

@@ -105,8 +105,11 @@ pub fn parse_template(
     }
     let mut errors = Vec::new();
     let mut fields = convert_struct(kwargs, op.input, "", &mut errors, overrides, deferred)?;
-    // botocore's set_list_objects_encoding_type_url.
-    let encoding_type_auto_set = op.name == "ListObjectsV2" && !kwargs.contains("EncodingType")?;
+    // botocore's set_list_objects_encoding_type_url (decode_list_object* undo it).
+    let encoding_type_auto_set = matches!(
+        op.name,
+        "ListObjectsV2" | "ListObjects" | "ListObjectVersions"
+    ) && !kwargs.contains("EncodingType")?;
     if encoding_type_auto_set {
         fields.push(("EncodingType", Value::Str("url".to_owned())));
     }

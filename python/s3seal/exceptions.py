@@ -100,6 +100,19 @@ IncompleteReadError = _error(
 )
 
 
+try:  # pragma: no cover - depends on the environment
+    from botocore.parsers import ResponseParserError as _ResponseParserErrorBase
+except ImportError:  # pragma: no cover
+    _ResponseParserErrorBase = Exception  # type: ignore[assignment,misc]
+
+
+class ResponseParserError(_ResponseParserErrorBase):  # type: ignore[misc,valid-type]
+    """A successful status with a body that is not what the model says (botocore's class)."""
+
+    def __init__(self, message: str = "") -> None:
+        super().__init__(message)
+
+
 class InsecureTransportError(BotoCoreError):  # type: ignore[misc,valid-type]
     """An SSE-C key would have gone over plain http to a host that is not this machine."""
 
@@ -212,6 +225,7 @@ __all__ = [
     "ParamValidationError",
     "ProfileNotFound",
     "ReadTimeoutError",
+    "ResponseParserError",
     "ResponseStreamingError",
     "RetriesExceededError",
     "S3TransferFailedError",

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from s3seal import _native, transfer
+from s3seal._ops import Operations
 from s3seal.config import Config, client_options
 from s3seal.exceptions import ProfileNotFound
 
@@ -31,8 +32,11 @@ def _profiles() -> set[str]:
     return found
 
 
-class S3Client(_native.Client):
-    """An S3 client with boto3's method names, parameters and response dicts."""
+class S3Client(Operations, _native.Client):
+    """An S3 client with boto3's method names, parameters and response dicts: a method per
+    operation of the model (``s3seal._ops``), all through the one native dispatch."""
+
+    _make_api_call = _native.Client._call
 
     @property
     def exceptions(self) -> Any:

@@ -45,7 +45,7 @@ pub async fn head_bucket(ctx: &Ctx, p: &Params) -> Result<Output> {
 }
 
 /// botocore's `unquote_str` for keys it asked S3 to url-encode.
-fn unquote(text: &str) -> String {
+pub fn unquote(text: &str) -> String {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;

@@ -31,6 +31,32 @@ pub struct Ctx {
     pub unsigned_payload: bool,
 }
 
+/// The operations run here, through the SDK's typed calls: those with s3seal's own
+/// behaviour (streaming bodies, the transfer engine's requests) and the first ones written
+/// this way. Every other operation runs through the model-driven engine.
+pub fn handles(op: &Operation) -> bool {
+    matches!(
+        op.name,
+        "PutObject"
+            | "GetObject"
+            | "HeadObject"
+            | "CopyObject"
+            | "DeleteObject"
+            | "DeleteObjects"
+            | "ListObjectsV2"
+            | "CreateBucket"
+            | "DeleteBucket"
+            | "HeadBucket"
+            | "CreateMultipartUpload"
+            | "UploadPart"
+            | "UploadPartCopy"
+            | "CompleteMultipartUpload"
+            | "AbortMultipartUpload"
+            | "ListParts"
+            | "ListMultipartUploads"
+    )
+}
+
 /// Run the operation `params` is for.
 pub async fn run(ctx: &Ctx, params: &Params) -> crate::error::Result<Output> {
     match params.op.name {
