@@ -139,6 +139,9 @@ pub enum Error {
     /// A Python exception raised by user code (a file object, a callback) or by Ctrl-C.
     #[error("{0}")]
     Python(#[from] PyErr),
+    /// botocore's `FlexibleChecksumError` (an unknown checksum algorithm, a mismatch).
+    #[error("{0}")]
+    FlexibleChecksum(String),
     /// botocore's `ResponseParserError`: a 2xx answer that is not what the model says.
     #[error("{0}")]
     ResponseParse(String),
@@ -390,6 +393,7 @@ fn to_python(py: Python<'_>, err: Error) -> PyResult<PyErr> {
             Ok(PyErr::from_value(cls.call1((last.into_value(py),))?))
         }
         Error::Python(e) => Ok(e),
+        Error::FlexibleChecksum(m) => raise_kw(py, "FlexibleChecksumError", &[("error_msg", s(m))]),
         Error::ResponseParse(m) => raise_kw(py, "ResponseParserError", &[("message", s(m))]),
         e @ Error::Unsupported(..) => Ok(pyo3::exceptions::PyNotImplementedError::new_err(
             e.to_string(),

@@ -91,6 +91,7 @@ ConnectionClosedError = _error(
     "ConnectionClosedError",
     'Connection was closed before we received a valid response from endpoint URL: "{endpoint_url}".',
 )
+FlexibleChecksumError = _error("FlexibleChecksumError", "{error_msg}")
 SSLError = _error("SSLError", "SSL validation failed for {endpoint_url} {error}")
 ResponseStreamingError = _error(
     "ResponseStreamingError", "An error occurred while reading from response stream: {error}"
@@ -218,6 +219,7 @@ __all__ = [
     "ConnectTimeoutError",
     "ConnectionClosedError",
     "EndpointConnectionError",
+    "FlexibleChecksumError",
     "IncompleteReadError",
     "InsecureTransportError",
     "NoCredentialsError",

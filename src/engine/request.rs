@@ -349,7 +349,7 @@ fn checksum_header(params: &Params, body: &[u8]) -> Result<(HeaderName, HeaderVa
         .unwrap_or("CRC32")
         .to_ascii_lowercase();
     let algorithm: aws_smithy_checksums::ChecksumAlgorithm = algorithm.parse().map_err(|_| {
-        Error::ParamValidation(format!("Unsupported checksum algorithm: {algorithm}"))
+        Error::FlexibleChecksum(format!("Unsupported checksum algorithm: {algorithm}"))
     })?;
     let mut checksum = algorithm.into_impl();
     checksum.update(body);
