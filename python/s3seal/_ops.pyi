@@ -8,114 +8,958 @@ OPERATION_NAMES: dict[str, str]
 
 class Operations:
     _make_api_call: Any
-    def abort_multipart_upload(self, *, Bucket: str, Key: str, UploadId: str, RequestPayer: str = ..., ExpectedBucketOwner: str = ..., IfMatchInitiatedTime: datetime | str | int | float = ...) -> dict[str, Any]: ...
-    def complete_multipart_upload(self, *, Bucket: str, Key: str, MultipartUpload: Mapping[str, Any] = ..., UploadId: str, ChecksumCRC32: str = ..., ChecksumCRC32C: str = ..., ChecksumCRC64NVME: str = ..., ChecksumSHA1: str = ..., ChecksumSHA256: str = ..., ChecksumSHA512: str = ..., ChecksumMD5: str = ..., ChecksumXXHASH64: str = ..., ChecksumXXHASH3: str = ..., ChecksumXXHASH128: str = ..., ChecksumType: str = ..., MpuObjectSize: int = ..., RequestPayer: str = ..., ExpectedBucketOwner: str = ..., IfMatch: str = ..., IfNoneMatch: str = ..., SSECustomerAlgorithm: str = ..., SSECustomerKey: str = ..., SSECustomerKeyMD5: str = ...) -> dict[str, Any]: ...
-    def copy_object(self, *, ACL: str = ..., Bucket: str, CacheControl: str = ..., ChecksumAlgorithm: str = ..., ContentDisposition: str = ..., ContentEncoding: str = ..., ContentLanguage: str = ..., ContentType: str = ..., CopySource: str, CopySourceIfMatch: str = ..., CopySourceIfModifiedSince: datetime | str | int | float = ..., CopySourceIfNoneMatch: str = ..., CopySourceIfUnmodifiedSince: datetime | str | int | float = ..., Expires: str = ..., GrantFullControl: str = ..., GrantRead: str = ..., GrantReadACP: str = ..., GrantWriteACP: str = ..., IfMatch: str = ..., IfNoneMatch: str = ..., Key: str, Metadata: Mapping[str, str] = ..., MetadataDirective: str = ..., TaggingDirective: str = ..., ServerSideEncryption: str = ..., StorageClass: str = ..., WebsiteRedirectLocation: str = ..., SSECustomerAlgorithm: str = ..., SSECustomerKey: str = ..., SSECustomerKeyMD5: str = ..., SSEKMSKeyId: str = ..., SSEKMSEncryptionContext: str = ..., BucketKeyEnabled: bool = ..., CopySourceSSECustomerAlgorithm: str = ..., CopySourceSSECustomerKey: str = ..., CopySourceSSECustomerKeyMD5: str = ..., RequestPayer: str = ..., Tagging: str = ..., ObjectLockMode: str = ..., ObjectLockRetainUntilDate: datetime | str | int | float = ..., ObjectLockLegalHoldStatus: str = ..., ExpectedBucketOwner: str = ..., ExpectedSourceBucketOwner: str = ...) -> dict[str, Any]: ...
-    def create_bucket(self, *, ACL: str = ..., Bucket: str, CreateBucketConfiguration: Mapping[str, Any] = ..., GrantFullControl: str = ..., GrantRead: str = ..., GrantReadACP: str = ..., GrantWrite: str = ..., GrantWriteACP: str = ..., ObjectLockEnabledForBucket: bool = ..., ObjectOwnership: str = ..., BucketNamespace: str = ...) -> dict[str, Any]: ...
-    def create_bucket_metadata_configuration(self, *, Bucket: str, ContentMD5: str = ..., ChecksumAlgorithm: str = ..., MetadataConfiguration: Mapping[str, Any], ExpectedBucketOwner: str = ...) -> dict[str, Any]: ...
-    def create_bucket_metadata_table_configuration(self, *, Bucket: str, ContentMD5: str = ..., ChecksumAlgorithm: str = ..., MetadataTableConfiguration: Mapping[str, Any], ExpectedBucketOwner: str = ...) -> dict[str, Any]: ...
-    def create_multipart_upload(self, *, ACL: str = ..., Bucket: str, CacheControl: str = ..., ContentDisposition: str = ..., ContentEncoding: str = ..., ContentLanguage: str = ..., ContentType: str = ..., Expires: str = ..., GrantFullControl: str = ..., GrantRead: str = ..., GrantReadACP: str = ..., GrantWriteACP: str = ..., Key: str, Metadata: Mapping[str, str] = ..., ServerSideEncryption: str = ..., StorageClass: str = ..., WebsiteRedirectLocation: str = ..., SSECustomerAlgorithm: str = ..., SSECustomerKey: str = ..., SSECustomerKeyMD5: str = ..., SSEKMSKeyId: str = ..., SSEKMSEncryptionContext: str = ..., BucketKeyEnabled: bool = ..., RequestPayer: str = ..., Tagging: str = ..., ObjectLockMode: str = ..., ObjectLockRetainUntilDate: datetime | str | int | float = ..., ObjectLockLegalHoldStatus: str = ..., ExpectedBucketOwner: str = ..., ChecksumAlgorithm: str = ..., ChecksumType: str = ...) -> dict[str, Any]: ...
-    def create_session(self, *, SessionMode: str = ..., Bucket: str, ServerSideEncryption: str = ..., SSEKMSKeyId: str = ..., SSEKMSEncryptionContext: str = ..., BucketKeyEnabled: bool = ...) -> dict[str, Any]: ...
+    def abort_multipart_upload(
+        self,
+        *,
+        Bucket: str,
+        Key: str,
+        UploadId: str,
+        RequestPayer: str = ...,
+        ExpectedBucketOwner: str = ...,
+        IfMatchInitiatedTime: datetime | str | int | float = ...,
+    ) -> dict[str, Any]: ...
+    def complete_multipart_upload(
+        self,
+        *,
+        Bucket: str,
+        Key: str,
+        MultipartUpload: Mapping[str, Any] = ...,
+        UploadId: str,
+        ChecksumCRC32: str = ...,
+        ChecksumCRC32C: str = ...,
+        ChecksumCRC64NVME: str = ...,
+        ChecksumSHA1: str = ...,
+        ChecksumSHA256: str = ...,
+        ChecksumSHA512: str = ...,
+        ChecksumMD5: str = ...,
+        ChecksumXXHASH64: str = ...,
+        ChecksumXXHASH3: str = ...,
+        ChecksumXXHASH128: str = ...,
+        ChecksumType: str = ...,
+        MpuObjectSize: int = ...,
+        RequestPayer: str = ...,
+        ExpectedBucketOwner: str = ...,
+        IfMatch: str = ...,
+        IfNoneMatch: str = ...,
+        SSECustomerAlgorithm: str = ...,
+        SSECustomerKey: str = ...,
+        SSECustomerKeyMD5: str = ...,
+    ) -> dict[str, Any]: ...
+    def copy_object(
+        self,
+        *,
+        ACL: str = ...,
+        Bucket: str,
+        CacheControl: str = ...,
+        ChecksumAlgorithm: str = ...,
+        ContentDisposition: str = ...,
+        ContentEncoding: str = ...,
+        ContentLanguage: str = ...,
+        ContentType: str = ...,
+        CopySource: str,
+        CopySourceIfMatch: str = ...,
+        CopySourceIfModifiedSince: datetime | str | int | float = ...,
+        CopySourceIfNoneMatch: str = ...,
+        CopySourceIfUnmodifiedSince: datetime | str | int | float = ...,
+        Expires: str = ...,
+        GrantFullControl: str = ...,
+        GrantRead: str = ...,
+        GrantReadACP: str = ...,
+        GrantWriteACP: str = ...,
+        IfMatch: str = ...,
+        IfNoneMatch: str = ...,
+        Key: str,
+        Metadata: Mapping[str, str] = ...,
+        MetadataDirective: str = ...,
+        TaggingDirective: str = ...,
+        ServerSideEncryption: str = ...,
+        StorageClass: str = ...,
+        WebsiteRedirectLocation: str = ...,
+        SSECustomerAlgorithm: str = ...,
+        SSECustomerKey: str = ...,
+        SSECustomerKeyMD5: str = ...,
+        SSEKMSKeyId: str = ...,
+        SSEKMSEncryptionContext: str = ...,
+        BucketKeyEnabled: bool = ...,
+        CopySourceSSECustomerAlgorithm: str = ...,
+        CopySourceSSECustomerKey: str = ...,
+        CopySourceSSECustomerKeyMD5: str = ...,
+        RequestPayer: str = ...,
+        Tagging: str = ...,
+        ObjectLockMode: str = ...,
+        ObjectLockRetainUntilDate: datetime | str | int | float = ...,
+        ObjectLockLegalHoldStatus: str = ...,
+        ExpectedBucketOwner: str = ...,
+        ExpectedSourceBucketOwner: str = ...,
+    ) -> dict[str, Any]: ...
+    def create_bucket(
+        self,
+        *,
+        ACL: str = ...,
+        Bucket: str,
+        CreateBucketConfiguration: Mapping[str, Any] = ...,
+        GrantFullControl: str = ...,
+        GrantRead: str = ...,
+        GrantReadACP: str = ...,
+        GrantWrite: str = ...,
+        GrantWriteACP: str = ...,
+        ObjectLockEnabledForBucket: bool = ...,
+        ObjectOwnership: str = ...,
+        BucketNamespace: str = ...,
+    ) -> dict[str, Any]: ...
+    def create_bucket_metadata_configuration(
+        self,
+        *,
+        Bucket: str,
+        ContentMD5: str = ...,
+        ChecksumAlgorithm: str = ...,
+        MetadataConfiguration: Mapping[str, Any],
+        ExpectedBucketOwner: str = ...,
+    ) -> dict[str, Any]: ...
+    def create_bucket_metadata_table_configuration(
+        self,
+        *,
+        Bucket: str,
+        ContentMD5: str = ...,
+        ChecksumAlgorithm: str = ...,
+        MetadataTableConfiguration: Mapping[str, Any],
+        ExpectedBucketOwner: str = ...,
+    ) -> dict[str, Any]: ...
+    def create_multipart_upload(
+        self,
+        *,
+        ACL: str = ...,
+        Bucket: str,
+        CacheControl: str = ...,
+        ContentDisposition: str = ...,
+        ContentEncoding: str = ...,
+        ContentLanguage: str = ...,
+        ContentType: str = ...,
+        Expires: str = ...,
+        GrantFullControl: str = ...,
+        GrantRead: str = ...,
+        GrantReadACP: str = ...,
+        GrantWriteACP: str = ...,
+        Key: str,
+        Metadata: Mapping[str, str] = ...,
+        ServerSideEncryption: str = ...,
+        StorageClass: str = ...,
+        WebsiteRedirectLocation: str = ...,
+        SSECustomerAlgorithm: str = ...,
+        SSECustomerKey: str = ...,
+        SSECustomerKeyMD5: str = ...,
+        SSEKMSKeyId: str = ...,
+        SSEKMSEncryptionContext: str = ...,
+        BucketKeyEnabled: bool = ...,
+        RequestPayer: str = ...,
+        Tagging: str = ...,
+        ObjectLockMode: str = ...,
+        ObjectLockRetainUntilDate: datetime | str | int | float = ...,
+        ObjectLockLegalHoldStatus: str = ...,
+        ExpectedBucketOwner: str = ...,
+        ChecksumAlgorithm: str = ...,
+        ChecksumType: str = ...,
+    ) -> dict[str, Any]: ...
+    def create_session(
+        self,
+        *,
+        SessionMode: str = ...,
+        Bucket: str,
+        ServerSideEncryption: str = ...,
+        SSEKMSKeyId: str = ...,
+        SSEKMSEncryptionContext: str = ...,
+        BucketKeyEnabled: bool = ...,
+    ) -> dict[str, Any]: ...
     def delete_bucket(self, *, Bucket: str, ExpectedBucketOwner: str = ...) -> dict[str, Any]: ...
-    def delete_bucket_analytics_configuration(self, *, Bucket: str, Id: str, ExpectedBucketOwner: str = ...) -> dict[str, Any]: ...
+    def delete_bucket_analytics_configuration(
+        self, *, Bucket: str, Id: str, ExpectedBucketOwner: str = ...
+    ) -> dict[str, Any]: ...
     def delete_bucket_cors(self, *, Bucket: str, ExpectedBucketOwner: str = ...) -> dict[str, Any]: ...
     def delete_bucket_encryption(self, *, Bucket: str, ExpectedBucketOwner: str = ...) -> dict[str, Any]: ...
-    def delete_bucket_intelligent_tiering_configuration(self, *, Bucket: str, Id: str, ExpectedBucketOwner: str = ...) -> dict[str, Any]: ...
-    def delete_bucket_inventory_configuration(self, *, Bucket: str, Id: str, ExpectedBucketOwner: str = ...) -> dict[str, Any]: ...
+    def delete_bucket_intelligent_tiering_configuration(
+        self, *, Bucket: str, Id: str, ExpectedBucketOwner: str = ...
+    ) -> dict[str, Any]: ...
+    def delete_bucket_inventory_configuration(
+        self, *, Bucket: str, Id: str, ExpectedBucketOwner: str = ...
+    ) -> dict[str, Any]: ...
     def delete_bucket_lifecycle(self, *, Bucket: str, ExpectedBucketOwner: str = ...) -> dict[str, Any]: ...
-    def delete_bucket_metadata_configuration(self, *, Bucket: str, ExpectedBucketOwner: str = ...) -> dict[str, Any]: ...
-    def delete_bucket_metadata_table_configuration(self, *, Bucket: str, ExpectedBucketOwner: str = ...) -> dict[str, Any]: ...
-    def delete_bucket_metrics_configuration(self, *, Bucket: str, Id: str, ExpectedBucketOwner: str = ...) -> dict[str, Any]: ...
-    def delete_bucket_ownership_controls(self, *, Bucket: str, ExpectedBucketOwner: str = ...) -> dict[str, Any]: ...
+    def delete_bucket_metadata_configuration(
+        self, *, Bucket: str, ExpectedBucketOwner: str = ...
+    ) -> dict[str, Any]: ...
+    def delete_bucket_metadata_table_configuration(
+        self, *, Bucket: str, ExpectedBucketOwner: str = ...
+    ) -> dict[str, Any]: ...
+    def delete_bucket_metrics_configuration(
+        self, *, Bucket: str, Id: str, ExpectedBucketOwner: str = ...
+    ) -> dict[str, Any]: ...
+    def delete_bucket_ownership_controls(
+        self, *, Bucket: str, ExpectedBucketOwner: str = ...
+    ) -> dict[str, Any]: ...
     def delete_bucket_policy(self, *, Bucket: str, ExpectedBucketOwner: str = ...) -> dict[str, Any]: ...
     def delete_bucket_replication(self, *, Bucket: str, ExpectedBucketOwner: str = ...) -> dict[str, Any]: ...
     def delete_bucket_tagging(self, *, Bucket: str, ExpectedBucketOwner: str = ...) -> dict[str, Any]: ...
     def delete_bucket_website(self, *, Bucket: str, ExpectedBucketOwner: str = ...) -> dict[str, Any]: ...
-    def delete_object(self, *, Bucket: str, Key: str, MFA: str = ..., VersionId: str = ..., RequestPayer: str = ..., BypassGovernanceRetention: bool = ..., ExpectedBucketOwner: str = ..., IfMatch: str = ..., IfMatchLastModifiedTime: datetime | str | int | float = ..., IfMatchSize: int = ...) -> dict[str, Any]: ...
-    def delete_object_tagging(self, *, Bucket: str, Key: str, VersionId: str = ..., ExpectedBucketOwner: str = ...) -> dict[str, Any]: ...
-    def delete_objects(self, *, Bucket: str, Delete: Mapping[str, Any], MFA: str = ..., RequestPayer: str = ..., BypassGovernanceRetention: bool = ..., ExpectedBucketOwner: str = ..., ChecksumAlgorithm: str = ...) -> dict[str, Any]: ...
-    def delete_public_access_block(self, *, Bucket: str, ExpectedBucketOwner: str = ...) -> dict[str, Any]: ...
+    def delete_object(
+        self,
+        *,
+        Bucket: str,
+        Key: str,
+        MFA: str = ...,
+        VersionId: str = ...,
+        RequestPayer: str = ...,
+        BypassGovernanceRetention: bool = ...,
+        ExpectedBucketOwner: str = ...,
+        IfMatch: str = ...,
+        IfMatchLastModifiedTime: datetime | str | int | float = ...,
+        IfMatchSize: int = ...,
+    ) -> dict[str, Any]: ...
+    def delete_object_tagging(
+        self, *, Bucket: str, Key: str, VersionId: str = ..., ExpectedBucketOwner: str = ...
+    ) -> dict[str, Any]: ...
+    def delete_objects(
+        self,
+        *,
+        Bucket: str,
+        Delete: Mapping[str, Any],
+        MFA: str = ...,
+        RequestPayer: str = ...,
+        BypassGovernanceRetention: bool = ...,
+        ExpectedBucketOwner: str = ...,
+        ChecksumAlgorithm: str = ...,
+    ) -> dict[str, Any]: ...
+    def delete_public_access_block(
+        self, *, Bucket: str, ExpectedBucketOwner: str = ...
+    ) -> dict[str, Any]: ...
     def get_bucket_abac(self, *, Bucket: str, ExpectedBucketOwner: str = ...) -> dict[str, Any]: ...
-    def get_bucket_accelerate_configuration(self, *, Bucket: str, ExpectedBucketOwner: str = ..., RequestPayer: str = ...) -> dict[str, Any]: ...
+    def get_bucket_accelerate_configuration(
+        self, *, Bucket: str, ExpectedBucketOwner: str = ..., RequestPayer: str = ...
+    ) -> dict[str, Any]: ...
     def get_bucket_acl(self, *, Bucket: str, ExpectedBucketOwner: str = ...) -> dict[str, Any]: ...
-    def get_bucket_analytics_configuration(self, *, Bucket: str, Id: str, ExpectedBucketOwner: str = ...) -> dict[str, Any]: ...
+    def get_bucket_analytics_configuration(
+        self, *, Bucket: str, Id: str, ExpectedBucketOwner: str = ...
+    ) -> dict[str, Any]: ...
     def get_bucket_cors(self, *, Bucket: str, ExpectedBucketOwner: str = ...) -> dict[str, Any]: ...
     def get_bucket_encryption(self, *, Bucket: str, ExpectedBucketOwner: str = ...) -> dict[str, Any]: ...
-    def get_bucket_intelligent_tiering_configuration(self, *, Bucket: str, Id: str, ExpectedBucketOwner: str = ...) -> dict[str, Any]: ...
-    def get_bucket_inventory_configuration(self, *, Bucket: str, Id: str, ExpectedBucketOwner: str = ...) -> dict[str, Any]: ...
+    def get_bucket_intelligent_tiering_configuration(
+        self, *, Bucket: str, Id: str, ExpectedBucketOwner: str = ...
+    ) -> dict[str, Any]: ...
+    def get_bucket_inventory_configuration(
+        self, *, Bucket: str, Id: str, ExpectedBucketOwner: str = ...
+    ) -> dict[str, Any]: ...
     def get_bucket_lifecycle(self, *, Bucket: str, ExpectedBucketOwner: str = ...) -> dict[str, Any]: ...
-    def get_bucket_lifecycle_configuration(self, *, Bucket: str, ExpectedBucketOwner: str = ...) -> dict[str, Any]: ...
+    def get_bucket_lifecycle_configuration(
+        self, *, Bucket: str, ExpectedBucketOwner: str = ...
+    ) -> dict[str, Any]: ...
     def get_bucket_location(self, *, Bucket: str, ExpectedBucketOwner: str = ...) -> dict[str, Any]: ...
     def get_bucket_logging(self, *, Bucket: str, ExpectedBucketOwner: str = ...) -> dict[str, Any]: ...
-    def get_bucket_metadata_configuration(self, *, Bucket: str, ExpectedBucketOwner: str = ...) -> dict[str, Any]: ...
-    def get_bucket_metadata_table_configuration(self, *, Bucket: str, ExpectedBucketOwner: str = ...) -> dict[str, Any]: ...
-    def get_bucket_metrics_configuration(self, *, Bucket: str, Id: str, ExpectedBucketOwner: str = ...) -> dict[str, Any]: ...
+    def get_bucket_metadata_configuration(
+        self, *, Bucket: str, ExpectedBucketOwner: str = ...
+    ) -> dict[str, Any]: ...
+    def get_bucket_metadata_table_configuration(
+        self, *, Bucket: str, ExpectedBucketOwner: str = ...
+    ) -> dict[str, Any]: ...
+    def get_bucket_metrics_configuration(
+        self, *, Bucket: str, Id: str, ExpectedBucketOwner: str = ...
+    ) -> dict[str, Any]: ...
     def get_bucket_notification(self, *, Bucket: str, ExpectedBucketOwner: str = ...) -> dict[str, Any]: ...
-    def get_bucket_notification_configuration(self, *, Bucket: str, ExpectedBucketOwner: str = ...) -> dict[str, Any]: ...
-    def get_bucket_ownership_controls(self, *, Bucket: str, ExpectedBucketOwner: str = ...) -> dict[str, Any]: ...
+    def get_bucket_notification_configuration(
+        self, *, Bucket: str, ExpectedBucketOwner: str = ...
+    ) -> dict[str, Any]: ...
+    def get_bucket_ownership_controls(
+        self, *, Bucket: str, ExpectedBucketOwner: str = ...
+    ) -> dict[str, Any]: ...
     def get_bucket_policy(self, *, Bucket: str, ExpectedBucketOwner: str = ...) -> dict[str, Any]: ...
     def get_bucket_policy_status(self, *, Bucket: str, ExpectedBucketOwner: str = ...) -> dict[str, Any]: ...
     def get_bucket_replication(self, *, Bucket: str, ExpectedBucketOwner: str = ...) -> dict[str, Any]: ...
-    def get_bucket_request_payment(self, *, Bucket: str, ExpectedBucketOwner: str = ...) -> dict[str, Any]: ...
+    def get_bucket_request_payment(
+        self, *, Bucket: str, ExpectedBucketOwner: str = ...
+    ) -> dict[str, Any]: ...
     def get_bucket_tagging(self, *, Bucket: str, ExpectedBucketOwner: str = ...) -> dict[str, Any]: ...
     def get_bucket_versioning(self, *, Bucket: str, ExpectedBucketOwner: str = ...) -> dict[str, Any]: ...
     def get_bucket_website(self, *, Bucket: str, ExpectedBucketOwner: str = ...) -> dict[str, Any]: ...
-    def get_object(self, *, Bucket: str, IfMatch: str = ..., IfModifiedSince: datetime | str | int | float = ..., IfNoneMatch: str = ..., IfUnmodifiedSince: datetime | str | int | float = ..., Key: str, Range: str = ..., ResponseCacheControl: str = ..., ResponseContentDisposition: str = ..., ResponseContentEncoding: str = ..., ResponseContentLanguage: str = ..., ResponseContentType: str = ..., ResponseExpires: datetime | str | int | float = ..., VersionId: str = ..., SSECustomerAlgorithm: str = ..., SSECustomerKey: str = ..., SSECustomerKeyMD5: str = ..., RequestPayer: str = ..., PartNumber: int = ..., ExpectedBucketOwner: str = ..., ChecksumMode: str = ...) -> dict[str, Any]: ...
-    def get_object_acl(self, *, Bucket: str, Key: str, VersionId: str = ..., RequestPayer: str = ..., ExpectedBucketOwner: str = ...) -> dict[str, Any]: ...
-    def get_object_attributes(self, *, Bucket: str, Key: str, VersionId: str = ..., MaxParts: int = ..., PartNumberMarker: int = ..., SSECustomerAlgorithm: str = ..., SSECustomerKey: str = ..., SSECustomerKeyMD5: str = ..., RequestPayer: str = ..., ExpectedBucketOwner: str = ..., ObjectAttributes: Sequence[Any]) -> dict[str, Any]: ...
-    def get_object_legal_hold(self, *, Bucket: str, Key: str, VersionId: str = ..., RequestPayer: str = ..., ExpectedBucketOwner: str = ...) -> dict[str, Any]: ...
-    def get_object_lock_configuration(self, *, Bucket: str, ExpectedBucketOwner: str = ...) -> dict[str, Any]: ...
-    def get_object_retention(self, *, Bucket: str, Key: str, VersionId: str = ..., RequestPayer: str = ..., ExpectedBucketOwner: str = ...) -> dict[str, Any]: ...
-    def get_object_tagging(self, *, Bucket: str, Key: str, VersionId: str = ..., ExpectedBucketOwner: str = ..., RequestPayer: str = ...) -> dict[str, Any]: ...
-    def get_object_torrent(self, *, Bucket: str, Key: str, RequestPayer: str = ..., ExpectedBucketOwner: str = ...) -> dict[str, Any]: ...
+    def get_object(
+        self,
+        *,
+        Bucket: str,
+        IfMatch: str = ...,
+        IfModifiedSince: datetime | str | int | float = ...,
+        IfNoneMatch: str = ...,
+        IfUnmodifiedSince: datetime | str | int | float = ...,
+        Key: str,
+        Range: str = ...,
+        ResponseCacheControl: str = ...,
+        ResponseContentDisposition: str = ...,
+        ResponseContentEncoding: str = ...,
+        ResponseContentLanguage: str = ...,
+        ResponseContentType: str = ...,
+        ResponseExpires: datetime | str | int | float = ...,
+        VersionId: str = ...,
+        SSECustomerAlgorithm: str = ...,
+        SSECustomerKey: str = ...,
+        SSECustomerKeyMD5: str = ...,
+        RequestPayer: str = ...,
+        PartNumber: int = ...,
+        ExpectedBucketOwner: str = ...,
+        ChecksumMode: str = ...,
+    ) -> dict[str, Any]: ...
+    def get_object_acl(
+        self,
+        *,
+        Bucket: str,
+        Key: str,
+        VersionId: str = ...,
+        RequestPayer: str = ...,
+        ExpectedBucketOwner: str = ...,
+    ) -> dict[str, Any]: ...
+    def get_object_attributes(
+        self,
+        *,
+        Bucket: str,
+        Key: str,
+        VersionId: str = ...,
+        MaxParts: int = ...,
+        PartNumberMarker: int = ...,
+        SSECustomerAlgorithm: str = ...,
+        SSECustomerKey: str = ...,
+        SSECustomerKeyMD5: str = ...,
+        RequestPayer: str = ...,
+        ExpectedBucketOwner: str = ...,
+        ObjectAttributes: Sequence[Any],
+    ) -> dict[str, Any]: ...
+    def get_object_legal_hold(
+        self,
+        *,
+        Bucket: str,
+        Key: str,
+        VersionId: str = ...,
+        RequestPayer: str = ...,
+        ExpectedBucketOwner: str = ...,
+    ) -> dict[str, Any]: ...
+    def get_object_lock_configuration(
+        self, *, Bucket: str, ExpectedBucketOwner: str = ...
+    ) -> dict[str, Any]: ...
+    def get_object_retention(
+        self,
+        *,
+        Bucket: str,
+        Key: str,
+        VersionId: str = ...,
+        RequestPayer: str = ...,
+        ExpectedBucketOwner: str = ...,
+    ) -> dict[str, Any]: ...
+    def get_object_tagging(
+        self,
+        *,
+        Bucket: str,
+        Key: str,
+        VersionId: str = ...,
+        ExpectedBucketOwner: str = ...,
+        RequestPayer: str = ...,
+    ) -> dict[str, Any]: ...
+    def get_object_torrent(
+        self, *, Bucket: str, Key: str, RequestPayer: str = ..., ExpectedBucketOwner: str = ...
+    ) -> dict[str, Any]: ...
     def get_public_access_block(self, *, Bucket: str, ExpectedBucketOwner: str = ...) -> dict[str, Any]: ...
     def head_bucket(self, *, Bucket: str, ExpectedBucketOwner: str = ...) -> dict[str, Any]: ...
-    def head_object(self, *, Bucket: str, IfMatch: str = ..., IfModifiedSince: datetime | str | int | float = ..., IfNoneMatch: str = ..., IfUnmodifiedSince: datetime | str | int | float = ..., Key: str, Range: str = ..., ResponseCacheControl: str = ..., ResponseContentDisposition: str = ..., ResponseContentEncoding: str = ..., ResponseContentLanguage: str = ..., ResponseContentType: str = ..., ResponseExpires: datetime | str | int | float = ..., VersionId: str = ..., SSECustomerAlgorithm: str = ..., SSECustomerKey: str = ..., SSECustomerKeyMD5: str = ..., RequestPayer: str = ..., PartNumber: int = ..., ExpectedBucketOwner: str = ..., ChecksumMode: str = ...) -> dict[str, Any]: ...
-    def list_bucket_analytics_configurations(self, *, Bucket: str, ContinuationToken: str = ..., ExpectedBucketOwner: str = ...) -> dict[str, Any]: ...
-    def list_bucket_intelligent_tiering_configurations(self, *, Bucket: str, ContinuationToken: str = ..., ExpectedBucketOwner: str = ...) -> dict[str, Any]: ...
-    def list_bucket_inventory_configurations(self, *, Bucket: str, ContinuationToken: str = ..., ExpectedBucketOwner: str = ...) -> dict[str, Any]: ...
-    def list_bucket_metrics_configurations(self, *, Bucket: str, ContinuationToken: str = ..., ExpectedBucketOwner: str = ...) -> dict[str, Any]: ...
-    def list_buckets(self, *, MaxBuckets: int = ..., ContinuationToken: str = ..., Prefix: str = ..., BucketRegion: str = ...) -> dict[str, Any]: ...
-    def list_directory_buckets(self, *, ContinuationToken: str = ..., MaxDirectoryBuckets: int = ...) -> dict[str, Any]: ...
-    def list_multipart_uploads(self, *, Bucket: str, Delimiter: str = ..., EncodingType: str = ..., KeyMarker: str = ..., MaxUploads: int = ..., Prefix: str = ..., UploadIdMarker: str = ..., ExpectedBucketOwner: str = ..., RequestPayer: str = ...) -> dict[str, Any]: ...
-    def list_object_versions(self, *, Bucket: str, Delimiter: str = ..., EncodingType: str = ..., KeyMarker: str = ..., MaxKeys: int = ..., Prefix: str = ..., VersionIdMarker: str = ..., ExpectedBucketOwner: str = ..., RequestPayer: str = ..., OptionalObjectAttributes: Sequence[Any] = ...) -> dict[str, Any]: ...
-    def list_objects(self, *, Bucket: str, Delimiter: str = ..., EncodingType: str = ..., Marker: str = ..., MaxKeys: int = ..., Prefix: str = ..., RequestPayer: str = ..., ExpectedBucketOwner: str = ..., OptionalObjectAttributes: Sequence[Any] = ...) -> dict[str, Any]: ...
-    def list_objects_v2(self, *, Bucket: str, Delimiter: str = ..., EncodingType: str = ..., MaxKeys: int = ..., Prefix: str = ..., ContinuationToken: str = ..., FetchOwner: bool = ..., StartAfter: str = ..., RequestPayer: str = ..., ExpectedBucketOwner: str = ..., OptionalObjectAttributes: Sequence[Any] = ...) -> dict[str, Any]: ...
-    def list_parts(self, *, Bucket: str, Key: str, MaxParts: int = ..., PartNumberMarker: int = ..., UploadId: str, RequestPayer: str = ..., ExpectedBucketOwner: str = ..., SSECustomerAlgorithm: str = ..., SSECustomerKey: str = ..., SSECustomerKeyMD5: str = ...) -> dict[str, Any]: ...
-    def put_bucket_abac(self, *, Bucket: str, ContentMD5: str = ..., ChecksumAlgorithm: str = ..., ExpectedBucketOwner: str = ..., AbacStatus: Mapping[str, Any]) -> dict[str, Any]: ...
-    def put_bucket_accelerate_configuration(self, *, Bucket: str, AccelerateConfiguration: Mapping[str, Any], ExpectedBucketOwner: str = ..., ChecksumAlgorithm: str = ...) -> dict[str, Any]: ...
-    def put_bucket_acl(self, *, ACL: str = ..., AccessControlPolicy: Mapping[str, Any] = ..., Bucket: str, ContentMD5: str = ..., ChecksumAlgorithm: str = ..., GrantFullControl: str = ..., GrantRead: str = ..., GrantReadACP: str = ..., GrantWrite: str = ..., GrantWriteACP: str = ..., ExpectedBucketOwner: str = ...) -> dict[str, Any]: ...
-    def put_bucket_analytics_configuration(self, *, Bucket: str, Id: str, AnalyticsConfiguration: Mapping[str, Any], ExpectedBucketOwner: str = ...) -> dict[str, Any]: ...
-    def put_bucket_cors(self, *, Bucket: str, CORSConfiguration: Mapping[str, Any], ContentMD5: str = ..., ChecksumAlgorithm: str = ..., ExpectedBucketOwner: str = ...) -> dict[str, Any]: ...
-    def put_bucket_encryption(self, *, Bucket: str, ContentMD5: str = ..., ChecksumAlgorithm: str = ..., ServerSideEncryptionConfiguration: Mapping[str, Any], ExpectedBucketOwner: str = ...) -> dict[str, Any]: ...
-    def put_bucket_intelligent_tiering_configuration(self, *, Bucket: str, Id: str, ExpectedBucketOwner: str = ..., IntelligentTieringConfiguration: Mapping[str, Any]) -> dict[str, Any]: ...
-    def put_bucket_inventory_configuration(self, *, Bucket: str, Id: str, InventoryConfiguration: Mapping[str, Any], ExpectedBucketOwner: str = ...) -> dict[str, Any]: ...
-    def put_bucket_lifecycle(self, *, Bucket: str, ContentMD5: str = ..., ChecksumAlgorithm: str = ..., LifecycleConfiguration: Mapping[str, Any] = ..., ExpectedBucketOwner: str = ...) -> dict[str, Any]: ...
-    def put_bucket_lifecycle_configuration(self, *, Bucket: str, ChecksumAlgorithm: str = ..., LifecycleConfiguration: Mapping[str, Any] = ..., ExpectedBucketOwner: str = ..., TransitionDefaultMinimumObjectSize: str = ...) -> dict[str, Any]: ...
-    def put_bucket_logging(self, *, Bucket: str, BucketLoggingStatus: Mapping[str, Any], ContentMD5: str = ..., ChecksumAlgorithm: str = ..., ExpectedBucketOwner: str = ...) -> dict[str, Any]: ...
-    def put_bucket_metrics_configuration(self, *, Bucket: str, Id: str, MetricsConfiguration: Mapping[str, Any], ExpectedBucketOwner: str = ...) -> dict[str, Any]: ...
-    def put_bucket_notification(self, *, Bucket: str, ContentMD5: str = ..., ChecksumAlgorithm: str = ..., NotificationConfiguration: Mapping[str, Any], ExpectedBucketOwner: str = ...) -> dict[str, Any]: ...
-    def put_bucket_notification_configuration(self, *, Bucket: str, NotificationConfiguration: Mapping[str, Any], ExpectedBucketOwner: str = ..., SkipDestinationValidation: bool = ...) -> dict[str, Any]: ...
-    def put_bucket_ownership_controls(self, *, Bucket: str, ContentMD5: str = ..., ExpectedBucketOwner: str = ..., OwnershipControls: Mapping[str, Any], ChecksumAlgorithm: str = ...) -> dict[str, Any]: ...
-    def put_bucket_policy(self, *, Bucket: str, ContentMD5: str = ..., ChecksumAlgorithm: str = ..., ConfirmRemoveSelfBucketAccess: bool = ..., Policy: str, ExpectedBucketOwner: str = ...) -> dict[str, Any]: ...
-    def put_bucket_replication(self, *, Bucket: str, ContentMD5: str = ..., ChecksumAlgorithm: str = ..., ReplicationConfiguration: Mapping[str, Any], Token: str = ..., ExpectedBucketOwner: str = ...) -> dict[str, Any]: ...
-    def put_bucket_request_payment(self, *, Bucket: str, ContentMD5: str = ..., ChecksumAlgorithm: str = ..., RequestPaymentConfiguration: Mapping[str, Any], ExpectedBucketOwner: str = ...) -> dict[str, Any]: ...
-    def put_bucket_tagging(self, *, Bucket: str, ContentMD5: str = ..., ChecksumAlgorithm: str = ..., Tagging: Mapping[str, Any], ExpectedBucketOwner: str = ...) -> dict[str, Any]: ...
-    def put_bucket_versioning(self, *, Bucket: str, ContentMD5: str = ..., ChecksumAlgorithm: str = ..., MFA: str = ..., VersioningConfiguration: Mapping[str, Any], ExpectedBucketOwner: str = ...) -> dict[str, Any]: ...
-    def put_bucket_website(self, *, Bucket: str, ContentMD5: str = ..., ChecksumAlgorithm: str = ..., WebsiteConfiguration: Mapping[str, Any], ExpectedBucketOwner: str = ...) -> dict[str, Any]: ...
-    def put_object(self, *, ACL: str = ..., Body: bytes | bytearray | str | IO[Any] = ..., Bucket: str, CacheControl: str = ..., ContentDisposition: str = ..., ContentEncoding: str = ..., ContentLanguage: str = ..., ContentLength: int = ..., ContentMD5: str = ..., ContentType: str = ..., ChecksumAlgorithm: str = ..., ChecksumCRC32: str = ..., ChecksumCRC32C: str = ..., ChecksumCRC64NVME: str = ..., ChecksumSHA1: str = ..., ChecksumSHA256: str = ..., ChecksumSHA512: str = ..., ChecksumMD5: str = ..., ChecksumXXHASH64: str = ..., ChecksumXXHASH3: str = ..., ChecksumXXHASH128: str = ..., Expires: str = ..., IfMatch: str = ..., IfNoneMatch: str = ..., GrantFullControl: str = ..., GrantRead: str = ..., GrantReadACP: str = ..., GrantWriteACP: str = ..., Key: str, WriteOffsetBytes: int = ..., Metadata: Mapping[str, str] = ..., ServerSideEncryption: str = ..., StorageClass: str = ..., WebsiteRedirectLocation: str = ..., SSECustomerAlgorithm: str = ..., SSECustomerKey: str = ..., SSECustomerKeyMD5: str = ..., SSEKMSKeyId: str = ..., SSEKMSEncryptionContext: str = ..., BucketKeyEnabled: bool = ..., RequestPayer: str = ..., Tagging: str = ..., ObjectLockMode: str = ..., ObjectLockRetainUntilDate: datetime | str | int | float = ..., ObjectLockLegalHoldStatus: str = ..., ExpectedBucketOwner: str = ...) -> dict[str, Any]: ...
-    def put_object_acl(self, *, ACL: str = ..., AccessControlPolicy: Mapping[str, Any] = ..., Bucket: str, ContentMD5: str = ..., ChecksumAlgorithm: str = ..., GrantFullControl: str = ..., GrantRead: str = ..., GrantReadACP: str = ..., GrantWrite: str = ..., GrantWriteACP: str = ..., Key: str, RequestPayer: str = ..., VersionId: str = ..., ExpectedBucketOwner: str = ...) -> dict[str, Any]: ...
-    def put_object_legal_hold(self, *, Bucket: str, Key: str, LegalHold: Mapping[str, Any] = ..., RequestPayer: str = ..., VersionId: str = ..., ContentMD5: str = ..., ChecksumAlgorithm: str = ..., ExpectedBucketOwner: str = ...) -> dict[str, Any]: ...
-    def put_object_lock_configuration(self, *, Bucket: str, ObjectLockConfiguration: Mapping[str, Any] = ..., RequestPayer: str = ..., Token: str = ..., ContentMD5: str = ..., ChecksumAlgorithm: str = ..., ExpectedBucketOwner: str = ...) -> dict[str, Any]: ...
-    def put_object_retention(self, *, Bucket: str, Key: str, Retention: Mapping[str, Any] = ..., RequestPayer: str = ..., VersionId: str = ..., BypassGovernanceRetention: bool = ..., ContentMD5: str = ..., ChecksumAlgorithm: str = ..., ExpectedBucketOwner: str = ...) -> dict[str, Any]: ...
-    def put_object_tagging(self, *, Bucket: str, Key: str, VersionId: str = ..., ContentMD5: str = ..., ChecksumAlgorithm: str = ..., Tagging: Mapping[str, Any], ExpectedBucketOwner: str = ..., RequestPayer: str = ...) -> dict[str, Any]: ...
-    def put_public_access_block(self, *, Bucket: str, ContentMD5: str = ..., ChecksumAlgorithm: str = ..., PublicAccessBlockConfiguration: Mapping[str, Any], ExpectedBucketOwner: str = ...) -> dict[str, Any]: ...
-    def rename_object(self, *, Bucket: str, Key: str, RenameSource: str, DestinationIfMatch: str = ..., DestinationIfNoneMatch: str = ..., DestinationIfModifiedSince: datetime | str | int | float = ..., DestinationIfUnmodifiedSince: datetime | str | int | float = ..., SourceIfMatch: str = ..., SourceIfNoneMatch: str = ..., SourceIfModifiedSince: datetime | str | int | float = ..., SourceIfUnmodifiedSince: datetime | str | int | float = ..., ClientToken: str = ...) -> dict[str, Any]: ...
-    def restore_object(self, *, Bucket: str, Key: str, VersionId: str = ..., RestoreRequest: Mapping[str, Any] = ..., RequestPayer: str = ..., ChecksumAlgorithm: str = ..., ExpectedBucketOwner: str = ...) -> dict[str, Any]: ...
-    def select_object_content(self, *, Bucket: str, Key: str, SSECustomerAlgorithm: str = ..., SSECustomerKey: str = ..., SSECustomerKeyMD5: str = ..., Expression: str, ExpressionType: str, RequestProgress: Mapping[str, Any] = ..., InputSerialization: Mapping[str, Any], OutputSerialization: Mapping[str, Any], ScanRange: Mapping[str, Any] = ..., ExpectedBucketOwner: str = ...) -> dict[str, Any]: ...
-    def update_bucket_metadata_inventory_table_configuration(self, *, Bucket: str, ContentMD5: str = ..., ChecksumAlgorithm: str = ..., InventoryTableConfiguration: Mapping[str, Any], ExpectedBucketOwner: str = ...) -> dict[str, Any]: ...
-    def update_bucket_metadata_journal_table_configuration(self, *, Bucket: str, ContentMD5: str = ..., ChecksumAlgorithm: str = ..., JournalTableConfiguration: Mapping[str, Any], ExpectedBucketOwner: str = ...) -> dict[str, Any]: ...
-    def update_object_encryption(self, *, Bucket: str, Key: str, VersionId: str = ..., ObjectEncryption: Mapping[str, Any], RequestPayer: str = ..., ExpectedBucketOwner: str = ..., ContentMD5: str = ..., ChecksumAlgorithm: str = ...) -> dict[str, Any]: ...
-    def upload_part(self, *, Body: bytes | bytearray | str | IO[Any] = ..., Bucket: str, ContentLength: int = ..., ContentMD5: str = ..., ChecksumAlgorithm: str = ..., ChecksumCRC32: str = ..., ChecksumCRC32C: str = ..., ChecksumCRC64NVME: str = ..., ChecksumSHA1: str = ..., ChecksumSHA256: str = ..., ChecksumSHA512: str = ..., ChecksumMD5: str = ..., ChecksumXXHASH64: str = ..., ChecksumXXHASH3: str = ..., ChecksumXXHASH128: str = ..., Key: str, PartNumber: int, UploadId: str, SSECustomerAlgorithm: str = ..., SSECustomerKey: str = ..., SSECustomerKeyMD5: str = ..., RequestPayer: str = ..., ExpectedBucketOwner: str = ...) -> dict[str, Any]: ...
-    def upload_part_copy(self, *, Bucket: str, CopySource: str, CopySourceIfMatch: str = ..., CopySourceIfModifiedSince: datetime | str | int | float = ..., CopySourceIfNoneMatch: str = ..., CopySourceIfUnmodifiedSince: datetime | str | int | float = ..., CopySourceRange: str = ..., Key: str, PartNumber: int, UploadId: str, SSECustomerAlgorithm: str = ..., SSECustomerKey: str = ..., SSECustomerKeyMD5: str = ..., CopySourceSSECustomerAlgorithm: str = ..., CopySourceSSECustomerKey: str = ..., CopySourceSSECustomerKeyMD5: str = ..., RequestPayer: str = ..., ExpectedBucketOwner: str = ..., ExpectedSourceBucketOwner: str = ...) -> dict[str, Any]: ...
-    def write_get_object_response(self, *, RequestRoute: str, RequestToken: str, Body: bytes | bytearray | str | IO[Any] = ..., StatusCode: int = ..., ErrorCode: str = ..., ErrorMessage: str = ..., AcceptRanges: str = ..., CacheControl: str = ..., ContentDisposition: str = ..., ContentEncoding: str = ..., ContentLanguage: str = ..., ContentLength: int = ..., ContentRange: str = ..., ContentType: str = ..., ChecksumCRC32: str = ..., ChecksumCRC32C: str = ..., ChecksumCRC64NVME: str = ..., ChecksumSHA1: str = ..., ChecksumSHA256: str = ..., ChecksumSHA512: str = ..., ChecksumMD5: str = ..., ChecksumXXHASH64: str = ..., ChecksumXXHASH3: str = ..., ChecksumXXHASH128: str = ..., DeleteMarker: bool = ..., ETag: str = ..., Expires: str = ..., Expiration: str = ..., LastModified: datetime | str | int | float = ..., MissingMeta: int = ..., Metadata: Mapping[str, str] = ..., ObjectLockMode: str = ..., ObjectLockLegalHoldStatus: str = ..., ObjectLockRetainUntilDate: datetime | str | int | float = ..., PartsCount: int = ..., ReplicationStatus: str = ..., RequestCharged: str = ..., Restore: str = ..., ServerSideEncryption: str = ..., SSECustomerAlgorithm: str = ..., SSEKMSKeyId: str = ..., SSECustomerKeyMD5: str = ..., StorageClass: str = ..., TagCount: int = ..., VersionId: str = ..., BucketKeyEnabled: bool = ...) -> dict[str, Any]: ...
+    def head_object(
+        self,
+        *,
+        Bucket: str,
+        IfMatch: str = ...,
+        IfModifiedSince: datetime | str | int | float = ...,
+        IfNoneMatch: str = ...,
+        IfUnmodifiedSince: datetime | str | int | float = ...,
+        Key: str,
+        Range: str = ...,
+        ResponseCacheControl: str = ...,
+        ResponseContentDisposition: str = ...,
+        ResponseContentEncoding: str = ...,
+        ResponseContentLanguage: str = ...,
+        ResponseContentType: str = ...,
+        ResponseExpires: datetime | str | int | float = ...,
+        VersionId: str = ...,
+        SSECustomerAlgorithm: str = ...,
+        SSECustomerKey: str = ...,
+        SSECustomerKeyMD5: str = ...,
+        RequestPayer: str = ...,
+        PartNumber: int = ...,
+        ExpectedBucketOwner: str = ...,
+        ChecksumMode: str = ...,
+    ) -> dict[str, Any]: ...
+    def list_bucket_analytics_configurations(
+        self, *, Bucket: str, ContinuationToken: str = ..., ExpectedBucketOwner: str = ...
+    ) -> dict[str, Any]: ...
+    def list_bucket_intelligent_tiering_configurations(
+        self, *, Bucket: str, ContinuationToken: str = ..., ExpectedBucketOwner: str = ...
+    ) -> dict[str, Any]: ...
+    def list_bucket_inventory_configurations(
+        self, *, Bucket: str, ContinuationToken: str = ..., ExpectedBucketOwner: str = ...
+    ) -> dict[str, Any]: ...
+    def list_bucket_metrics_configurations(
+        self, *, Bucket: str, ContinuationToken: str = ..., ExpectedBucketOwner: str = ...
+    ) -> dict[str, Any]: ...
+    def list_buckets(
+        self,
+        *,
+        MaxBuckets: int = ...,
+        ContinuationToken: str = ...,
+        Prefix: str = ...,
+        BucketRegion: str = ...,
+    ) -> dict[str, Any]: ...
+    def list_directory_buckets(
+        self, *, ContinuationToken: str = ..., MaxDirectoryBuckets: int = ...
+    ) -> dict[str, Any]: ...
+    def list_multipart_uploads(
+        self,
+        *,
+        Bucket: str,
+        Delimiter: str = ...,
+        EncodingType: str = ...,
+        KeyMarker: str = ...,
+        MaxUploads: int = ...,
+        Prefix: str = ...,
+        UploadIdMarker: str = ...,
+        ExpectedBucketOwner: str = ...,
+        RequestPayer: str = ...,
+    ) -> dict[str, Any]: ...
+    def list_object_versions(
+        self,
+        *,
+        Bucket: str,
+        Delimiter: str = ...,
+        EncodingType: str = ...,
+        KeyMarker: str = ...,
+        MaxKeys: int = ...,
+        Prefix: str = ...,
+        VersionIdMarker: str = ...,
+        ExpectedBucketOwner: str = ...,
+        RequestPayer: str = ...,
+        OptionalObjectAttributes: Sequence[Any] = ...,
+    ) -> dict[str, Any]: ...
+    def list_objects(
+        self,
+        *,
+        Bucket: str,
+        Delimiter: str = ...,
+        EncodingType: str = ...,
+        Marker: str = ...,
+        MaxKeys: int = ...,
+        Prefix: str = ...,
+        RequestPayer: str = ...,
+        ExpectedBucketOwner: str = ...,
+        OptionalObjectAttributes: Sequence[Any] = ...,
+    ) -> dict[str, Any]: ...
+    def list_objects_v2(
+        self,
+        *,
+        Bucket: str,
+        Delimiter: str = ...,
+        EncodingType: str = ...,
+        MaxKeys: int = ...,
+        Prefix: str = ...,
+        ContinuationToken: str = ...,
+        FetchOwner: bool = ...,
+        StartAfter: str = ...,
+        RequestPayer: str = ...,
+        ExpectedBucketOwner: str = ...,
+        OptionalObjectAttributes: Sequence[Any] = ...,
+    ) -> dict[str, Any]: ...
+    def list_parts(
+        self,
+        *,
+        Bucket: str,
+        Key: str,
+        MaxParts: int = ...,
+        PartNumberMarker: int = ...,
+        UploadId: str,
+        RequestPayer: str = ...,
+        ExpectedBucketOwner: str = ...,
+        SSECustomerAlgorithm: str = ...,
+        SSECustomerKey: str = ...,
+        SSECustomerKeyMD5: str = ...,
+    ) -> dict[str, Any]: ...
+    def put_bucket_abac(
+        self,
+        *,
+        Bucket: str,
+        ContentMD5: str = ...,
+        ChecksumAlgorithm: str = ...,
+        ExpectedBucketOwner: str = ...,
+        AbacStatus: Mapping[str, Any],
+    ) -> dict[str, Any]: ...
+    def put_bucket_accelerate_configuration(
+        self,
+        *,
+        Bucket: str,
+        AccelerateConfiguration: Mapping[str, Any],
+        ExpectedBucketOwner: str = ...,
+        ChecksumAlgorithm: str = ...,
+    ) -> dict[str, Any]: ...
+    def put_bucket_acl(
+        self,
+        *,
+        ACL: str = ...,
+        AccessControlPolicy: Mapping[str, Any] = ...,
+        Bucket: str,
+        ContentMD5: str = ...,
+        ChecksumAlgorithm: str = ...,
+        GrantFullControl: str = ...,
+        GrantRead: str = ...,
+        GrantReadACP: str = ...,
+        GrantWrite: str = ...,
+        GrantWriteACP: str = ...,
+        ExpectedBucketOwner: str = ...,
+    ) -> dict[str, Any]: ...
+    def put_bucket_analytics_configuration(
+        self,
+        *,
+        Bucket: str,
+        Id: str,
+        AnalyticsConfiguration: Mapping[str, Any],
+        ExpectedBucketOwner: str = ...,
+    ) -> dict[str, Any]: ...
+    def put_bucket_cors(
+        self,
+        *,
+        Bucket: str,
+        CORSConfiguration: Mapping[str, Any],
+        ContentMD5: str = ...,
+        ChecksumAlgorithm: str = ...,
+        ExpectedBucketOwner: str = ...,
+    ) -> dict[str, Any]: ...
+    def put_bucket_encryption(
+        self,
+        *,
+        Bucket: str,
+        ContentMD5: str = ...,
+        ChecksumAlgorithm: str = ...,
+        ServerSideEncryptionConfiguration: Mapping[str, Any],
+        ExpectedBucketOwner: str = ...,
+    ) -> dict[str, Any]: ...
+    def put_bucket_intelligent_tiering_configuration(
+        self,
+        *,
+        Bucket: str,
+        Id: str,
+        ExpectedBucketOwner: str = ...,
+        IntelligentTieringConfiguration: Mapping[str, Any],
+    ) -> dict[str, Any]: ...
+    def put_bucket_inventory_configuration(
+        self,
+        *,
+        Bucket: str,
+        Id: str,
+        InventoryConfiguration: Mapping[str, Any],
+        ExpectedBucketOwner: str = ...,
+    ) -> dict[str, Any]: ...
+    def put_bucket_lifecycle(
+        self,
+        *,
+        Bucket: str,
+        ContentMD5: str = ...,
+        ChecksumAlgorithm: str = ...,
+        LifecycleConfiguration: Mapping[str, Any] = ...,
+        ExpectedBucketOwner: str = ...,
+    ) -> dict[str, Any]: ...
+    def put_bucket_lifecycle_configuration(
+        self,
+        *,
+        Bucket: str,
+        ChecksumAlgorithm: str = ...,
+        LifecycleConfiguration: Mapping[str, Any] = ...,
+        ExpectedBucketOwner: str = ...,
+        TransitionDefaultMinimumObjectSize: str = ...,
+    ) -> dict[str, Any]: ...
+    def put_bucket_logging(
+        self,
+        *,
+        Bucket: str,
+        BucketLoggingStatus: Mapping[str, Any],
+        ContentMD5: str = ...,
+        ChecksumAlgorithm: str = ...,
+        ExpectedBucketOwner: str = ...,
+    ) -> dict[str, Any]: ...
+    def put_bucket_metrics_configuration(
+        self, *, Bucket: str, Id: str, MetricsConfiguration: Mapping[str, Any], ExpectedBucketOwner: str = ...
+    ) -> dict[str, Any]: ...
+    def put_bucket_notification(
+        self,
+        *,
+        Bucket: str,
+        ContentMD5: str = ...,
+        ChecksumAlgorithm: str = ...,
+        NotificationConfiguration: Mapping[str, Any],
+        ExpectedBucketOwner: str = ...,
+    ) -> dict[str, Any]: ...
+    def put_bucket_notification_configuration(
+        self,
+        *,
+        Bucket: str,
+        NotificationConfiguration: Mapping[str, Any],
+        ExpectedBucketOwner: str = ...,
+        SkipDestinationValidation: bool = ...,
+    ) -> dict[str, Any]: ...
+    def put_bucket_ownership_controls(
+        self,
+        *,
+        Bucket: str,
+        ContentMD5: str = ...,
+        ExpectedBucketOwner: str = ...,
+        OwnershipControls: Mapping[str, Any],
+        ChecksumAlgorithm: str = ...,
+    ) -> dict[str, Any]: ...
+    def put_bucket_policy(
+        self,
+        *,
+        Bucket: str,
+        ContentMD5: str = ...,
+        ChecksumAlgorithm: str = ...,
+        ConfirmRemoveSelfBucketAccess: bool = ...,
+        Policy: str,
+        ExpectedBucketOwner: str = ...,
+    ) -> dict[str, Any]: ...
+    def put_bucket_replication(
+        self,
+        *,
+        Bucket: str,
+        ContentMD5: str = ...,
+        ChecksumAlgorithm: str = ...,
+        ReplicationConfiguration: Mapping[str, Any],
+        Token: str = ...,
+        ExpectedBucketOwner: str = ...,
+    ) -> dict[str, Any]: ...
+    def put_bucket_request_payment(
+        self,
+        *,
+        Bucket: str,
+        ContentMD5: str = ...,
+        ChecksumAlgorithm: str = ...,
+        RequestPaymentConfiguration: Mapping[str, Any],
+        ExpectedBucketOwner: str = ...,
+    ) -> dict[str, Any]: ...
+    def put_bucket_tagging(
+        self,
+        *,
+        Bucket: str,
+        ContentMD5: str = ...,
+        ChecksumAlgorithm: str = ...,
+        Tagging: Mapping[str, Any],
+        ExpectedBucketOwner: str = ...,
+    ) -> dict[str, Any]: ...
+    def put_bucket_versioning(
+        self,
+        *,
+        Bucket: str,
+        ContentMD5: str = ...,
+        ChecksumAlgorithm: str = ...,
+        MFA: str = ...,
+        VersioningConfiguration: Mapping[str, Any],
+        ExpectedBucketOwner: str = ...,
+    ) -> dict[str, Any]: ...
+    def put_bucket_website(
+        self,
+        *,
+        Bucket: str,
+        ContentMD5: str = ...,
+        ChecksumAlgorithm: str = ...,
+        WebsiteConfiguration: Mapping[str, Any],
+        ExpectedBucketOwner: str = ...,
+    ) -> dict[str, Any]: ...
+    def put_object(
+        self,
+        *,
+        ACL: str = ...,
+        Body: bytes | bytearray | str | IO[Any] = ...,
+        Bucket: str,
+        CacheControl: str = ...,
+        ContentDisposition: str = ...,
+        ContentEncoding: str = ...,
+        ContentLanguage: str = ...,
+        ContentLength: int = ...,
+        ContentMD5: str = ...,
+        ContentType: str = ...,
+        ChecksumAlgorithm: str = ...,
+        ChecksumCRC32: str = ...,
+        ChecksumCRC32C: str = ...,
+        ChecksumCRC64NVME: str = ...,
+        ChecksumSHA1: str = ...,
+        ChecksumSHA256: str = ...,
+        ChecksumSHA512: str = ...,
+        ChecksumMD5: str = ...,
+        ChecksumXXHASH64: str = ...,
+        ChecksumXXHASH3: str = ...,
+        ChecksumXXHASH128: str = ...,
+        Expires: str = ...,
+        IfMatch: str = ...,
+        IfNoneMatch: str = ...,
+        GrantFullControl: str = ...,
+        GrantRead: str = ...,
+        GrantReadACP: str = ...,
+        GrantWriteACP: str = ...,
+        Key: str,
+        WriteOffsetBytes: int = ...,
+        Metadata: Mapping[str, str] = ...,
+        ServerSideEncryption: str = ...,
+        StorageClass: str = ...,
+        WebsiteRedirectLocation: str = ...,
+        SSECustomerAlgorithm: str = ...,
+        SSECustomerKey: str = ...,
+        SSECustomerKeyMD5: str = ...,
+        SSEKMSKeyId: str = ...,
+        SSEKMSEncryptionContext: str = ...,
+        BucketKeyEnabled: bool = ...,
+        RequestPayer: str = ...,
+        Tagging: str = ...,
+        ObjectLockMode: str = ...,
+        ObjectLockRetainUntilDate: datetime | str | int | float = ...,
+        ObjectLockLegalHoldStatus: str = ...,
+        ExpectedBucketOwner: str = ...,
+    ) -> dict[str, Any]: ...
+    def put_object_acl(
+        self,
+        *,
+        ACL: str = ...,
+        AccessControlPolicy: Mapping[str, Any] = ...,
+        Bucket: str,
+        ContentMD5: str = ...,
+        ChecksumAlgorithm: str = ...,
+        GrantFullControl: str = ...,
+        GrantRead: str = ...,
+        GrantReadACP: str = ...,
+        GrantWrite: str = ...,
+        GrantWriteACP: str = ...,
+        Key: str,
+        RequestPayer: str = ...,
+        VersionId: str = ...,
+        ExpectedBucketOwner: str = ...,
+    ) -> dict[str, Any]: ...
+    def put_object_legal_hold(
+        self,
+        *,
+        Bucket: str,
+        Key: str,
+        LegalHold: Mapping[str, Any] = ...,
+        RequestPayer: str = ...,
+        VersionId: str = ...,
+        ContentMD5: str = ...,
+        ChecksumAlgorithm: str = ...,
+        ExpectedBucketOwner: str = ...,
+    ) -> dict[str, Any]: ...
+    def put_object_lock_configuration(
+        self,
+        *,
+        Bucket: str,
+        ObjectLockConfiguration: Mapping[str, Any] = ...,
+        RequestPayer: str = ...,
+        Token: str = ...,
+        ContentMD5: str = ...,
+        ChecksumAlgorithm: str = ...,
+        ExpectedBucketOwner: str = ...,
+    ) -> dict[str, Any]: ...
+    def put_object_retention(
+        self,
+        *,
+        Bucket: str,
+        Key: str,
+        Retention: Mapping[str, Any] = ...,
+        RequestPayer: str = ...,
+        VersionId: str = ...,
+        BypassGovernanceRetention: bool = ...,
+        ContentMD5: str = ...,
+        ChecksumAlgorithm: str = ...,
+        ExpectedBucketOwner: str = ...,
+    ) -> dict[str, Any]: ...
+    def put_object_tagging(
+        self,
+        *,
+        Bucket: str,
+        Key: str,
+        VersionId: str = ...,
+        ContentMD5: str = ...,
+        ChecksumAlgorithm: str = ...,
+        Tagging: Mapping[str, Any],
+        ExpectedBucketOwner: str = ...,
+        RequestPayer: str = ...,
+    ) -> dict[str, Any]: ...
+    def put_public_access_block(
+        self,
+        *,
+        Bucket: str,
+        ContentMD5: str = ...,
+        ChecksumAlgorithm: str = ...,
+        PublicAccessBlockConfiguration: Mapping[str, Any],
+        ExpectedBucketOwner: str = ...,
+    ) -> dict[str, Any]: ...
+    def rename_object(
+        self,
+        *,
+        Bucket: str,
+        Key: str,
+        RenameSource: str,
+        DestinationIfMatch: str = ...,
+        DestinationIfNoneMatch: str = ...,
+        DestinationIfModifiedSince: datetime | str | int | float = ...,
+        DestinationIfUnmodifiedSince: datetime | str | int | float = ...,
+        SourceIfMatch: str = ...,
+        SourceIfNoneMatch: str = ...,
+        SourceIfModifiedSince: datetime | str | int | float = ...,
+        SourceIfUnmodifiedSince: datetime | str | int | float = ...,
+        ClientToken: str = ...,
+    ) -> dict[str, Any]: ...
+    def restore_object(
+        self,
+        *,
+        Bucket: str,
+        Key: str,
+        VersionId: str = ...,
+        RestoreRequest: Mapping[str, Any] = ...,
+        RequestPayer: str = ...,
+        ChecksumAlgorithm: str = ...,
+        ExpectedBucketOwner: str = ...,
+    ) -> dict[str, Any]: ...
+    def select_object_content(
+        self,
+        *,
+        Bucket: str,
+        Key: str,
+        SSECustomerAlgorithm: str = ...,
+        SSECustomerKey: str = ...,
+        SSECustomerKeyMD5: str = ...,
+        Expression: str,
+        ExpressionType: str,
+        RequestProgress: Mapping[str, Any] = ...,
+        InputSerialization: Mapping[str, Any],
+        OutputSerialization: Mapping[str, Any],
+        ScanRange: Mapping[str, Any] = ...,
+        ExpectedBucketOwner: str = ...,
+    ) -> dict[str, Any]: ...
+    def update_bucket_metadata_inventory_table_configuration(
+        self,
+        *,
+        Bucket: str,
+        ContentMD5: str = ...,
+        ChecksumAlgorithm: str = ...,
+        InventoryTableConfiguration: Mapping[str, Any],
+        ExpectedBucketOwner: str = ...,
+    ) -> dict[str, Any]: ...
+    def update_bucket_metadata_journal_table_configuration(
+        self,
+        *,
+        Bucket: str,
+        ContentMD5: str = ...,
+        ChecksumAlgorithm: str = ...,
+        JournalTableConfiguration: Mapping[str, Any],
+        ExpectedBucketOwner: str = ...,
+    ) -> dict[str, Any]: ...
+    def update_object_encryption(
+        self,
+        *,
+        Bucket: str,
+        Key: str,
+        VersionId: str = ...,
+        ObjectEncryption: Mapping[str, Any],
+        RequestPayer: str = ...,
+        ExpectedBucketOwner: str = ...,
+        ContentMD5: str = ...,
+        ChecksumAlgorithm: str = ...,
+    ) -> dict[str, Any]: ...
+    def upload_part(
+        self,
+        *,
+        Body: bytes | bytearray | str | IO[Any] = ...,
+        Bucket: str,
+        ContentLength: int = ...,
+        ContentMD5: str = ...,
+        ChecksumAlgorithm: str = ...,
+        ChecksumCRC32: str = ...,
+        ChecksumCRC32C: str = ...,
+        ChecksumCRC64NVME: str = ...,
+        ChecksumSHA1: str = ...,
+        ChecksumSHA256: str = ...,
+        ChecksumSHA512: str = ...,
+        ChecksumMD5: str = ...,
+        ChecksumXXHASH64: str = ...,
+        ChecksumXXHASH3: str = ...,
+        ChecksumXXHASH128: str = ...,
+        Key: str,
+        PartNumber: int,
+        UploadId: str,
+        SSECustomerAlgorithm: str = ...,
+        SSECustomerKey: str = ...,
+        SSECustomerKeyMD5: str = ...,
+        RequestPayer: str = ...,
+        ExpectedBucketOwner: str = ...,
+    ) -> dict[str, Any]: ...
+    def upload_part_copy(
+        self,
+        *,
+        Bucket: str,
+        CopySource: str,
+        CopySourceIfMatch: str = ...,
+        CopySourceIfModifiedSince: datetime | str | int | float = ...,
+        CopySourceIfNoneMatch: str = ...,
+        CopySourceIfUnmodifiedSince: datetime | str | int | float = ...,
+        CopySourceRange: str = ...,
+        Key: str,
+        PartNumber: int,
+        UploadId: str,
+        SSECustomerAlgorithm: str = ...,
+        SSECustomerKey: str = ...,
+        SSECustomerKeyMD5: str = ...,
+        CopySourceSSECustomerAlgorithm: str = ...,
+        CopySourceSSECustomerKey: str = ...,
+        CopySourceSSECustomerKeyMD5: str = ...,
+        RequestPayer: str = ...,
+        ExpectedBucketOwner: str = ...,
+        ExpectedSourceBucketOwner: str = ...,
+    ) -> dict[str, Any]: ...
+    def write_get_object_response(
+        self,
+        *,
+        RequestRoute: str,
+        RequestToken: str,
+        Body: bytes | bytearray | str | IO[Any] = ...,
+        StatusCode: int = ...,
+        ErrorCode: str = ...,
+        ErrorMessage: str = ...,
+        AcceptRanges: str = ...,
+        CacheControl: str = ...,
+        ContentDisposition: str = ...,
+        ContentEncoding: str = ...,
+        ContentLanguage: str = ...,
+        ContentLength: int = ...,
+        ContentRange: str = ...,
+        ContentType: str = ...,
+        ChecksumCRC32: str = ...,
+        ChecksumCRC32C: str = ...,
+        ChecksumCRC64NVME: str = ...,
+        ChecksumSHA1: str = ...,
+        ChecksumSHA256: str = ...,
+        ChecksumSHA512: str = ...,
+        ChecksumMD5: str = ...,
+        ChecksumXXHASH64: str = ...,
+        ChecksumXXHASH3: str = ...,
+        ChecksumXXHASH128: str = ...,
+        DeleteMarker: bool = ...,
+        ETag: str = ...,
+        Expires: str = ...,
+        Expiration: str = ...,
+        LastModified: datetime | str | int | float = ...,
+        MissingMeta: int = ...,
+        Metadata: Mapping[str, str] = ...,
+        ObjectLockMode: str = ...,
+        ObjectLockLegalHoldStatus: str = ...,
+        ObjectLockRetainUntilDate: datetime | str | int | float = ...,
+        PartsCount: int = ...,
+        ReplicationStatus: str = ...,
+        RequestCharged: str = ...,
+        Restore: str = ...,
+        ServerSideEncryption: str = ...,
+        SSECustomerAlgorithm: str = ...,
+        SSEKMSKeyId: str = ...,
+        SSECustomerKeyMD5: str = ...,
+        StorageClass: str = ...,
+        TagCount: int = ...,
+        VersionId: str = ...,
+        BucketKeyEnabled: bool = ...,
+    ) -> dict[str, Any]: ...
