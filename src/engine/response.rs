@@ -35,6 +35,10 @@ pub fn decode_listing(op: &Operation, fields: &mut Fields) {
             &["Delimiter", "Marker", "NextMarker", "Prefix"],
             &[("Contents", "Key"), ("CommonPrefixes", "Prefix")],
         ),
+        "ListObjectsV2" => (
+            &["Delimiter", "Prefix", "StartAfter"],
+            &[("Contents", "Key"), ("CommonPrefixes", "Prefix")],
+        ),
         "ListObjectVersions" => (
             &["KeyMarker", "NextKeyMarker", "Prefix", "Delimiter"],
             &[
@@ -76,8 +80,39 @@ pub fn decode_listing(op: &Operation, fields: &mut Fields) {
 
 fn unquote_value(value: &mut Value) {
     if let Value::Str(s) = value {
-        *s = crate::ops::bucket::unquote(s);
+        *s = unquote(s);
     }
+}
+
+/// botocore's `unquote_str` for keys it asked S3 to url-encode.
+fn unquote(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    let hex = |b: u8| (b as char).to_digit(16);
+    while i < bytes.len() {
+        match bytes[i] {
+            b'%' if i + 2 < bytes.len() => match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                (Some(hi), Some(lo)) => {
+                    out.push(u8::try_from(hi * 16 + lo).unwrap_or(b'?'));
+                    i += 3;
+                }
+                _ => {
+                    out.push(b'%');
+                    i += 1;
+                }
+            },
+            b'+' => {
+                out.push(b' ');
+                i += 1;
+            }
+            b => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 fn body_fields(op: &'static Operation, body: &Bytes) -> Result<Fields> {
@@ -276,6 +311,13 @@ mod tests {
         let empty = Bytes::from_static(br#"<LocationConstraint xmlns="x"/>"#);
         let fields = parse(&crate::model::GET_BUCKET_LOCATION, &seen(), &empty).unwrap();
         assert!(matches!(&fields[..], [("LocationConstraint", Value::None)]));
+    }
+
+    #[test]
+    fn unquotes_like_botocore() {
+        assert_eq!(unquote("a%20b%2Fc+d"), "a b/c d");
+        assert_eq!(unquote("%E2%9C%93"), "✓");
+        assert_eq!(unquote("100%"), "100%");
     }
 
     #[test]
