@@ -1,7 +1,8 @@
 """Generate ``python/s3seal/_data.py``: what the client surface needs from botocore's data files.
 
 s3seal does not import botocore at runtime (it is optional), so the facts that paginators,
-waiters and ``client.meta`` read from botocore's S3 data are copied here, as Python literals:
+waiters and ``client.meta`` read from botocore's S3 data (loaded by botocore's own loader,
+extras files merged) are copied here, as Python literals:
 
 - ``PAGINATORS``: ``paginators-1.json``'s ``pagination`` section, unchanged;
 - ``WAITERS``: ``waiters-2.json``, unchanged (version and waiters); ``WAITER_NAMES``: the
@@ -9,71 +10,56 @@ waiters and ``client.meta`` read from botocore's S3 data are copied here, as Pyt
 - ``METADATA``: the service model's ``metadata`` (service id, signature version, ...);
 - ``OPERATIONS``: per operation, its HTTP method and URI, input and output shape names and
   modeled errors;
-- ``SHAPES``: every shape reachable from an operation, reduced to its structure: type,
-  members (name -> shape name), required members, list member, map key and value, enum.
+- ``SHAPES``: every shape, without documentation: type, members (name -> shape name, or the
+  reference with its member traits), list member, map key and value, and the keys botocore's
+  ``Shape.serialization`` and ``Shape.metadata`` read (``SHAPE_ATTRS`` lists which).
 
 Run: python tools/gen_client_data.py   (needs botocore importable)
 """
 
 from __future__ import annotations
 
-import gzip
 import json
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
-import botocore
 from botocore import xform_name
+from botocore.loaders import Loader
 from botocore.model import Shape
 
 ROOT = Path(__file__).resolve().parent.parent
-DATA = Path(botocore.__file__).parent / "data/s3/2006-03-01"
+API_VERSION = "2006-03-01"
 OUTPUT = ROOT / "python/s3seal/_data.py"
 
-# The shape facts kept: its type and payload, and what botocore's ``Shape.metadata`` holds.
-SHAPE_KEYS = ("type", "payload", *Shape.METADATA_ATTRS)
+# The shape facts kept: its type, and what botocore's Shape.serialization and .metadata read.
+SHAPE_KEYS = ("type", *Shape.SERIALIZED_ATTRS, *Shape.METADATA_ATTRS)
 
 
-def load(name: str) -> dict[str, Any]:
-    path = DATA / name
-    opener = gzip.open if name.endswith(".gz") else open
-    with opener(path, "rt") as f:  # type: ignore[operator]
-        return json.load(f)  # type: ignore[no-any-return]
+def load(type_name: str) -> dict[str, Any]:
+    """A model file as botocore's loader gives it: with its ``.sdk-extras.json`` merged in
+    (the paginators' ``non_aggregate_keys``, ``Expires`` as a timestamp)."""
+    model = Loader().load_service_model("s3", type_name, API_VERSION)
+    return json.loads(json.dumps(model))  # plain dicts, for a plain repr
+
+
+def ref(shape_ref: dict[str, Any] | None) -> str | dict[str, Any] | None:
+    """A shape reference: its name, or with its member traits (location, name, ...) as a dict."""
+    if shape_ref is None:
+        return None
+    traits = {k: v for k, v in shape_ref.items() if k != "documentation"}
+    return traits["shape"] if list(traits) == ["shape"] else traits
 
 
 def reduce_shape(shape: dict[str, Any]) -> dict[str, Any]:
     out = {k: shape[k] for k in SHAPE_KEYS if k in shape}
     if "members" in shape:
-        out["members"] = {name: spec["shape"] for name, spec in shape["members"].items()}
-    if "member" in shape:
-        out["member"] = shape["member"]["shape"]
-    for part in ("key", "value"):
+        out["members"] = {name: ref(spec) for name, spec in shape["members"].items()}
+    for part in ("member", "key", "value"):
         if part in shape:
-            out[part] = shape[part]["shape"]
+            out[part] = ref(shape[part])
     return out
-
-
-def reachable_shapes(model: dict[str, Any]) -> dict[str, Any]:
-    """The shapes operations use (inputs, outputs, errors), in the model's order."""
-    shapes = model["shapes"]
-    seen: set[str] = set()
-    todo = [
-        ref["shape"]
-        for op in model["operations"].values()
-        for ref in [op.get("input"), op.get("output"), *op.get("errors", [])]
-        if ref
-    ]
-    while todo:
-        name = todo.pop()
-        if name in seen:
-            continue
-        seen.add(name)
-        shape = shapes[name]
-        todo.extend(spec["shape"] for spec in shape.get("members", {}).values())
-        todo.extend(shape[p]["shape"] for p in ("member", "key", "value") if p in shape)
-    return {name: reduce_shape(shapes[name]) for name in shapes if name in seen}
 
 
 def operations(model: dict[str, Any]) -> dict[str, Any]:
@@ -81,8 +67,8 @@ def operations(model: dict[str, Any]) -> dict[str, Any]:
     for name, op in model["operations"].items():
         ops[name] = {
             "http": op["http"],
-            "input": op.get("input", {}).get("shape"),
-            "output": op.get("output", {}).get("shape"),
+            "input": ref(op.get("input")),
+            "output": ref(op.get("output")),
             "errors": [ref["shape"] for ref in op.get("errors", [])],
         }
     return ops
@@ -96,7 +82,9 @@ def render(model: dict[str, Any], paginators: dict[str, Any], waiters: dict[str,
         # The client's method-style waiter names, as botocore derives them.
         "WAITER_NAMES": {xform_name(name): name for name in waiters["waiters"]},
         "OPERATIONS": operations(model),
-        "SHAPES": reachable_shapes(model),
+        "SHAPES": {name: reduce_shape(shape) for name, shape in model["shapes"].items()},
+        # Which shape keys botocore's Shape reports as serialization, and as metadata.
+        "SHAPE_ATTRS": {"serialization": Shape.SERIALIZED_ATTRS, "metadata": Shape.METADATA_ATTRS},
     }
     lines = [
         "# @generated by tools/gen_client_data.py from botocore's S3 data files. Do not edit.",
@@ -114,7 +102,7 @@ def render(model: dict[str, Any], paginators: dict[str, Any], waiters: dict[str,
 
 
 def main() -> None:
-    text = render(load("service-2.json.gz"), load("paginators-1.json"), load("waiters-2.json"))
+    text = render(load("service-2"), load("paginators-1"), load("waiters-2"))
     OUTPUT.write_text(text)
     # The project's own formatter, so that the lint sees no difference.
     ruff = [sys.executable, "-m", "ruff"]

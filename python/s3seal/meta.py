@@ -27,9 +27,16 @@ class Shape:
         self._service_model = service_model
 
     @cached_property
+    def serialization(self) -> dict[str, Any]:
+        """Where and how the shape goes on the wire (``locationName`` is reported as ``name``)."""
+        found = {k: self._model[k] for k in _data().SHAPE_ATTRS["serialization"] if k in self._model}
+        if "locationName" in found:
+            found["name"] = found.pop("locationName")
+        return found
+
+    @cached_property
     def metadata(self) -> dict[str, Any]:
-        skip = {"type", "payload", "members", "member", "key", "value"}
-        return {k: v for k, v in self._model.items() if k not in skip}
+        return {k: self._model[k] for k in _data().SHAPE_ATTRS["metadata"] if k in self._model}
 
     @cached_property
     def required_members(self) -> list[str]:
@@ -42,7 +49,8 @@ class Shape:
 class StructureShape(Shape):
     @cached_property
     def members(self) -> dict[str, Shape]:
-        return {m: self._service_model.shape_for(s) for m, s in self._model.get("members", {}).items()}
+        resolve = self._service_model.resolve_shape_ref
+        return {m: resolve(ref) for m, ref in self._model.get("members", {}).items()}
 
     @cached_property
     def error_code(self) -> str | None:
@@ -54,21 +62,29 @@ class StructureShape(Shape):
     def payload(self) -> str | None:
         return self._model.get("payload")
 
+    @cached_property
+    def is_document_type(self) -> bool:
+        return bool(self.metadata.get("document", False))
+
+    @cached_property
+    def is_tagged_union(self) -> bool:
+        return bool(self.metadata.get("union", False))
+
 
 class ListShape(Shape):
     @cached_property
     def member(self) -> Shape:
-        return self._service_model.shape_for(self._model["member"])
+        return self._service_model.resolve_shape_ref(self._model["member"])
 
 
 class MapShape(Shape):
     @cached_property
     def key(self) -> Shape:
-        return self._service_model.shape_for(self._model["key"])
+        return self._service_model.resolve_shape_ref(self._model["key"])
 
     @cached_property
     def value(self) -> Shape:
-        return self._service_model.shape_for(self._model["value"])
+        return self._service_model.resolve_shape_ref(self._model["value"])
 
 
 class StringShape(Shape):
@@ -101,17 +117,17 @@ class OperationModel:
 
     @cached_property
     def input_shape(self) -> Shape | None:
-        name = self._model["input"]
-        return self._service_model.shape_for(name) if name else None
+        ref = self._model["input"]
+        return self._service_model.resolve_shape_ref(ref) if ref else None
 
     @cached_property
     def output_shape(self) -> Shape | None:
-        name = self._model["output"]
-        return self._service_model.shape_for(name) if name else None
+        ref = self._model["output"]
+        return self._service_model.resolve_shape_ref(ref) if ref else None
 
     @cached_property
     def error_shapes(self) -> list[Shape]:
-        return [self._service_model.shape_for(n) for n in self._model["errors"]]
+        return [self._service_model.shape_for(name) for name in self._model["errors"]]
 
     def __repr__(self) -> str:
         return f"OperationModel(name={self.name})"
@@ -144,15 +160,27 @@ class ServiceModel:
             raise ValueError(f"Operation not found: {operation_name}") from None
         return OperationModel(operation_name, model, self)
 
-    def shape_for(self, shape_name: str) -> Shape:
-        if shape_name not in self._shapes:
-            try:
-                model = _data().SHAPES[shape_name]
-            except KeyError:
-                raise ValueError(f"Shape not found: {shape_name}") from None
-            cls = _SHAPE_CLASSES.get(model["type"], Shape)
-            self._shapes[shape_name] = cls(shape_name, model, self)
+    def shape_for(self, shape_name: str, member_traits: dict[str, Any] | None = None) -> Shape:
+        """A shape by name; member traits (a member's location, name, ...) are laid over it,
+        as botocore does, in a shape of its own."""
+        if not member_traits and shape_name in self._shapes:
+            return self._shapes[shape_name]
+        try:
+            model = _data().SHAPES[shape_name]
+        except KeyError:
+            raise ValueError(f"Shape not found: {shape_name}") from None
+        cls = _SHAPE_CLASSES.get(model["type"], Shape)
+        if member_traits:
+            return cls(shape_name, {**model, **member_traits}, self)
+        self._shapes[shape_name] = cls(shape_name, model, self)
         return self._shapes[shape_name]
+
+    def resolve_shape_ref(self, shape_ref: str | dict[str, Any]) -> Shape:
+        """A reference as ``_data`` stores it: a shape name, or a dict with member traits."""
+        if isinstance(shape_ref, str):
+            return self.shape_for(shape_ref)
+        traits = {k: v for k, v in shape_ref.items() if k != "shape"}
+        return self.shape_for(shape_ref["shape"], traits)
 
     @cached_property
     def error_shapes(self) -> list[Shape]:
