@@ -3,6 +3,9 @@ equal real boto3's for the same arguments, the service model matches botocore's.
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from typing import Any
 
 import boto3
@@ -20,6 +23,7 @@ CONFIG_FIELDS = (
     "s3",
     "request_checksum_calculation",
     "response_checksum_validation",
+    "signature_version",
 )
 
 
@@ -173,3 +177,46 @@ def test_close_and_context_manager(ministack, mbucket) -> None:  # type: ignore[
     # An exception in the block propagates after close().
     with pytest.raises(s3.exceptions.NoSuchKey), s3seal.client("s3", **ministack.client_kwargs()) as s3:
         s3.get_object(Bucket=mbucket, Key="absent")
+
+
+WITHOUT_BOTOCORE = """
+import sys
+sys.modules["botocore"] = sys.modules["boto3"] = None  # importing either now fails
+import s3seal
+
+s3 = s3seal.client("s3", endpoint_url=sys.argv[1], region_name="us-east-1")  # credentials: env
+bucket = sys.argv[2]
+for i in range(5):
+    s3.put_object(Bucket=bucket, Key=f"k{i}", Body=b"x")
+pages = list(s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, PaginationConfig={"PageSize": 2}))
+assert [len(p["Contents"]) for p in pages] == [2, 2, 1], pages
+assert list(s3.get_paginator("list_objects").paginate(Bucket=bucket).search("Contents[].Key"))[-1] == "k4"
+s3.get_waiter("object_exists").wait(Bucket=bucket, Key="k0")
+try:
+    s3.get_waiter("object_exists").wait(Bucket=bucket, Key="no", WaiterConfig={"Delay": 0, "MaxAttempts": 1})
+except s3seal.exceptions.WaiterError as e:
+    assert e.last_response["Error"]["Code"] == "404", e.last_response
+else:
+    raise AssertionError("no WaiterError")
+assert s3.meta.service_model.operation_model("ListParts").input_shape.required_members
+assert not any(name.split(".")[0] in ("botocore", "boto3") for name in sys.modules if sys.modules[name])
+print("ok")
+"""
+
+
+def test_everything_works_without_botocore(ministack, mbucket) -> None:  # type: ignore[no-untyped-def]
+    kwargs = ministack.client_kwargs()
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(sys.path),
+        "AWS_ACCESS_KEY_ID": kwargs["aws_access_key_id"],
+        "AWS_SECRET_ACCESS_KEY": kwargs["aws_secret_access_key"],
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", WITHOUT_BOTOCORE, kwargs["endpoint_url"], mbucket],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr[-2000:]

@@ -14,6 +14,7 @@ import botocore.exceptions
 import botocore.waiter
 import pytest
 import s3seal
+from conftest import SSE_KEY
 from s3seal import waiter
 
 FAST = {"Delay": 0.05, "MaxAttempts": 3}
@@ -105,9 +106,8 @@ def test_timeouts_raise_boto3s_waiter_error(clients, mbucket, name, present, mes
 def test_unexpected_error_ends_the_wait(clients, mbucket) -> None:  # type: ignore[no-untyped-def]
     real, ours = clients
     # An SSE-C object read without its key: HeadObject answers 400, which no acceptor expects.
-    key = bytes(range(32))
     real.put_object(
-        Bucket=mbucket, Key="sealed", Body=b"x", SSECustomerAlgorithm="AES256", SSECustomerKey=key
+        Bucket=mbucket, Key="sealed", Body=b"x", SSECustomerAlgorithm="AES256", SSECustomerKey=SSE_KEY
     )
     outcomes = []
     for client in (real, ours):

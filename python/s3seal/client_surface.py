@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import configparser
 import os
+from dataclasses import dataclass
 from typing import Any
 
 from s3seal.config import DEFAULT_ATTEMPTS, Config
@@ -55,14 +56,22 @@ def _retries(options: dict[str, Any]) -> dict[str, Any]:
     return {"total_max_attempts": attempts, "mode": mode}
 
 
-def config_from_options(options: dict[str, Any]) -> Config:
+@dataclass(frozen=True)
+class ClientConfig(Config):
+    """``client.meta.config``: the client's effective Config, plus the signature version that
+    botocore reports (s3seal always signs with SigV4)."""
+
+    signature_version: str = "s3v4"
+
+
+def config_from_options(options: dict[str, Any]) -> ClientConfig:
     """The client's effective configuration, rebuilt from the native client's arguments."""
     s3 = {
         k: options[k] for k in ("addressing_style", "payload_signing_enabled") if options.get(k) is not None
     }
     if options.get("allow_sse_c_over_http"):
         s3["allow_sse_c_over_http"] = True
-    return Config(
+    return ClientConfig(
         region_name=_resolve_region(options),
         connect_timeout=options.get("connect_timeout", 60),
         read_timeout=options.get("read_timeout", 60),
