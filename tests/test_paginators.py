@@ -183,6 +183,26 @@ def test_list_object_versions_pages_and_two_part_tokens(clients, versioned_bucke
     assert [v["VersionId"] for v in head["Versions"] + rest["Versions"]] == ids
 
 
+ODD_KEYS = ["a b", "a+b", "caf\u00e9/1", "caf\u00e9/2", "per%cent", "tab\tkey", "z?&=#"]
+
+
+@pytest.mark.parametrize("op", ["list_objects", "list_objects_v2", "list_object_versions"])
+def test_keys_that_need_url_encoding_paginate_as_in_boto3(clients, op) -> None:  # type: ignore[no-untyped-def]
+    """S3 lists these url-encoded; the markers that carry them from page to page must be the
+    decoded keys, as boto3 makes them."""
+    real, _ = clients
+    bucket = f"odd-{uuid.uuid4().hex[:12]}"
+    real.create_bucket(Bucket=bucket)
+    for key in ODD_KEYS:
+        real.put_object(Bucket=bucket, Key=key, Body=b"x")
+    real_pages, our_pages = both(clients, op, Bucket=bucket, PaginationConfig={"PageSize": 2})
+    ours = [without_metadata(p) for p in our_pages]
+    assert ours == [without_metadata(p) for p in real_pages]
+    entries = "Versions" if op == "list_object_versions" else "Contents"
+    # (ministack repeats some 'null' versions across pages of an unversioned bucket: a set.)
+    assert {o["Key"] for p in ours for o in p[entries]} == set(ODD_KEYS)
+
+
 @pytest.fixture(scope="session")
 def uploads(clients) -> Iterator[tuple[str, str]]:  # type: ignore[no-untyped-def]
     """A bucket with 11 multipart uploads in progress, one of them with 12 parts."""
