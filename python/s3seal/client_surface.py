@@ -12,10 +12,17 @@ from __future__ import annotations
 import configparser
 import os
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from s3seal.config import DEFAULT_ATTEMPTS, Config
 from s3seal.exceptions import OperationNotPageableError
+
+if TYPE_CHECKING:  # the modules themselves are imported on first use
+    from s3seal.meta import ClientMeta
+    from s3seal.paginate import Paginator
+    from s3seal.waiter import Waiter
+
+_Client = TypeVar("_Client", bound="ClientSurface")
 
 # botocore's region for an S3 client that was given none (its global endpoint's region).
 DEFAULT_REGION = "us-east-1"
@@ -92,10 +99,10 @@ class ClientSurface:
     def __init__(self, **options: Any) -> None:
         # The native client's __new__ consumed these; keep them for meta.config.
         self._surface_options = options
-        self._surface_meta: Any = None
+        self._surface_meta: ClientMeta | None = None
 
     @property
-    def meta(self) -> Any:
+    def meta(self) -> ClientMeta:
         """botocore's ``client.meta``: region_name, endpoint_url, config, partition,
         service_model, method_to_api_mapping."""
         if self._surface_meta is None:
@@ -117,7 +124,7 @@ class ClientSurface:
 
         return OPERATION_NAMES[operation_name] in PAGINATORS
 
-    def get_paginator(self, operation_name: str) -> Any:
+    def get_paginator(self, operation_name: str) -> Paginator:
         """A paginator for a list operation, by method name (``'list_objects_v2'``).
 
         Raises:
@@ -142,7 +149,7 @@ class ClientSurface:
 
         return sorted(WAITER_NAMES)
 
-    def get_waiter(self, waiter_name: str) -> Any:
+    def get_waiter(self, waiter_name: str) -> Waiter:
         """A waiter by name (``'object_exists'``): ``wait(**kwargs, WaiterConfig={...})``.
 
         Raises:
@@ -159,7 +166,7 @@ class ClientSurface:
         """botocore's ``close()`` closes idle pooled connections and the client stays usable.
         s3seal's pool lives in the native client and is freed with it: nothing to do."""
 
-    def __enter__(self) -> Any:
+    def __enter__(self: _Client) -> _Client:
         return self
 
     def __exit__(self, *exc_info: Any) -> None:
