@@ -37,7 +37,9 @@ def _profile_region(profile: str | None) -> str | None:
     except configparser.Error:
         return None
     name = profile or "default"
-    for section in (name, f"profile {name}"):
+    # In the config file a profile is "[profile NAME]"; only the default may be bare.
+    sections = ("default", "profile default") if name == "default" else (f"profile {name}",)
+    for section in sections:
         if parser.has_option(section, "region"):
             return parser.get(section, "region")
     return None
