@@ -4,12 +4,13 @@ s3seal does not import botocore at runtime (it is optional), so the facts that p
 waiters and ``client.meta`` read from botocore's S3 data (loaded by botocore's own loader,
 extras files merged) are copied here, as Python literals:
 
-- ``PAGINATORS``: ``paginators-1.json``'s ``pagination`` section, unchanged;
+- ``PAGINATORS``: ``paginators-1.json``'s ``pagination`` section (with its extras: the
+  ``non_aggregate_keys`` that ``build_full_result`` copies from the first page);
 - ``WAITERS``: ``waiters-2.json``, unchanged (version and waiters); ``WAITER_NAMES``: the
   client's names for them (``bucket_exists``), as botocore's ``xform_name`` makes them;
 - ``METADATA``: the service model's ``metadata`` (service id, signature version, ...);
-- ``OPERATIONS``: per operation, its HTTP method and URI, input and output shape names and
-  modeled errors;
+- ``OPERATIONS``: per operation, its HTTP method and URI, input and output shape references
+  and modeled errors;
 - ``SHAPES``: every shape, without documentation: type, members (name -> shape name, or the
   reference with its member traits), list member, map key and value, and the keys botocore's
   ``Shape.serialization`` and ``Shape.metadata`` read (``SHAPE_ATTRS`` lists which).
@@ -40,7 +41,9 @@ SHAPE_KEYS = ("type", *Shape.SERIALIZED_ATTRS, *Shape.METADATA_ATTRS)
 def load(type_name: str) -> dict[str, Any]:
     """A model file as botocore's loader gives it: with its ``.sdk-extras.json`` merged in
     (the paginators' ``non_aggregate_keys``, ``Expires`` as a timestamp)."""
-    model = Loader().load_service_model("s3", type_name, API_VERSION)
+    # botocore's own data only: not models a developer keeps in ~/.aws/models.
+    loader = Loader(extra_search_paths=[Loader.BUILTIN_DATA_PATH], include_default_search_paths=False)
+    model = loader.load_service_model("s3", type_name, API_VERSION)
     return json.loads(json.dumps(model))  # plain dicts, for a plain repr
 
 
@@ -69,7 +72,7 @@ def operations(model: dict[str, Any]) -> dict[str, Any]:
             "http": op["http"],
             "input": ref(op.get("input")),
             "output": ref(op.get("output")),
-            "errors": [ref["shape"] for ref in op.get("errors", [])],
+            "errors": [error["shape"] for error in op.get("errors", [])],
         }
     return ops
 
