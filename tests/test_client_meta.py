@@ -223,3 +223,17 @@ def test_everything_works_without_botocore(ministack, mbucket) -> None:  # type:
         timeout=60,
     )
     assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr[-2000:]
+
+
+def test_data_matches_the_installed_botocore() -> None:
+    """_data.py is what tools/gen_client_data.py makes from this botocore (regenerate it when
+    botocore is upgraded)."""
+    import gen_client_data
+    from s3seal import _data
+
+    service, pages, waiters = (gen_client_data.load(n) for n in ("service-2", "paginators-1", "waiters-2"))
+    assert _data.PAGINATORS == pages["pagination"]
+    assert _data.WAITERS == waiters
+    assert _data.METADATA == service["metadata"]
+    assert _data.OPERATIONS == gen_client_data.operations(service)
+    assert _data.SHAPES == {n: gen_client_data.reduce_shape(s) for n, s in service["shapes"].items()}
