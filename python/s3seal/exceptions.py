@@ -100,6 +100,22 @@ IncompleteReadError = _error(
     "IncompleteReadError", "{actual_bytes} read, but total bytes expected is {expected_bytes}."
 )
 
+PaginationError = _error("PaginationError", "Error during pagination: {message}")
+OperationNotPageableError = _error(
+    "OperationNotPageableError", "Operation cannot be paginated: {operation_name}"
+)
+
+
+class _WaiterErrorCopy(BotoCoreError):  # type: ignore[misc,valid-type]
+    """botocore's WaiterError, for when botocore is not installed: keeps the last response."""
+
+    def __init__(self, name: str, reason: str, last_response: Any) -> None:
+        super().__init__(name=name, reason=reason)
+        self.last_response = last_response
+
+
+WaiterError = _error("WaiterError", "Waiter {name} failed: {reason}", _WaiterErrorCopy)
+
 
 try:  # pragma: no cover - depends on the environment
     from botocore.parsers import ResponseParserError as _ResponseParserErrorBase
@@ -224,6 +240,8 @@ __all__ = [
     "InsecureTransportError",
     "NoCredentialsError",
     "NoRegionError",
+    "OperationNotPageableError",
+    "PaginationError",
     "ParamValidationError",
     "ProfileNotFound",
     "ReadTimeoutError",
@@ -233,5 +251,6 @@ __all__ = [
     "S3TransferFailedError",
     "S3UploadFailedError",
     "SSLError",
+    "WaiterError",
     *MODELED_CODES,
 ]

@@ -9,6 +9,7 @@ from typing import Any
 
 from s3seal import _native, transfer
 from s3seal._ops import Operations
+from s3seal.client_surface import ClientSurface
 from s3seal.config import Config, client_options
 from s3seal.exceptions import ProfileNotFound
 
@@ -32,7 +33,7 @@ def _profiles() -> set[str]:
     return found
 
 
-class S3Client(Operations, _native.Client):
+class S3Client(ClientSurface, Operations, _native.Client):
     """An S3 client with boto3's method names, parameters and response dicts: a method per
     operation of the model (``s3seal._ops``), all through the one native dispatch."""
 

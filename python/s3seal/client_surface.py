@@ -1,0 +1,175 @@
+"""The rest of boto3's client object around the operations: ``meta``, paginators, waiters,
+``close()`` and the context manager, from botocore's data files (``s3seal._data``).
+
+:class:`ClientSurface` is a mixin of ``S3Client``. It needs from its host only the
+generated operation methods and the native client's ``region_name`` and ``endpoint_url``;
+it records the native client's keyword arguments when the client is created, to report
+the configuration in ``client.meta.config``.
+"""
+
+from __future__ import annotations
+
+import configparser
+import os
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from s3seal.config import DEFAULT_ATTEMPTS, Config
+from s3seal.exceptions import OperationNotPageableError
+
+if TYPE_CHECKING:  # the modules themselves are imported on first use
+    from s3seal.meta import ClientMeta
+    from s3seal.paginate import Paginator
+    from s3seal.waiter import Waiter
+
+_Client = TypeVar("_Client", bound="ClientSurface")
+
+# botocore's region for an S3 client that was given none (its global endpoint's region).
+DEFAULT_REGION = "us-east-1"
+
+
+def _profile_region(profile: str | None) -> str | None:
+    """The ``region`` of the profile in the shared config file, as botocore reads it."""
+    path = os.path.expanduser(os.environ.get("AWS_CONFIG_FILE", "~/.aws/config"))
+    parser = configparser.RawConfigParser()
+    try:
+        parser.read(path)
+    except configparser.Error:
+        return None
+    name = profile or "default"
+    # In the config file a profile is "[profile NAME]"; only the default may be bare.
+    sections = ("default", "profile default") if name == "default" else (f"profile {name}",)
+    for section in sections:
+        if parser.has_option(section, "region"):
+            return parser.get(section, "region")
+    return None
+
+
+def _resolve_region(options: dict[str, Any]) -> str:
+    """botocore's precedence: the client's argument (or Config), AWS_DEFAULT_REGION, the profile."""
+    return (
+        options.get("region_name")
+        or os.environ.get("AWS_DEFAULT_REGION")
+        or _profile_region(options.get("profile_name"))
+        or DEFAULT_REGION
+    )
+
+
+def _retries(options: dict[str, Any]) -> dict[str, Any]:
+    """The retry settings as botocore normalises them: the mode, plus ``total_max_attempts``
+    when it is not the mode's default."""
+    mode = options.get("retry_mode", "legacy")
+    attempts = options.get("max_attempts", DEFAULT_ATTEMPTS.get(mode))
+    if attempts == DEFAULT_ATTEMPTS.get(mode):
+        return {"mode": mode}
+    return {"total_max_attempts": attempts, "mode": mode}
+
+
+@dataclass(frozen=True)
+class ClientConfig(Config):
+    """``client.meta.config``: the client's effective Config, plus the signature version that
+    botocore reports (s3seal always signs with SigV4)."""
+
+    signature_version: str = "s3v4"
+
+
+def config_from_options(options: dict[str, Any]) -> ClientConfig:
+    """The client's effective configuration, rebuilt from the native client's arguments."""
+    s3 = {
+        k: options[k] for k in ("addressing_style", "payload_signing_enabled") if options.get(k) is not None
+    }
+    if options.get("allow_sse_c_over_http"):
+        s3["allow_sse_c_over_http"] = True
+    return ClientConfig(
+        region_name=_resolve_region(options),
+        connect_timeout=options.get("connect_timeout", 60),
+        read_timeout=options.get("read_timeout", 60),
+        max_pool_connections=options.get("max_pool_connections", 10),
+        retries=_retries(options),
+        s3=s3 or None,
+        request_checksum_calculation=options.get("request_checksum_calculation") or "when_supported",
+        response_checksum_validation=options.get("response_checksum_validation") or "when_supported",
+    )
+
+
+class ClientSurface:
+    """``meta``, ``can_paginate``/``get_paginator``, ``get_waiter``/``waiter_names``,
+    ``close()`` and ``with client:`` for an S3 client."""
+
+    endpoint_url: str  # provided by the native client
+
+    def __init__(self, **options: Any) -> None:
+        # The native client's __new__ consumed these; keep them for meta.config.
+        self._surface_options = options
+        self._surface_meta: ClientMeta | None = None
+
+    @property
+    def meta(self) -> ClientMeta:
+        """botocore's ``client.meta``: region_name, endpoint_url, config, partition,
+        service_model, method_to_api_mapping."""
+        if self._surface_meta is None:
+            from s3seal._ops import OPERATION_NAMES
+            from s3seal.meta import ClientMeta
+
+            self._surface_meta = ClientMeta(
+                client_config=config_from_options(self._surface_options),
+                endpoint_url=self.endpoint_url,
+                method_to_api_mapping=dict(OPERATION_NAMES),
+            )
+        return self._surface_meta
+
+    def can_paginate(self, operation_name: str) -> bool:
+        """Whether ``get_paginator(operation_name)`` has a paginator (KeyError for a method
+        name the client does not have, as botocore)."""
+        from s3seal._data import PAGINATORS
+        from s3seal._ops import OPERATION_NAMES
+
+        return OPERATION_NAMES[operation_name] in PAGINATORS
+
+    def get_paginator(self, operation_name: str) -> Paginator:
+        """A paginator for a list operation, by method name (``'list_objects_v2'``).
+
+        Raises:
+            OperationNotPageableError: the operation has no paginator.
+        """
+        from s3seal._data import PAGINATORS
+        from s3seal._ops import OPERATION_NAMES
+        from s3seal.paginate import Paginator
+
+        if not self.can_paginate(operation_name):
+            raise OperationNotPageableError(operation_name=operation_name)
+        api_name = OPERATION_NAMES[operation_name]
+        # A class per operation, named as botocore names it.
+        cls = type(f"S3.Paginator.{api_name}", (Paginator,), {"__module__": Paginator.__module__})
+        operation_model = self.meta.service_model.operation_model(api_name)
+        return cls(getattr(self, operation_name), PAGINATORS[api_name], operation_model)
+
+    @property
+    def waiter_names(self) -> list[str]:
+        """The waiters' method-style names (``'bucket_exists'``, ...)."""
+        from s3seal._data import WAITER_NAMES
+
+        return sorted(WAITER_NAMES)
+
+    def get_waiter(self, waiter_name: str) -> Waiter:
+        """A waiter by name (``'object_exists'``): ``wait(**kwargs, WaiterConfig={...})``.
+
+        Raises:
+            ValueError: no such waiter.
+        """
+        from s3seal._data import WAITER_NAMES, WAITERS
+        from s3seal.waiter import WaiterModel, create_waiter
+
+        if waiter_name not in WAITER_NAMES:
+            raise ValueError(f"Waiter does not exist: {waiter_name}")
+        return create_waiter(WAITER_NAMES[waiter_name], WaiterModel(WAITERS), self)
+
+    def close(self) -> None:
+        """botocore's ``close()`` closes idle pooled connections and the client stays usable.
+        s3seal's pool lives in the native client and is freed with it: nothing to do."""
+
+    def __enter__(self: _Client) -> _Client:
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.close()
