@@ -30,6 +30,8 @@ use tokio_util::sync::CancellationToken;
 struct Inner {
     opts: ClientOptions,
     endpoint: Endpoint,
+    /// The region resolved from the arguments, environment and profile.
+    region: String,
     /// The clients (and so the connection pool) of the current fork generation.
     clients: Mutex<Option<(u64, Clients)>>,
     /// Bucket regions learnt from cross-region redirects, as botocore caches them.
@@ -326,20 +328,25 @@ impl Client {
             inner: Arc::new(Inner {
                 opts,
                 endpoint: clients.endpoint.clone(),
+                region: clients.engine.target.region.clone(),
                 clients: Mutex::new(Some((fork_generation(), clients))),
                 bucket_regions: Mutex::new(HashMap::new()),
             }),
         })
     }
 
-    /// The endpoint URL requests go to (botocore's `client.meta.endpoint_url`).
+    /// The endpoint URL requests go to (botocore's `client.meta.endpoint_url`): the one
+    /// given or configured, else S3's for the client's region.
     #[getter]
     fn endpoint_url(&self) -> String {
         self.inner
             .endpoint
             .url
             .clone()
-            .unwrap_or_else(|| format!("https://{}", self.inner.endpoint.host))
+            .unwrap_or_else(|| match self.inner.region.as_str() {
+                "us-east-1" | "aws-global" => "https://s3.amazonaws.com".to_owned(),
+                region => format!("https://s3.{region}.amazonaws.com"),
+            })
     }
 
     /// `'when_required'` or `'when_supported'`: whether transfers add a default CRC32.

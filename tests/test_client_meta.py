@@ -65,12 +65,7 @@ def pair(**kwargs: Any) -> tuple[dict[str, Any], dict[str, Any]]:
             "endpoint_url": "https://s3.example.com",
             "config": botocore.config.Config(region_name="ca-central-1", retries={"total_max_attempts": 2}),
         },
-        pytest.param(
-            {"region_name": "eu-west-1"},
-            marks=pytest.mark.xfail(
-                strict=True, reason="the native client reports https://s3.amazonaws.com, not the regional URL"
-            ),
-        ),
+        {"region_name": "eu-west-1"},
     ],
 )
 def test_meta_values_equal_boto3s(kwargs) -> None:  # type: ignore[no-untyped-def]

@@ -15,15 +15,13 @@ Run: python tools/gen_model.py   (needs botocore importable; writes the three fi
 
 from __future__ import annotations
 
-import gzip
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
-import botocore
 from botocore import xform_name
+from botocore.loaders import Loader
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -56,9 +54,10 @@ LOCATIONS = {
 
 
 def load_model() -> dict:
-    path = os.path.join(os.path.dirname(botocore.__file__), "data/s3/2006-03-01/service-2.json.gz")
-    with gzip.open(path) as f:
-        return json.load(f)
+    """S3's model as botocore loads it: the data file with its `.sdk-extras.json` merged
+    (which make `Expires` a timestamp, as botocore treats it)."""
+    loader = Loader(extra_search_paths=[Loader.BUILTIN_DATA_PATH], include_default_search_paths=False)
+    return loader.load_service_model("s3", "service-2")
 
 
 def rust_str(s: str | None) -> str:
