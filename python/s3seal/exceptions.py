@@ -82,6 +82,7 @@ ParamValidationError = _error("ParamValidationError", "Parameter validation fail
 NoCredentialsError = _error("NoCredentialsError", "Unable to locate credentials")
 ProfileNotFound = _error("ProfileNotFound", "The config profile ({profile}) could not be found")
 NoRegionError = _error("NoRegionError", "You must specify a region.")
+InvalidConfigError = _error("InvalidConfigError", "{error_msg}")
 EndpointConnectionError = _error(
     "EndpointConnectionError", 'Could not connect to the endpoint URL: "{endpoint_url}"'
 )
@@ -91,6 +92,7 @@ ConnectionClosedError = _error(
     "ConnectionClosedError",
     'Connection was closed before we received a valid response from endpoint URL: "{endpoint_url}".',
 )
+SSLError = _error("SSLError", "SSL validation failed for {endpoint_url} {error}")
 ResponseStreamingError = _error(
     "ResponseStreamingError", "An error occurred while reading from response stream: {error}"
 )
@@ -206,6 +208,7 @@ __all__ = [
     "EndpointConnectionError",
     "IncompleteReadError",
     "InsecureTransportError",
+    "InvalidConfigError",
     "NoCredentialsError",
     "NoRegionError",
     "ParamValidationError",
@@ -215,5 +218,6 @@ __all__ = [
     "RetriesExceededError",
     "S3TransferFailedError",
     "S3UploadFailedError",
+    "SSLError",
     *MODELED_CODES,
 ]
