@@ -146,6 +146,22 @@ def test_sse_c_to_a_plain_http_host_off_loopback_is_refused_before_sending(
 
 @pytest.mark.usefixtures("env_credentials")
 @pytest.mark.parametrize("source", SOURCES)
+def test_without_a_key_the_same_request_reaches_the_listener(
+    source: str, listener: Listener, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The control: the listener does count what arrives, and each source routes requests
+    (not only the reported URL) to it."""
+    url = f"http://{loopback_hostname()}:{listener.port}"
+    kw = configure(source, url, tmp_path, monkeypatch)
+    config = s3seal.Config(retries={"total_max_attempts": 1}, read_timeout=2, s3={"addressing_style": "path"})
+    client = s3seal.Session(**kw["session"]).client("s3", region_name=REGION, config=config, **kw["client"])
+    with pytest.raises(exceptions.BotoCoreError):  # the listener never answers
+        client.get_object(Bucket="b", Key="k")
+    assert listener.connections == 1 and listener.received > 0
+
+
+@pytest.mark.usefixtures("env_credentials")
+@pytest.mark.parametrize("source", SOURCES)
 def test_each_source_reaches_the_server_and_is_reported(
     source: str, ministack: Any, mbucket: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
