@@ -42,10 +42,11 @@ def _read_ini(path: str) -> dict[str, dict[str, Any]]:
 
 def _nested(value: str) -> Any:
     """An indented block under ``s3 =`` -> a dict of its ``key = value`` lines (botocore's
-    ``_parse_nested``); other values unchanged."""
+    ``_parse_nested``); other values unchanged. Lines without ``=`` are skipped (botocore
+    refuses the file; s3seal stays lenient, as for the rest of the file)."""
     if not value.startswith("\n"):
         return value
-    pairs = (line.split("=", 1) for line in value.splitlines() if line.strip())
+    pairs = (line.split("=", 1) for line in value.splitlines() if "=" in line)
     return {k.strip(): v.strip() for k, v in pairs}
 
 
