@@ -8,6 +8,7 @@ path, or False), else ``AWS_CA_BUNDLE``, else the profile's ``ca_bundle``.
 
 from __future__ import annotations
 
+import pickle
 import re
 import time
 from collections.abc import Iterator
@@ -136,3 +137,12 @@ def test_sse_c_round_trip_over_tls(
     client.upload_file(str(tmp_path / "src"), mbucket, "big", ExtraArgs=SSEC)
     client.download_file(mbucket, "big", str(tmp_path / "dst"), ExtraArgs=SSEC)
     assert (tmp_path / "dst").read_bytes() == data
+
+
+def test_ssl_error_is_botocores_class_and_message() -> None:
+    kwargs = {"endpoint_url": "https://127.0.0.1:1/b/k", "error": "invalid peer certificate: UnknownIssuer"}
+    ours = s3seal.exceptions.SSLError(**kwargs)
+    assert isinstance(ours, botocore.exceptions.SSLError)
+    assert str(ours) == str(botocore.exceptions.SSLError(**kwargs))
+    clone = pickle.loads(pickle.dumps(ours))
+    assert type(clone) is type(ours) and str(clone) == str(ours)
