@@ -21,6 +21,7 @@ import botocore.exceptions
 import pytest
 import s3seal
 from conftest import SSE_KEY
+from test_endpoint_sources import loopback_hostname
 from tls import Certificates, TlsTerminator
 
 MIB = 1024 * 1024
@@ -137,6 +138,17 @@ def test_sse_c_round_trip_over_tls(
     client.upload_file(str(tmp_path / "src"), mbucket, "big", ExtraArgs=SSEC)
     client.download_file(mbucket, "big", str(tmp_path / "dst"), ExtraArgs=SSEC)
     assert (tmp_path / "dst").read_bytes() == data
+
+
+@pytest.mark.parametrize("impl", list(IMPLEMENTATIONS))
+def test_sse_c_over_tls_to_a_host_by_name(
+    impl: str, ministack: Any, mbucket: str, certs: Certificates, terminators: dict[str, TlsTerminator]
+) -> None:
+    """Off loopback (judged by name), https is what makes SSE-C allowed: nothing refused."""
+    url = f"https://{loopback_hostname()}:{terminators['good'].port}"
+    client = make_client(impl, url, ministack, certs.ca)
+    client.put_object(Bucket=mbucket, Key="by-name", Body=b"sealed by name", **SSEC)
+    assert client.get_object(Bucket=mbucket, Key="by-name", **SSEC)["Body"].read() == b"sealed by name"
 
 
 def test_ssl_error_is_botocores_class_and_message() -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime
+import socket
 import ssl
 import threading
 from dataclasses import dataclass
@@ -42,7 +43,8 @@ class Certificates:
         return cls(
             ca=str(directory / "ca.pem"),
             wrong_ca=str(directory / "wrong-ca.pem"),
-            good=ca.issue_cert(HOST, "localhost"),
+            # This machine's name too: https to a host that is not judged loopback.
+            good=ca.issue_cert(HOST, "localhost", socket.gethostname()),
             expired=ca.issue_cert(
                 HOST,
                 "localhost",
@@ -79,9 +81,13 @@ class TlsTerminator:
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
 
     @property
-    def url(self) -> str:
+    def port(self) -> int:
         assert self.server is not None
-        return f"https://{HOST}:{self.server.sockets[0].getsockname()[1]}"
+        return int(self.server.sockets[0].getsockname()[1])
+
+    @property
+    def url(self) -> str:
+        return f"https://{HOST}:{self.port}"
 
     async def _handle(self, client_reader: asyncio.StreamReader, client_writer: asyncio.StreamWriter) -> None:
         try:
