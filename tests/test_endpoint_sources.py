@@ -110,9 +110,16 @@ def configure(source: str, url: str, tmp_path: Path, monkeypatch: pytest.MonkeyP
     return {"session": {"profile_name": "t"}, "client": {}}
 
 
-def make_client(source: str, url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+# One attempt and short timeouts: should a request leak to the silent listener, the test
+# fails in seconds rather than after botocore's default retries of 60 s reads.
+IMPATIENT = s3seal.Config(retries={"total_max_attempts": 1}, connect_timeout=2, read_timeout=2)
+
+
+def make_client(
+    source: str, url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, config: Any = IMPATIENT
+) -> Any:
     kw = configure(source, url, tmp_path, monkeypatch)
-    return s3seal.Session(**kw["session"]).client("s3", region_name=REGION, **kw["client"])
+    return s3seal.Session(**kw["session"]).client("s3", region_name=REGION, config=config, **kw["client"])
 
 
 def refused_call(client: Any, op: str, tmp_path: Path) -> None:
@@ -152,9 +159,8 @@ def test_without_a_key_the_same_request_reaches_the_listener(
     """The control: the listener does count what arrives, and each source routes requests
     (not only the reported URL) to it."""
     url = f"http://{loopback_hostname()}:{listener.port}"
-    kw = configure(source, url, tmp_path, monkeypatch)
-    config = s3seal.Config(retries={"total_max_attempts": 1}, read_timeout=2, s3={"addressing_style": "path"})
-    client = s3seal.Session(**kw["session"]).client("s3", region_name=REGION, config=config, **kw["client"])
+    path_style = IMPATIENT.merge(s3seal.Config(s3={"addressing_style": "path"}))
+    client = make_client(source, url, tmp_path, monkeypatch, path_style)
     with pytest.raises(exceptions.BotoCoreError):  # the listener never answers
         client.get_object(Bucket="b", Key="k")
     assert listener.connections == 1 and listener.received > 0
