@@ -10,7 +10,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
 use crate::config::{
-    build_sdk_client, Addressing, ClientOptions, Endpoint, StaticCredentials, Verify,
+    build_clients, Addressing, ClientOptions, Clients, Endpoint, StaticCredentials, Verify,
 };
 use crate::convert::output_to_dict;
 use crate::error::{Error, Result, ServiceError};
@@ -30,17 +30,17 @@ use tokio_util::sync::CancellationToken;
 struct Inner {
     opts: ClientOptions,
     endpoint: Endpoint,
-    /// The SDK client (and so the connection pool) of the current fork generation.
-    sdk: Mutex<Option<(u64, aws_sdk_s3::Client)>>,
+    /// The clients (and so the connection pool) of the current fork generation.
+    clients: Mutex<Option<(u64, Clients)>>,
     /// Bucket regions learnt from cross-region redirects, as botocore caches them.
     bucket_regions: Mutex<HashMap<String, String>>,
 }
 
 impl Inner {
-    async fn sdk(&self) -> Result<aws_sdk_s3::Client> {
+    async fn clients(&self) -> Result<Clients> {
         let generation = fork_generation();
         if let Some((g, c)) = self
-            .sdk
+            .clients
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .as_ref()
@@ -49,10 +49,10 @@ impl Inner {
                 return Ok(c.clone());
             }
         }
-        let (client, _) = build_sdk_client(&self.opts).await?;
-        *self.sdk.lock().unwrap_or_else(PoisonError::into_inner) =
-            Some((generation, client.clone()));
-        Ok(client)
+        let clients = build_clients(&self.opts).await?;
+        *self.clients.lock().unwrap_or_else(PoisonError::into_inner) =
+            Some((generation, clients.clone()));
+        Ok(clients)
     }
 
     fn cached_region(&self, bucket: Option<&str>) -> Option<String> {
@@ -66,7 +66,7 @@ impl Inner {
 
     async fn ctx(&self, bucket: Option<&str>) -> Result<Ctx> {
         Ok(Ctx {
-            s3: self.sdk().await?,
+            s3: self.clients().await?.sdk,
             region: self.cached_region(bucket),
             max_attempts: self.opts.max_attempts,
             validate_checksums: self.opts.validate_when_required != Some(true),
@@ -78,7 +78,7 @@ impl Inner {
     async fn run(&self, params: &Params) -> Result<Output> {
         let bucket = params.str("Bucket");
         let mut ctx = self.ctx(bucket).await?;
-        match ops::run(&ctx, params).await {
+        match self.run_in(&ctx, params).await {
             Err(Error::Service(e)) => match redirect_region(&e, ctx.region.as_deref()) {
                 Some(region) => {
                     if let Some(b) = bucket {
@@ -88,11 +88,22 @@ impl Inner {
                             .insert(b.to_owned(), region.clone());
                     }
                     ctx.region = Some(region);
-                    ops::run(&ctx, params).await
+                    self.run_in(&ctx, params).await
                 }
                 None => Err(Error::Service(e)),
             },
             other => other,
+        }
+    }
+
+    /// The operations with s3seal's own behaviour (streaming bodies, the transfer engine's
+    /// calls) run through `ops`; every other operation of the model through the engine.
+    async fn run_in(&self, ctx: &Ctx, params: &Params) -> Result<Output> {
+        if ops::handles(params.op) {
+            ops::run(ctx, params).await
+        } else {
+            let engine = self.clients().await?.engine;
+            engine.call(params, ctx.region.as_deref()).await
         }
     }
 }
@@ -129,10 +140,9 @@ impl Inner {
     /// Whether request bodies go as `UNSIGNED-PAYLOAD`: over TLS (as botocore does) or to
     /// this machine, unless `payload_signing_enabled` says otherwise.
     fn unsigned_payload(&self) -> bool {
-        match self.opts.payload_signing {
-            Some(signing) => !signing,
-            None => self.endpoint.https || self.endpoint.is_loopback(),
-        }
+        // botocore signs every payload over plain http, whatever the configuration says.
+        let private = self.endpoint.https || self.endpoint.is_loopback();
+        private && self.opts.payload_signing != Some(true)
     }
 
     /// Run a transfer: set it up, run `body`, wait for the last progress callback. A
@@ -206,29 +216,30 @@ impl Client {
         kwargs: Option<&Bound<'py, PyDict>>,
     ) -> PyResult<Bound<'py, PyDict>> {
         let params = parse(py, op, kwargs)?;
-        self.check_transport(&params)?;
         let inner = Arc::clone(&self.inner);
         let out = wait(py, async move { inner.run(&params).await })?;
         output_to_dict(py, out, self.inner.opts.read_timeout)
     }
+}
 
-    fn check_all(&self, params: &[&Params]) -> Result<()> {
-        params.iter().try_for_each(|p| self.check_transport(p))
+/// botocore's `verify`: None/True (the default trust), False (no certificate checks), or
+/// the path of a CA bundle.
+fn verify_option(verify: Option<&Bound<'_, PyAny>>) -> PyResult<Verify> {
+    let Some(v) = verify.filter(|v| !v.is_none()) else {
+        return Ok(Verify::Default);
+    };
+    if let Ok(b) = v.cast::<pyo3::types::PyBool>() {
+        return Ok(if b.is_true() {
+            Verify::Default
+        } else {
+            Verify::Off
+        });
     }
-
-    /// AWS refuses SSE-C over plain http; refuse it before the key leaves the process,
-    /// except towards this machine (test servers) or when the user opted out.
-    fn check_transport(&self, params: &Params) -> Result<()> {
-        let e = &self.inner.endpoint;
-        if params.sends_customer_key()
-            && !e.https
-            && !e.is_loopback()
-            && !self.inner.opts.allow_sse_c_over_http
-        {
-            return Err(Error::InsecureSseC(e.host.clone()));
-        }
-        Ok(())
-    }
+    Ok(Verify::CaBundle(
+        v.extract::<std::path::PathBuf>()?
+            .to_string_lossy()
+            .into_owned(),
+    ))
 }
 
 fn secret(v: Option<String>) -> Option<Secret> {
@@ -254,7 +265,7 @@ impl Client {
         aws_access_key_id: Option<String>,
         aws_secret_access_key: Option<String>,
         aws_session_token: Option<String>,
-        verify: Option<String>,
+        verify: Option<Bound<'_, PyAny>>,
         max_attempts: u32,
         retry_mode: &str,
         connect_timeout: f64,
@@ -296,9 +307,10 @@ impl Client {
             profile: profile_name,
             endpoint_url,
             credentials,
-            verify: verify.map_or(Verify::Default, Verify::CaBundle),
+            verify: verify_option(verify.as_ref())?,
             max_attempts,
             adaptive_retries: retry_mode == "adaptive",
+            legacy_retries: retry_mode == "legacy",
             connect_timeout: Duration::from_secs_f64(connect_timeout.max(0.001)),
             read_timeout: Duration::from_secs_f64(read_timeout.max(0.001)),
             max_pool_connections,
@@ -309,12 +321,12 @@ impl Client {
             payload_signing: payload_signing_enabled,
         };
         let build_opts = opts.clone();
-        let (client, endpoint) = wait(py, async move { build_sdk_client(&build_opts).await })?;
+        let clients = wait(py, async move { build_clients(&build_opts).await })?;
         Ok(Self {
             inner: Arc::new(Inner {
                 opts,
-                endpoint,
-                sdk: Mutex::new(Some((fork_generation(), client))),
+                endpoint: clients.endpoint.clone(),
+                clients: Mutex::new(Some((fork_generation(), clients))),
                 bucket_regions: Mutex::new(HashMap::new()),
             }),
         })
@@ -345,94 +357,21 @@ impl Client {
         self.inner.opts.region.clone()
     }
 
-    #[pyo3(signature = (**kwargs))]
-    fn put_object<'py>(
+    /// The one dispatch of every operation: `operation` is the model's name
+    /// (`"PutBucketEncryption"`), `kwargs` boto3's keyword arguments.
+    #[pyo3(signature = (operation, kwargs=None))]
+    fn _call<'py>(
         &self,
         py: Python<'py>,
+        operation: &str,
         kwargs: Option<&Bound<'py, PyDict>>,
     ) -> PyResult<Bound<'py, PyDict>> {
-        self.call(py, &model::PUT_OBJECT, kwargs)
-    }
-
-    #[pyo3(signature = (**kwargs))]
-    fn get_object<'py>(
-        &self,
-        py: Python<'py>,
-        kwargs: Option<&Bound<'py, PyDict>>,
-    ) -> PyResult<Bound<'py, PyDict>> {
-        self.call(py, &model::GET_OBJECT, kwargs)
-    }
-
-    #[pyo3(signature = (**kwargs))]
-    fn head_object<'py>(
-        &self,
-        py: Python<'py>,
-        kwargs: Option<&Bound<'py, PyDict>>,
-    ) -> PyResult<Bound<'py, PyDict>> {
-        self.call(py, &model::HEAD_OBJECT, kwargs)
-    }
-
-    #[pyo3(signature = (**kwargs))]
-    fn copy_object<'py>(
-        &self,
-        py: Python<'py>,
-        kwargs: Option<&Bound<'py, PyDict>>,
-    ) -> PyResult<Bound<'py, PyDict>> {
-        self.call(py, &model::COPY_OBJECT, kwargs)
-    }
-
-    #[pyo3(signature = (**kwargs))]
-    fn delete_object<'py>(
-        &self,
-        py: Python<'py>,
-        kwargs: Option<&Bound<'py, PyDict>>,
-    ) -> PyResult<Bound<'py, PyDict>> {
-        self.call(py, &model::DELETE_OBJECT, kwargs)
-    }
-
-    #[pyo3(signature = (**kwargs))]
-    fn delete_objects<'py>(
-        &self,
-        py: Python<'py>,
-        kwargs: Option<&Bound<'py, PyDict>>,
-    ) -> PyResult<Bound<'py, PyDict>> {
-        self.call(py, &model::DELETE_OBJECTS, kwargs)
-    }
-
-    #[pyo3(signature = (**kwargs))]
-    fn list_objects_v2<'py>(
-        &self,
-        py: Python<'py>,
-        kwargs: Option<&Bound<'py, PyDict>>,
-    ) -> PyResult<Bound<'py, PyDict>> {
-        self.call(py, &model::LIST_OBJECTS_V2, kwargs)
-    }
-
-    #[pyo3(signature = (**kwargs))]
-    fn create_bucket<'py>(
-        &self,
-        py: Python<'py>,
-        kwargs: Option<&Bound<'py, PyDict>>,
-    ) -> PyResult<Bound<'py, PyDict>> {
-        self.call(py, &model::CREATE_BUCKET, kwargs)
-    }
-
-    #[pyo3(signature = (**kwargs))]
-    fn delete_bucket<'py>(
-        &self,
-        py: Python<'py>,
-        kwargs: Option<&Bound<'py, PyDict>>,
-    ) -> PyResult<Bound<'py, PyDict>> {
-        self.call(py, &model::DELETE_BUCKET, kwargs)
-    }
-
-    #[pyo3(signature = (**kwargs))]
-    fn head_bucket<'py>(
-        &self,
-        py: Python<'py>,
-        kwargs: Option<&Bound<'py, PyDict>>,
-    ) -> PyResult<Bound<'py, PyDict>> {
-        self.call(py, &model::HEAD_BUCKET, kwargs)
+        let op = Operation::named(operation).ok_or_else(|| {
+            pyo3::exceptions::PyAttributeError::new_err(format!(
+                "S3 has no operation named {operation:?}"
+            ))
+        })?;
+        self.call(py, op, kwargs)
     }
 
     /// The engine of `upload_file` / `upload_fileobj`; `source` is a path (str) or a file
@@ -466,7 +405,6 @@ impl Client {
                 UPLOAD_IDS,
             )?,
         };
-        self.check_all(&[&req.put, &req.create, &req.part, &req.complete])?;
         let source = match source.extract::<std::path::PathBuf>() {
             Ok(path) if source.is_instance_of::<pyo3::types::PyString>() => Source::Path(path),
             _ => Source::FileObj {
@@ -498,7 +436,6 @@ impl Client {
             head: template(py, requests, "head", &model::HEAD_OBJECT, &[])?,
             get: template(py, requests, "get", &model::GET_OBJECT, &[])?,
         };
-        self.check_all(&[&req.head, &req.get])?;
         let target = if target.is_instance_of::<pyo3::types::PyString>() {
             Target::Path(target.extract()?)
         } else {
@@ -544,7 +481,6 @@ impl Client {
                 UPLOAD_IDS,
             )?,
         };
-        self.check_all(&[&req.single, &req.create, &req.part, &req.complete])?;
         let bucket = crate::ops::bucket(&req.single);
         let inner = Arc::clone(&self.inner);
         Ok(wait_cancellable(py, move |cancel| async move {
@@ -552,69 +488,6 @@ impl Client {
                 .transfer(&bucket, plan, callback, cancel, |t| copy(t, size, req))
                 .await
         })?)
-    }
-
-    #[pyo3(signature = (**kwargs))]
-    fn create_multipart_upload<'py>(
-        &self,
-        py: Python<'py>,
-        kwargs: Option<&Bound<'py, PyDict>>,
-    ) -> PyResult<Bound<'py, PyDict>> {
-        self.call(py, &model::CREATE_MULTIPART_UPLOAD, kwargs)
-    }
-
-    #[pyo3(signature = (**kwargs))]
-    fn upload_part<'py>(
-        &self,
-        py: Python<'py>,
-        kwargs: Option<&Bound<'py, PyDict>>,
-    ) -> PyResult<Bound<'py, PyDict>> {
-        self.call(py, &model::UPLOAD_PART, kwargs)
-    }
-
-    #[pyo3(signature = (**kwargs))]
-    fn upload_part_copy<'py>(
-        &self,
-        py: Python<'py>,
-        kwargs: Option<&Bound<'py, PyDict>>,
-    ) -> PyResult<Bound<'py, PyDict>> {
-        self.call(py, &model::UPLOAD_PART_COPY, kwargs)
-    }
-
-    #[pyo3(signature = (**kwargs))]
-    fn complete_multipart_upload<'py>(
-        &self,
-        py: Python<'py>,
-        kwargs: Option<&Bound<'py, PyDict>>,
-    ) -> PyResult<Bound<'py, PyDict>> {
-        self.call(py, &model::COMPLETE_MULTIPART_UPLOAD, kwargs)
-    }
-
-    #[pyo3(signature = (**kwargs))]
-    fn abort_multipart_upload<'py>(
-        &self,
-        py: Python<'py>,
-        kwargs: Option<&Bound<'py, PyDict>>,
-    ) -> PyResult<Bound<'py, PyDict>> {
-        self.call(py, &model::ABORT_MULTIPART_UPLOAD, kwargs)
-    }
-
-    #[pyo3(signature = (**kwargs))]
-    fn list_parts<'py>(
-        &self,
-        py: Python<'py>,
-        kwargs: Option<&Bound<'py, PyDict>>,
-    ) -> PyResult<Bound<'py, PyDict>> {
-        self.call(py, &model::LIST_PARTS, kwargs)
-    }
-
-    #[pyo3(signature = (**kwargs))]
-    fn list_multipart_uploads<'py>(
-        &self,
-        py: Python<'py>,
-        kwargs: Option<&Bound<'py, PyDict>>,
-    ) -> PyResult<Bound<'py, PyDict>> {
-        self.call(py, &model::LIST_MULTIPART_UPLOADS, kwargs)
     }
 }
 

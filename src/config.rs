@@ -1,7 +1,6 @@
 //! Client configuration: what `Session.client('s3', ...)` resolved, kept as owned values so
 //! the SDK client (and its connection pool) can be rebuilt from it in a forked child.
 
-use std::net::IpAddr;
 use std::time::Duration;
 
 use aws_config::retry::RetryConfig;
@@ -11,25 +10,18 @@ use aws_credential_types::Credentials;
 use aws_sdk_s3::config::{
     Region, RequestChecksumCalculation, ResponseChecksumValidation, StalledStreamProtectionConfig,
 };
-use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode, TlsContext, TrustStore};
-use aws_smithy_http_client::Builder as HttpClientBuilder;
 
+use crate::engine::{Engine, RetryMode, Target};
 use crate::error::{Error, Result};
 use crate::sse::Secret;
+pub use crate::transport::Verify;
+use crate::transport::{is_loopback_host, Transport, TransportOptions};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Addressing {
     Auto,
     Path,
     Virtual,
-}
-
-#[derive(Debug, Clone)]
-pub enum Verify {
-    /// `AWS_CA_BUNDLE` if set, else the system's roots.
-    Default,
-    /// Only the certificates of this PEM bundle.
-    CaBundle(String),
 }
 
 #[derive(Debug, Clone)]
@@ -48,6 +40,8 @@ pub struct ClientOptions {
     pub verify: Verify,
     pub max_attempts: u32,
     pub adaptive_retries: bool,
+    /// botocore's default `legacy` mode (else `standard`, or `adaptive`).
+    pub legacy_retries: bool,
     pub connect_timeout: Duration,
     pub read_timeout: Duration,
     pub max_pool_connections: usize,
@@ -59,9 +53,6 @@ pub struct ClientOptions {
     /// over plain http to another machine.
     pub payload_signing: Option<bool>,
 }
-
-/// Idle connections are closed before S3's own ~20 s idle timeout would reset them.
-const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// The endpoint a client talks to, and what follows from it.
 #[derive(Debug, Clone)]
@@ -101,51 +92,51 @@ impl Endpoint {
     }
 
     pub fn is_loopback(&self) -> bool {
+        is_loopback_host(&self.host)
+    }
+
+    /// botocore's `is_s3_accelerate_url`: an Amazon `s3-accelerate` endpoint.
+    fn is_s3_accelerate(&self) -> bool {
         let host = self.host.to_ascii_lowercase();
-        host == "localhost"
-            || host.ends_with(".localhost")
-            || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+        host.ends_with("amazonaws.com") && host.split('.').next() == Some("s3-accelerate")
     }
 
-    pub fn is_ip(&self) -> bool {
-        self.host.parse::<IpAddr>().is_ok()
-    }
-}
-
-fn http_client(
-    opts: &ClientOptions,
-) -> Result<aws_smithy_runtime_api::client::http::SharedHttpClient> {
-    let bundle = match &opts.verify {
-        Verify::CaBundle(path) => Some(path.clone()),
-        Verify::Default => std::env::var("AWS_CA_BUNDLE")
-            .ok()
-            .filter(|p| !p.is_empty()),
-    };
-    let trust = match bundle {
-        Some(path) => {
-            let pem = std::fs::read(&path).map_err(|e| {
-                Error::InvalidConfig(format!("cannot read the CA bundle {path}: {e}"))
-            })?;
-            TrustStore::empty().with_pem_certificate(pem)
+    /// botocore's rule (`args.py`, `_compute_endpoint_resolver_builtin_defaults`): a custom
+    /// endpoint (given or configured) uses path-style addressing unless
+    /// `addressing_style='virtual'`; AWS's own endpoints only when asked for `'path'`.
+    pub fn path_style(&self, addressing: Addressing) -> bool {
+        match addressing {
+            Addressing::Path => true,
+            Addressing::Virtual => false,
+            Addressing::Auto => self.url.is_some() && !self.is_s3_accelerate(),
         }
-        None => TrustStore::default(),
-    };
-    let context = TlsContext::builder()
-        .with_trust_store(trust)
-        .build()
-        .map_err(|e| Error::InvalidConfig(format!("TLS setup failed: {e}")))?;
-    Ok(HttpClientBuilder::new()
-        .pool_idle_timeout(POOL_IDLE_TIMEOUT)
-        .pool_max_idle_per_host(opts.max_pool_connections)
-        .tls_provider(tls::Provider::Rustls(CryptoMode::Ring))
-        .tls_context(context)
-        .build_https())
+    }
 }
 
-/// Build the SDK client: the standard credential and region chain of aws-config (env,
+fn transport(opts: &ClientOptions) -> Result<Transport> {
+    Transport::new(&TransportOptions {
+        verify: opts.verify.clone(),
+        connect_timeout: opts.connect_timeout,
+        read_timeout: opts.read_timeout,
+        max_pool_connections: opts.max_pool_connections,
+        allow_sse_c_over_http: opts.allow_sse_c_over_http,
+    })
+}
+
+/// What a client runs with in one fork generation: the SDK client (the operations with
+/// streaming bodies and the transfer engine) and the model-driven engine, sharing one
+/// transport and so one connection pool.
+#[derive(Clone)]
+pub struct Clients {
+    pub sdk: aws_sdk_s3::Client,
+    pub engine: Engine,
+    pub endpoint: Endpoint,
+}
+
+/// Build the clients: the standard credential and region chain of aws-config (env,
 /// profiles, SSO, web identity, container and instance metadata), then our overrides.
-pub async fn build_sdk_client(opts: &ClientOptions) -> Result<(aws_sdk_s3::Client, Endpoint)> {
-    let http = http_client(opts)?;
+pub async fn build_clients(opts: &ClientOptions) -> Result<Clients> {
+    let http = transport(opts)?;
     let retry = if opts.adaptive_retries {
         RetryConfig::adaptive()
     } else {
@@ -157,7 +148,7 @@ pub async fn build_sdk_client(opts: &ClientOptions) -> Result<(aws_sdk_s3::Clien
         .read_timeout(opts.read_timeout)
         .build();
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
-        .http_client(http)
+        .http_client(http.clone())
         .retry_config(retry)
         .timeout_config(timeouts);
     if let Some(profile) = &opts.profile {
@@ -185,12 +176,7 @@ pub async fn build_sdk_client(opts: &ClientOptions) -> Result<(aws_sdk_s3::Clien
         // botocore talks to S3 in us-east-1 when no region is configured.
         conf = conf.region(Region::from_static("us-east-1"));
     }
-    let path_style = match opts.addressing {
-        Addressing::Path => true,
-        Addressing::Virtual => false,
-        Addressing::Auto => endpoint.is_ip() || endpoint.is_loopback(),
-    };
-    conf = conf.force_path_style(path_style);
+    conf = conf.force_path_style(endpoint.path_style(opts.addressing));
     // botocore has no stalled-stream protection: its read timeout is the only watchdog, and
     // ours covers response bodies too (body.rs, transfer/download.rs). The SDK's version
     // samples the clock and arms timers on every body poll, which measured as a few percent
@@ -210,7 +196,29 @@ pub async fn build_sdk_client(opts: &ClientOptions) -> Result<(aws_sdk_s3::Clien
             ResponseChecksumValidation::WhenSupported
         });
     }
-    Ok((aws_sdk_s3::Client::from_conf(conf.build()), endpoint))
+    let engine = Engine {
+        transport: http,
+        credentials: shared.credentials_provider(),
+        target: Target {
+            path_style: endpoint.path_style(opts.addressing),
+            endpoint: endpoint.clone(),
+            region: shared
+                .region()
+                .map_or_else(|| "us-east-1".to_owned(), ToString::to_string),
+        },
+        retry_mode: if opts.legacy_retries {
+            RetryMode::Legacy
+        } else {
+            RetryMode::Standard
+        },
+        max_attempts: opts.max_attempts,
+        checksum_when_required: opts.checksum_when_required == Some(true),
+    };
+    Ok(Clients {
+        sdk: aws_sdk_s3::Client::from_conf(conf.build()),
+        engine,
+        endpoint,
+    })
 }
 
 #[cfg(test)]
@@ -230,6 +238,26 @@ mod tests {
         for url in ["http://10.0.0.1", "https://s3.example.com"] {
             assert!(!Endpoint::parse(Some(url)).unwrap().is_loopback(), "{url}");
         }
+    }
+
+    #[test]
+    fn custom_endpoints_use_path_style_like_botocore() {
+        let path = |url: Option<&str>, a| Endpoint::parse(url).unwrap().path_style(a);
+        assert!(path(
+            Some("https://minio.example.com:9000"),
+            Addressing::Auto
+        ));
+        assert!(path(Some("http://127.0.0.1:9000"), Addressing::Auto));
+        assert!(!path(
+            Some("https://minio.example.com"),
+            Addressing::Virtual
+        ));
+        assert!(!path(None, Addressing::Auto));
+        assert!(path(None, Addressing::Path));
+        assert!(!path(
+            Some("https://s3-accelerate.amazonaws.com"),
+            Addressing::Auto
+        ));
     }
 
     #[test]

@@ -28,6 +28,7 @@ pub fn to_python(
     read_timeout: Duration,
 ) -> PyResult<Bound<'_, PyAny>> {
     Ok(match value {
+        Value::None => py.None().into_bound(py),
         Value::Str(s) => s.into_pyobject(py)?.into_any(),
         Value::Secret(s) => s.expose().into_pyobject(py)?.into_any(),
         Value::Int(i) => i.into_pyobject(py)?.into_any(),

@@ -4,11 +4,13 @@
 use aws_credential_types::provider::error::CredentialsError;
 use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use aws_smithy_runtime_api::client::result::ConnectorError;
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
 use crate::hooks::Seen;
+use crate::transport::{find_source, PolicyViolation, TlsFailure};
 
 /// `ResponseMetadata` as botocore reports it.
 #[derive(Debug, Default, Clone)]
@@ -112,6 +114,14 @@ pub enum Error {
          with Config(s3={{'allow_sse_c_over_http': True}}) or S3SEAL_ALLOW_SSE_C_OVER_HTTP=1"
     )]
     InsecureSseC(String),
+    #[error(
+        "Refusing to send an unsigned payload over plain http to {0}: use an https endpoint_url, \
+         or leave Config(s3={{'payload_signing_enabled': ...}}) unset"
+    )]
+    InsecureUnsignedPayload(String),
+    /// botocore's `SSLError`: the certificate or the handshake failed (never retried).
+    #[error("SSL validation failed for {url} {reason}")]
+    Ssl { url: String, reason: String },
     #[error("Invalid configuration: {0}")]
     InvalidConfig(String),
     /// A local file problem, raised as the builtin `OSError` subclass for its errno.
@@ -129,6 +139,15 @@ pub enum Error {
     /// A Python exception raised by user code (a file object, a callback) or by Ctrl-C.
     #[error("{0}")]
     Python(#[from] PyErr),
+    /// botocore's `FlexibleChecksumError` (an unknown checksum algorithm, a mismatch).
+    #[error("{0}")]
+    FlexibleChecksum(String),
+    /// botocore's `ResponseParserError`: a 2xx answer that is not what the model says.
+    #[error("{0}")]
+    ResponseParse(String),
+    /// An operation of the model s3seal does not offer yet, and why.
+    #[error("s3seal does not support {0} yet: {1}")]
+    Unsupported(&'static str, &'static str),
     #[error("internal error in s3seal: {0}")]
     Internal(String),
 }
@@ -172,22 +191,41 @@ where
     match err {
         SdkError::TimeoutError(_) => Error::ReadTimeout(url),
         SdkError::DispatchFailure(failure) => match failure.as_connector_error() {
-            Some(conn) if conn.is_timeout() => {
-                if chain_text(conn).contains("connect") {
-                    Error::ConnectTimeout(url)
-                } else {
-                    Error::ReadTimeout(url)
-                }
-            }
-            Some(conn) if conn.is_io() && !chain_text(conn).contains("connection closed") => {
-                Error::EndpointConnection(url)
-            }
-            Some(_) => Error::ConnectionClosed(url),
+            Some(conn) => from_connector(conn, url),
             None => Error::Internal(text),
         },
         SdkError::ResponseError(_) => Error::ConnectionClosed(url),
         _ => Error::Internal(text),
     }
+}
+
+/// Map a transport failure to botocore's exception for it.
+pub fn from_connector(conn: &ConnectorError, url: String) -> Error {
+    if let Some(refused) = find_source::<PolicyViolation>(conn) {
+        return match refused {
+            PolicyViolation::CustomerKeyOverHttp(host) => Error::InsecureSseC(host.clone()),
+            PolicyViolation::UnsignedPayloadOverHttp(host) => {
+                Error::InsecureUnsignedPayload(host.clone())
+            }
+        };
+    }
+    if let Some(tls) = find_source::<TlsFailure>(conn) {
+        return Error::Ssl {
+            url,
+            reason: tls.0.clone(),
+        };
+    }
+    if conn.is_timeout() {
+        return if chain_text(conn).contains("connect") {
+            Error::ConnectTimeout(url)
+        } else {
+            Error::ReadTimeout(url)
+        };
+    }
+    if conn.is_io() && !chain_text(conn).contains("connection closed") {
+        return Error::EndpointConnection(url);
+    }
+    Error::ConnectionClosed(url)
 }
 
 /// botocore's rest-xml error parsing: every child of `<Error>`; with no body, the code is
@@ -329,10 +367,15 @@ fn to_python(py: Python<'_>, err: Error) -> PyResult<PyErr> {
                 ),
             ],
         ),
-        e @ Error::InsecureSseC(_) => raise_kw(
+        e @ (Error::InsecureSseC(_) | Error::InsecureUnsignedPayload(_)) => raise_kw(
             py,
             "InsecureTransportError",
             &[("message", s(e.to_string()))],
+        ),
+        Error::Ssl { url, reason } => raise_kw(
+            py,
+            "SSLError",
+            &[("endpoint_url", s(url)), ("error", s(reason))],
         ),
         e @ Error::InvalidConfig(_) => Ok(pyo3::exceptions::PyValueError::new_err(e.to_string())),
         Error::Io { source, path } => {
@@ -350,6 +393,11 @@ fn to_python(py: Python<'_>, err: Error) -> PyResult<PyErr> {
             Ok(PyErr::from_value(cls.call1((last.into_value(py),))?))
         }
         Error::Python(e) => Ok(e),
+        Error::FlexibleChecksum(m) => raise_kw(py, "FlexibleChecksumError", &[("error_msg", s(m))]),
+        Error::ResponseParse(m) => raise_kw(py, "ResponseParserError", &[("message", s(m))]),
+        e @ Error::Unsupported(..) => Ok(pyo3::exceptions::PyNotImplementedError::new_err(
+            e.to_string(),
+        )),
         e @ Error::Internal(_) => Ok(PyRuntimeError::new_err(e.to_string())),
     }
 }

@@ -4,6 +4,7 @@ mod body;
 mod client;
 mod config;
 mod convert;
+mod engine;
 mod error;
 mod hooks;
 #[rustfmt::skip]
@@ -14,6 +15,7 @@ mod params;
 mod runtime;
 mod sse;
 mod transfer;
+mod transport;
 mod value;
 mod xml;
 

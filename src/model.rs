@@ -2,807 +2,2846 @@
 #![allow(clippy::all, clippy::pedantic, dead_code)]
 use crate::model_types::{Loc, Member, Operation, Shape, TsFormat};
 
-static S_PUT_OBJECT_REQUEST: &[Member] = &[
-    Member { name: "ACL", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-acl", required: false, sensitive: false, min_len: 0 },
-    Member { name: "Body", shape: Shape::Blob, loc: Loc::Payload, wire: "Body", required: false, sensitive: false, min_len: 0 },
-    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Uri, wire: "Bucket", required: true, sensitive: false, min_len: 0 },
-    Member { name: "CacheControl", shape: Shape::Str, loc: Loc::Header, wire: "Cache-Control", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ContentDisposition", shape: Shape::Str, loc: Loc::Header, wire: "Content-Disposition", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ContentEncoding", shape: Shape::Str, loc: Loc::Header, wire: "Content-Encoding", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ContentLanguage", shape: Shape::Str, loc: Loc::Header, wire: "Content-Language", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ContentLength", shape: Shape::Int, loc: Loc::Header, wire: "Content-Length", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ContentMD5", shape: Shape::Str, loc: Loc::Header, wire: "Content-MD5", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ContentType", shape: Shape::Str, loc: Loc::Header, wire: "Content-Type", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumAlgorithm", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-sdk-checksum-algorithm", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumCRC32", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-crc32", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumCRC32C", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-crc32c", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumCRC64NVME", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-crc64nvme", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumSHA1", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-sha1", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumSHA256", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-sha256", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumSHA512", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-sha512", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumMD5", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-md5", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumXXHASH64", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-xxhash64", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumXXHASH3", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-xxhash3", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumXXHASH128", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-xxhash128", required: false, sensitive: false, min_len: 0 },
-    Member { name: "Expires", shape: Shape::Str, loc: Loc::Header, wire: "Expires", required: false, sensitive: false, min_len: 0 },
-    Member { name: "IfMatch", shape: Shape::Str, loc: Loc::Header, wire: "If-Match", required: false, sensitive: false, min_len: 0 },
-    Member { name: "IfNoneMatch", shape: Shape::Str, loc: Loc::Header, wire: "If-None-Match", required: false, sensitive: false, min_len: 0 },
-    Member { name: "GrantFullControl", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-grant-full-control", required: false, sensitive: false, min_len: 0 },
-    Member { name: "GrantRead", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-grant-read", required: false, sensitive: false, min_len: 0 },
-    Member { name: "GrantReadACP", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-grant-read-acp", required: false, sensitive: false, min_len: 0 },
-    Member { name: "GrantWriteACP", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-grant-write-acp", required: false, sensitive: false, min_len: 0 },
-    Member { name: "Key", shape: Shape::Str, loc: Loc::Uri, wire: "Key", required: true, sensitive: false, min_len: 1 },
-    Member { name: "WriteOffsetBytes", shape: Shape::Int, loc: Loc::Header, wire: "x-amz-write-offset-bytes", required: false, sensitive: false, min_len: 0 },
-    Member { name: "Metadata", shape: Shape::Map, loc: Loc::Headers, wire: "x-amz-meta-", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ServerSideEncryption", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption", required: false, sensitive: false, min_len: 0 },
-    Member { name: "StorageClass", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-storage-class", required: false, sensitive: false, min_len: 0 },
-    Member { name: "WebsiteRedirectLocation", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-website-redirect-location", required: false, sensitive: false, min_len: 0 },
-    Member { name: "SSECustomerAlgorithm", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption-customer-algorithm", required: false, sensitive: false, min_len: 0 },
-    Member { name: "SSECustomerKey", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption-customer-key", required: false, sensitive: true, min_len: 0 },
-    Member { name: "SSECustomerKeyMD5", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption-customer-key-MD5", required: false, sensitive: false, min_len: 0 },
-    Member { name: "SSEKMSKeyId", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption-aws-kms-key-id", required: false, sensitive: true, min_len: 0 },
-    Member { name: "SSEKMSEncryptionContext", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption-context", required: false, sensitive: true, min_len: 0 },
-    Member { name: "BucketKeyEnabled", shape: Shape::Bool, loc: Loc::Header, wire: "x-amz-server-side-encryption-bucket-key-enabled", required: false, sensitive: false, min_len: 0 },
-    Member { name: "RequestPayer", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-request-payer", required: false, sensitive: false, min_len: 0 },
-    Member { name: "Tagging", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-tagging", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ObjectLockMode", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-object-lock-mode", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ObjectLockRetainUntilDate", shape: Shape::Timestamp(TsFormat::Iso8601), loc: Loc::Header, wire: "x-amz-object-lock-retain-until-date", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ObjectLockLegalHoldStatus", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-object-lock-legal-hold", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ExpectedBucketOwner", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-expected-bucket-owner", required: false, sensitive: false, min_len: 0 },
-];
-
-static S_PUT_OBJECT_OUTPUT: &[Member] = &[
-    Member { name: "Expiration", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-expiration", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ETag", shape: Shape::Str, loc: Loc::Header, wire: "ETag", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumCRC32", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-crc32", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumCRC32C", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-crc32c", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumCRC64NVME", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-crc64nvme", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumSHA1", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-sha1", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumSHA256", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-sha256", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumSHA512", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-sha512", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumMD5", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-md5", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumXXHASH64", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-xxhash64", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumXXHASH3", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-xxhash3", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumXXHASH128", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-xxhash128", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumType", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-type", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ServerSideEncryption", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption", required: false, sensitive: false, min_len: 0 },
-    Member { name: "VersionId", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-version-id", required: false, sensitive: false, min_len: 0 },
-    Member { name: "SSECustomerAlgorithm", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption-customer-algorithm", required: false, sensitive: false, min_len: 0 },
-    Member { name: "SSECustomerKeyMD5", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption-customer-key-MD5", required: false, sensitive: false, min_len: 0 },
-    Member { name: "SSEKMSKeyId", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption-aws-kms-key-id", required: false, sensitive: true, min_len: 0 },
-    Member { name: "SSEKMSEncryptionContext", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption-context", required: false, sensitive: true, min_len: 0 },
-    Member { name: "BucketKeyEnabled", shape: Shape::Bool, loc: Loc::Header, wire: "x-amz-server-side-encryption-bucket-key-enabled", required: false, sensitive: false, min_len: 0 },
-    Member { name: "Size", shape: Shape::Int, loc: Loc::Header, wire: "x-amz-object-size", required: false, sensitive: false, min_len: 0 },
-    Member { name: "RequestCharged", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-request-charged", required: false, sensitive: false, min_len: 0 },
-];
-
-static S_GET_OBJECT_REQUEST: &[Member] = &[
-    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Uri, wire: "Bucket", required: true, sensitive: false, min_len: 0 },
-    Member { name: "IfMatch", shape: Shape::Str, loc: Loc::Header, wire: "If-Match", required: false, sensitive: false, min_len: 0 },
-    Member { name: "IfModifiedSince", shape: Shape::Timestamp(TsFormat::Default), loc: Loc::Header, wire: "If-Modified-Since", required: false, sensitive: false, min_len: 0 },
-    Member { name: "IfNoneMatch", shape: Shape::Str, loc: Loc::Header, wire: "If-None-Match", required: false, sensitive: false, min_len: 0 },
-    Member { name: "IfUnmodifiedSince", shape: Shape::Timestamp(TsFormat::Default), loc: Loc::Header, wire: "If-Unmodified-Since", required: false, sensitive: false, min_len: 0 },
-    Member { name: "Key", shape: Shape::Str, loc: Loc::Uri, wire: "Key", required: true, sensitive: false, min_len: 1 },
-    Member { name: "Range", shape: Shape::Str, loc: Loc::Header, wire: "Range", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ResponseCacheControl", shape: Shape::Str, loc: Loc::Query, wire: "response-cache-control", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ResponseContentDisposition", shape: Shape::Str, loc: Loc::Query, wire: "response-content-disposition", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ResponseContentEncoding", shape: Shape::Str, loc: Loc::Query, wire: "response-content-encoding", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ResponseContentLanguage", shape: Shape::Str, loc: Loc::Query, wire: "response-content-language", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ResponseContentType", shape: Shape::Str, loc: Loc::Query, wire: "response-content-type", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ResponseExpires", shape: Shape::Timestamp(TsFormat::Rfc822), loc: Loc::Query, wire: "response-expires", required: false, sensitive: false, min_len: 0 },
-    Member { name: "VersionId", shape: Shape::Str, loc: Loc::Query, wire: "versionId", required: false, sensitive: false, min_len: 0 },
-    Member { name: "SSECustomerAlgorithm", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption-customer-algorithm", required: false, sensitive: false, min_len: 0 },
-    Member { name: "SSECustomerKey", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption-customer-key", required: false, sensitive: true, min_len: 0 },
-    Member { name: "SSECustomerKeyMD5", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption-customer-key-MD5", required: false, sensitive: false, min_len: 0 },
-    Member { name: "RequestPayer", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-request-payer", required: false, sensitive: false, min_len: 0 },
-    Member { name: "PartNumber", shape: Shape::Int, loc: Loc::Query, wire: "partNumber", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ExpectedBucketOwner", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-expected-bucket-owner", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumMode", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-mode", required: false, sensitive: false, min_len: 0 },
-];
-
-static S_GET_OBJECT_OUTPUT: &[Member] = &[
-    Member { name: "Body", shape: Shape::Blob, loc: Loc::Payload, wire: "Body", required: false, sensitive: false, min_len: 0 },
-    Member { name: "DeleteMarker", shape: Shape::Bool, loc: Loc::Header, wire: "x-amz-delete-marker", required: false, sensitive: false, min_len: 0 },
-    Member { name: "AcceptRanges", shape: Shape::Str, loc: Loc::Header, wire: "accept-ranges", required: false, sensitive: false, min_len: 0 },
-    Member { name: "Expiration", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-expiration", required: false, sensitive: false, min_len: 0 },
-    Member { name: "Restore", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-restore", required: false, sensitive: false, min_len: 0 },
-    Member { name: "LastModified", shape: Shape::Timestamp(TsFormat::Default), loc: Loc::Header, wire: "Last-Modified", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ContentLength", shape: Shape::Int, loc: Loc::Header, wire: "Content-Length", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ETag", shape: Shape::Str, loc: Loc::Header, wire: "ETag", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumCRC32", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-crc32", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumCRC32C", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-crc32c", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumCRC64NVME", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-crc64nvme", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumSHA1", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-sha1", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumSHA256", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-sha256", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumSHA512", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-sha512", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumMD5", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-md5", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumXXHASH64", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-xxhash64", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumXXHASH3", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-xxhash3", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumXXHASH128", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-xxhash128", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumType", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-type", required: false, sensitive: false, min_len: 0 },
-    Member { name: "MissingMeta", shape: Shape::Int, loc: Loc::Header, wire: "x-amz-missing-meta", required: false, sensitive: false, min_len: 0 },
-    Member { name: "VersionId", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-version-id", required: false, sensitive: false, min_len: 0 },
-    Member { name: "CacheControl", shape: Shape::Str, loc: Loc::Header, wire: "Cache-Control", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ContentDisposition", shape: Shape::Str, loc: Loc::Header, wire: "Content-Disposition", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ContentEncoding", shape: Shape::Str, loc: Loc::Header, wire: "Content-Encoding", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ContentLanguage", shape: Shape::Str, loc: Loc::Header, wire: "Content-Language", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ContentRange", shape: Shape::Str, loc: Loc::Header, wire: "Content-Range", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ContentType", shape: Shape::Str, loc: Loc::Header, wire: "Content-Type", required: false, sensitive: false, min_len: 0 },
-    Member { name: "Expires", shape: Shape::Str, loc: Loc::Header, wire: "Expires", required: false, sensitive: false, min_len: 0 },
-    Member { name: "WebsiteRedirectLocation", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-website-redirect-location", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ServerSideEncryption", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption", required: false, sensitive: false, min_len: 0 },
-    Member { name: "Metadata", shape: Shape::Map, loc: Loc::Headers, wire: "x-amz-meta-", required: false, sensitive: false, min_len: 0 },
-    Member { name: "SSECustomerAlgorithm", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption-customer-algorithm", required: false, sensitive: false, min_len: 0 },
-    Member { name: "SSECustomerKeyMD5", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption-customer-key-MD5", required: false, sensitive: false, min_len: 0 },
-    Member { name: "SSEKMSKeyId", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption-aws-kms-key-id", required: false, sensitive: true, min_len: 0 },
-    Member { name: "BucketKeyEnabled", shape: Shape::Bool, loc: Loc::Header, wire: "x-amz-server-side-encryption-bucket-key-enabled", required: false, sensitive: false, min_len: 0 },
-    Member { name: "StorageClass", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-storage-class", required: false, sensitive: false, min_len: 0 },
-    Member { name: "RequestCharged", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-request-charged", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ReplicationStatus", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-replication-status", required: false, sensitive: false, min_len: 0 },
-    Member { name: "PartsCount", shape: Shape::Int, loc: Loc::Header, wire: "x-amz-mp-parts-count", required: false, sensitive: false, min_len: 0 },
-    Member { name: "TagCount", shape: Shape::Int, loc: Loc::Header, wire: "x-amz-tagging-count", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ObjectLockMode", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-object-lock-mode", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ObjectLockRetainUntilDate", shape: Shape::Timestamp(TsFormat::Iso8601), loc: Loc::Header, wire: "x-amz-object-lock-retain-until-date", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ObjectLockLegalHoldStatus", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-object-lock-legal-hold", required: false, sensitive: false, min_len: 0 },
-];
-
-static S_HEAD_OBJECT_REQUEST: &[Member] = &[
-    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Uri, wire: "Bucket", required: true, sensitive: false, min_len: 0 },
-    Member { name: "IfMatch", shape: Shape::Str, loc: Loc::Header, wire: "If-Match", required: false, sensitive: false, min_len: 0 },
-    Member { name: "IfModifiedSince", shape: Shape::Timestamp(TsFormat::Default), loc: Loc::Header, wire: "If-Modified-Since", required: false, sensitive: false, min_len: 0 },
-    Member { name: "IfNoneMatch", shape: Shape::Str, loc: Loc::Header, wire: "If-None-Match", required: false, sensitive: false, min_len: 0 },
-    Member { name: "IfUnmodifiedSince", shape: Shape::Timestamp(TsFormat::Default), loc: Loc::Header, wire: "If-Unmodified-Since", required: false, sensitive: false, min_len: 0 },
-    Member { name: "Key", shape: Shape::Str, loc: Loc::Uri, wire: "Key", required: true, sensitive: false, min_len: 1 },
-    Member { name: "Range", shape: Shape::Str, loc: Loc::Header, wire: "Range", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ResponseCacheControl", shape: Shape::Str, loc: Loc::Query, wire: "response-cache-control", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ResponseContentDisposition", shape: Shape::Str, loc: Loc::Query, wire: "response-content-disposition", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ResponseContentEncoding", shape: Shape::Str, loc: Loc::Query, wire: "response-content-encoding", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ResponseContentLanguage", shape: Shape::Str, loc: Loc::Query, wire: "response-content-language", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ResponseContentType", shape: Shape::Str, loc: Loc::Query, wire: "response-content-type", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ResponseExpires", shape: Shape::Timestamp(TsFormat::Rfc822), loc: Loc::Query, wire: "response-expires", required: false, sensitive: false, min_len: 0 },
-    Member { name: "VersionId", shape: Shape::Str, loc: Loc::Query, wire: "versionId", required: false, sensitive: false, min_len: 0 },
-    Member { name: "SSECustomerAlgorithm", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption-customer-algorithm", required: false, sensitive: false, min_len: 0 },
-    Member { name: "SSECustomerKey", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption-customer-key", required: false, sensitive: true, min_len: 0 },
-    Member { name: "SSECustomerKeyMD5", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption-customer-key-MD5", required: false, sensitive: false, min_len: 0 },
-    Member { name: "RequestPayer", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-request-payer", required: false, sensitive: false, min_len: 0 },
-    Member { name: "PartNumber", shape: Shape::Int, loc: Loc::Query, wire: "partNumber", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ExpectedBucketOwner", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-expected-bucket-owner", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumMode", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-mode", required: false, sensitive: false, min_len: 0 },
-];
-
-static S_HEAD_OBJECT_OUTPUT: &[Member] = &[
-    Member { name: "DeleteMarker", shape: Shape::Bool, loc: Loc::Header, wire: "x-amz-delete-marker", required: false, sensitive: false, min_len: 0 },
-    Member { name: "AcceptRanges", shape: Shape::Str, loc: Loc::Header, wire: "accept-ranges", required: false, sensitive: false, min_len: 0 },
-    Member { name: "Expiration", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-expiration", required: false, sensitive: false, min_len: 0 },
-    Member { name: "Restore", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-restore", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ArchiveStatus", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-archive-status", required: false, sensitive: false, min_len: 0 },
-    Member { name: "LastModified", shape: Shape::Timestamp(TsFormat::Default), loc: Loc::Header, wire: "Last-Modified", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ContentLength", shape: Shape::Int, loc: Loc::Header, wire: "Content-Length", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumCRC32", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-crc32", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumCRC32C", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-crc32c", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumCRC64NVME", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-crc64nvme", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumSHA1", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-sha1", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumSHA256", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-sha256", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumSHA512", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-sha512", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumMD5", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-md5", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumXXHASH64", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-xxhash64", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumXXHASH3", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-xxhash3", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumXXHASH128", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-xxhash128", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumType", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-type", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ETag", shape: Shape::Str, loc: Loc::Header, wire: "ETag", required: false, sensitive: false, min_len: 0 },
-    Member { name: "MissingMeta", shape: Shape::Int, loc: Loc::Header, wire: "x-amz-missing-meta", required: false, sensitive: false, min_len: 0 },
-    Member { name: "VersionId", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-version-id", required: false, sensitive: false, min_len: 0 },
-    Member { name: "CacheControl", shape: Shape::Str, loc: Loc::Header, wire: "Cache-Control", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ContentDisposition", shape: Shape::Str, loc: Loc::Header, wire: "Content-Disposition", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ContentEncoding", shape: Shape::Str, loc: Loc::Header, wire: "Content-Encoding", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ContentLanguage", shape: Shape::Str, loc: Loc::Header, wire: "Content-Language", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ContentType", shape: Shape::Str, loc: Loc::Header, wire: "Content-Type", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ContentRange", shape: Shape::Str, loc: Loc::Header, wire: "Content-Range", required: false, sensitive: false, min_len: 0 },
-    Member { name: "Expires", shape: Shape::Str, loc: Loc::Header, wire: "Expires", required: false, sensitive: false, min_len: 0 },
-    Member { name: "WebsiteRedirectLocation", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-website-redirect-location", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ServerSideEncryption", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption", required: false, sensitive: false, min_len: 0 },
-    Member { name: "Metadata", shape: Shape::Map, loc: Loc::Headers, wire: "x-amz-meta-", required: false, sensitive: false, min_len: 0 },
-    Member { name: "SSECustomerAlgorithm", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption-customer-algorithm", required: false, sensitive: false, min_len: 0 },
-    Member { name: "SSECustomerKeyMD5", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption-customer-key-MD5", required: false, sensitive: false, min_len: 0 },
-    Member { name: "SSEKMSKeyId", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption-aws-kms-key-id", required: false, sensitive: true, min_len: 0 },
-    Member { name: "BucketKeyEnabled", shape: Shape::Bool, loc: Loc::Header, wire: "x-amz-server-side-encryption-bucket-key-enabled", required: false, sensitive: false, min_len: 0 },
-    Member { name: "StorageClass", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-storage-class", required: false, sensitive: false, min_len: 0 },
-    Member { name: "RequestCharged", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-request-charged", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ReplicationStatus", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-replication-status", required: false, sensitive: false, min_len: 0 },
-    Member { name: "PartsCount", shape: Shape::Int, loc: Loc::Header, wire: "x-amz-mp-parts-count", required: false, sensitive: false, min_len: 0 },
-    Member { name: "TagCount", shape: Shape::Int, loc: Loc::Header, wire: "x-amz-tagging-count", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ObjectLockMode", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-object-lock-mode", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ObjectLockRetainUntilDate", shape: Shape::Timestamp(TsFormat::Iso8601), loc: Loc::Header, wire: "x-amz-object-lock-retain-until-date", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ObjectLockLegalHoldStatus", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-object-lock-legal-hold", required: false, sensitive: false, min_len: 0 },
-];
-
-static S_COPY_OBJECT_REQUEST: &[Member] = &[
-    Member { name: "ACL", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-acl", required: false, sensitive: false, min_len: 0 },
-    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Uri, wire: "Bucket", required: true, sensitive: false, min_len: 0 },
-    Member { name: "CacheControl", shape: Shape::Str, loc: Loc::Header, wire: "Cache-Control", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumAlgorithm", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-algorithm", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ContentDisposition", shape: Shape::Str, loc: Loc::Header, wire: "Content-Disposition", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ContentEncoding", shape: Shape::Str, loc: Loc::Header, wire: "Content-Encoding", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ContentLanguage", shape: Shape::Str, loc: Loc::Header, wire: "Content-Language", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ContentType", shape: Shape::Str, loc: Loc::Header, wire: "Content-Type", required: false, sensitive: false, min_len: 0 },
-    Member { name: "CopySource", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-copy-source", required: true, sensitive: false, min_len: 0 },
-    Member { name: "CopySourceIfMatch", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-copy-source-if-match", required: false, sensitive: false, min_len: 0 },
-    Member { name: "CopySourceIfModifiedSince", shape: Shape::Timestamp(TsFormat::Default), loc: Loc::Header, wire: "x-amz-copy-source-if-modified-since", required: false, sensitive: false, min_len: 0 },
-    Member { name: "CopySourceIfNoneMatch", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-copy-source-if-none-match", required: false, sensitive: false, min_len: 0 },
-    Member { name: "CopySourceIfUnmodifiedSince", shape: Shape::Timestamp(TsFormat::Default), loc: Loc::Header, wire: "x-amz-copy-source-if-unmodified-since", required: false, sensitive: false, min_len: 0 },
-    Member { name: "Expires", shape: Shape::Str, loc: Loc::Header, wire: "Expires", required: false, sensitive: false, min_len: 0 },
-    Member { name: "GrantFullControl", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-grant-full-control", required: false, sensitive: false, min_len: 0 },
-    Member { name: "GrantRead", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-grant-read", required: false, sensitive: false, min_len: 0 },
-    Member { name: "GrantReadACP", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-grant-read-acp", required: false, sensitive: false, min_len: 0 },
-    Member { name: "GrantWriteACP", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-grant-write-acp", required: false, sensitive: false, min_len: 0 },
-    Member { name: "IfMatch", shape: Shape::Str, loc: Loc::Header, wire: "If-Match", required: false, sensitive: false, min_len: 0 },
-    Member { name: "IfNoneMatch", shape: Shape::Str, loc: Loc::Header, wire: "If-None-Match", required: false, sensitive: false, min_len: 0 },
-    Member { name: "Key", shape: Shape::Str, loc: Loc::Uri, wire: "Key", required: true, sensitive: false, min_len: 1 },
-    Member { name: "Metadata", shape: Shape::Map, loc: Loc::Headers, wire: "x-amz-meta-", required: false, sensitive: false, min_len: 0 },
-    Member { name: "MetadataDirective", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-metadata-directive", required: false, sensitive: false, min_len: 0 },
-    Member { name: "TaggingDirective", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-tagging-directive", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ServerSideEncryption", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption", required: false, sensitive: false, min_len: 0 },
-    Member { name: "StorageClass", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-storage-class", required: false, sensitive: false, min_len: 0 },
-    Member { name: "WebsiteRedirectLocation", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-website-redirect-location", required: false, sensitive: false, min_len: 0 },
-    Member { name: "SSECustomerAlgorithm", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption-customer-algorithm", required: false, sensitive: false, min_len: 0 },
-    Member { name: "SSECustomerKey", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption-customer-key", required: false, sensitive: true, min_len: 0 },
-    Member { name: "SSECustomerKeyMD5", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption-customer-key-MD5", required: false, sensitive: false, min_len: 0 },
-    Member { name: "SSEKMSKeyId", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption-aws-kms-key-id", required: false, sensitive: true, min_len: 0 },
-    Member { name: "SSEKMSEncryptionContext", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption-context", required: false, sensitive: true, min_len: 0 },
-    Member { name: "BucketKeyEnabled", shape: Shape::Bool, loc: Loc::Header, wire: "x-amz-server-side-encryption-bucket-key-enabled", required: false, sensitive: false, min_len: 0 },
-    Member { name: "CopySourceSSECustomerAlgorithm", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-copy-source-server-side-encryption-customer-algorithm", required: false, sensitive: false, min_len: 0 },
-    Member { name: "CopySourceSSECustomerKey", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-copy-source-server-side-encryption-customer-key", required: false, sensitive: true, min_len: 0 },
-    Member { name: "CopySourceSSECustomerKeyMD5", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-copy-source-server-side-encryption-customer-key-MD5", required: false, sensitive: false, min_len: 0 },
-    Member { name: "RequestPayer", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-request-payer", required: false, sensitive: false, min_len: 0 },
-    Member { name: "Tagging", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-tagging", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ObjectLockMode", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-object-lock-mode", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ObjectLockRetainUntilDate", shape: Shape::Timestamp(TsFormat::Iso8601), loc: Loc::Header, wire: "x-amz-object-lock-retain-until-date", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ObjectLockLegalHoldStatus", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-object-lock-legal-hold", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ExpectedBucketOwner", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-expected-bucket-owner", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ExpectedSourceBucketOwner", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-source-expected-bucket-owner", required: false, sensitive: false, min_len: 0 },
-];
-
-static S_COPY_OBJECT_OUTPUT: &[Member] = &[
-    Member { name: "CopyObjectResult", shape: Shape::Struct(S_COPY_OBJECT_RESULT), loc: Loc::Payload, wire: "CopyObjectResult", required: false, sensitive: false, min_len: 0 },
-    Member { name: "Expiration", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-expiration", required: false, sensitive: false, min_len: 0 },
-    Member { name: "CopySourceVersionId", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-copy-source-version-id", required: false, sensitive: false, min_len: 0 },
-    Member { name: "VersionId", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-version-id", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ServerSideEncryption", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption", required: false, sensitive: false, min_len: 0 },
-    Member { name: "SSECustomerAlgorithm", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption-customer-algorithm", required: false, sensitive: false, min_len: 0 },
-    Member { name: "SSECustomerKeyMD5", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption-customer-key-MD5", required: false, sensitive: false, min_len: 0 },
-    Member { name: "SSEKMSKeyId", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption-aws-kms-key-id", required: false, sensitive: true, min_len: 0 },
-    Member { name: "SSEKMSEncryptionContext", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption-context", required: false, sensitive: true, min_len: 0 },
-    Member { name: "BucketKeyEnabled", shape: Shape::Bool, loc: Loc::Header, wire: "x-amz-server-side-encryption-bucket-key-enabled", required: false, sensitive: false, min_len: 0 },
-    Member { name: "RequestCharged", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-request-charged", required: false, sensitive: false, min_len: 0 },
-];
-
-static S_COPY_OBJECT_RESULT: &[Member] = &[
-    Member { name: "ETag", shape: Shape::Str, loc: Loc::Body, wire: "ETag", required: false, sensitive: false, min_len: 0 },
-    Member { name: "LastModified", shape: Shape::Timestamp(TsFormat::Default), loc: Loc::Body, wire: "LastModified", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumType", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumType", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumCRC32", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumCRC32", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumCRC32C", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumCRC32C", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumCRC64NVME", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumCRC64NVME", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumSHA1", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumSHA1", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumSHA256", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumSHA256", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumSHA512", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumSHA512", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumMD5", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumMD5", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumXXHASH64", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumXXHASH64", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumXXHASH3", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumXXHASH3", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumXXHASH128", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumXXHASH128", required: false, sensitive: false, min_len: 0 },
-];
-
-static S_DELETE_OBJECT_REQUEST: &[Member] = &[
-    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Uri, wire: "Bucket", required: true, sensitive: false, min_len: 0 },
-    Member { name: "Key", shape: Shape::Str, loc: Loc::Uri, wire: "Key", required: true, sensitive: false, min_len: 1 },
-    Member { name: "MFA", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-mfa", required: false, sensitive: false, min_len: 0 },
-    Member { name: "VersionId", shape: Shape::Str, loc: Loc::Query, wire: "versionId", required: false, sensitive: false, min_len: 0 },
-    Member { name: "RequestPayer", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-request-payer", required: false, sensitive: false, min_len: 0 },
-    Member { name: "BypassGovernanceRetention", shape: Shape::Bool, loc: Loc::Header, wire: "x-amz-bypass-governance-retention", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ExpectedBucketOwner", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-expected-bucket-owner", required: false, sensitive: false, min_len: 0 },
-    Member { name: "IfMatch", shape: Shape::Str, loc: Loc::Header, wire: "If-Match", required: false, sensitive: false, min_len: 0 },
-    Member { name: "IfMatchLastModifiedTime", shape: Shape::Timestamp(TsFormat::Rfc822), loc: Loc::Header, wire: "x-amz-if-match-last-modified-time", required: false, sensitive: false, min_len: 0 },
-    Member { name: "IfMatchSize", shape: Shape::Int, loc: Loc::Header, wire: "x-amz-if-match-size", required: false, sensitive: false, min_len: 0 },
-];
-
-static S_DELETE_OBJECT_OUTPUT: &[Member] = &[
-    Member { name: "DeleteMarker", shape: Shape::Bool, loc: Loc::Header, wire: "x-amz-delete-marker", required: false, sensitive: false, min_len: 0 },
-    Member { name: "VersionId", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-version-id", required: false, sensitive: false, min_len: 0 },
-    Member { name: "RequestCharged", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-request-charged", required: false, sensitive: false, min_len: 0 },
-];
-
-static S_DELETE_OBJECTS_REQUEST: &[Member] = &[
-    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Uri, wire: "Bucket", required: true, sensitive: false, min_len: 0 },
-    Member { name: "Delete", shape: Shape::Struct(S_DELETE), loc: Loc::Payload, wire: "Delete", required: true, sensitive: false, min_len: 0 },
-    Member { name: "MFA", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-mfa", required: false, sensitive: false, min_len: 0 },
-    Member { name: "RequestPayer", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-request-payer", required: false, sensitive: false, min_len: 0 },
-    Member { name: "BypassGovernanceRetention", shape: Shape::Bool, loc: Loc::Header, wire: "x-amz-bypass-governance-retention", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ExpectedBucketOwner", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-expected-bucket-owner", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumAlgorithm", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-sdk-checksum-algorithm", required: false, sensitive: false, min_len: 0 },
-];
-
-static S_DELETE: &[Member] = &[
-    Member { name: "Objects", shape: Shape::List(&Shape::Struct(S_OBJECT_IDENTIFIER)), loc: Loc::Body, wire: "Object", required: true, sensitive: false, min_len: 0 },
-    Member { name: "Quiet", shape: Shape::Bool, loc: Loc::Body, wire: "Quiet", required: false, sensitive: false, min_len: 0 },
-];
-
-static S_OBJECT_IDENTIFIER: &[Member] = &[
-    Member { name: "Key", shape: Shape::Str, loc: Loc::Body, wire: "Key", required: true, sensitive: false, min_len: 1 },
-    Member { name: "VersionId", shape: Shape::Str, loc: Loc::Body, wire: "VersionId", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ETag", shape: Shape::Str, loc: Loc::Body, wire: "ETag", required: false, sensitive: false, min_len: 0 },
-    Member { name: "LastModifiedTime", shape: Shape::Timestamp(TsFormat::Rfc822), loc: Loc::Body, wire: "LastModifiedTime", required: false, sensitive: false, min_len: 0 },
-    Member { name: "Size", shape: Shape::Int, loc: Loc::Body, wire: "Size", required: false, sensitive: false, min_len: 0 },
-];
-
-static S_DELETE_OBJECTS_OUTPUT: &[Member] = &[
-    Member { name: "Deleted", shape: Shape::List(&Shape::Struct(S_DELETED_OBJECT)), loc: Loc::Body, wire: "Deleted", required: false, sensitive: false, min_len: 0 },
-    Member { name: "RequestCharged", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-request-charged", required: false, sensitive: false, min_len: 0 },
-    Member { name: "Errors", shape: Shape::List(&Shape::Struct(S_ERROR)), loc: Loc::Body, wire: "Error", required: false, sensitive: false, min_len: 0 },
-];
-
-static S_DELETED_OBJECT: &[Member] = &[
-    Member { name: "Key", shape: Shape::Str, loc: Loc::Body, wire: "Key", required: false, sensitive: false, min_len: 1 },
-    Member { name: "VersionId", shape: Shape::Str, loc: Loc::Body, wire: "VersionId", required: false, sensitive: false, min_len: 0 },
-    Member { name: "DeleteMarker", shape: Shape::Bool, loc: Loc::Body, wire: "DeleteMarker", required: false, sensitive: false, min_len: 0 },
-    Member { name: "DeleteMarkerVersionId", shape: Shape::Str, loc: Loc::Body, wire: "DeleteMarkerVersionId", required: false, sensitive: false, min_len: 0 },
-];
-
-static S_ERROR: &[Member] = &[
-    Member { name: "Key", shape: Shape::Str, loc: Loc::Body, wire: "Key", required: false, sensitive: false, min_len: 1 },
-    Member { name: "VersionId", shape: Shape::Str, loc: Loc::Body, wire: "VersionId", required: false, sensitive: false, min_len: 0 },
-    Member { name: "Code", shape: Shape::Str, loc: Loc::Body, wire: "Code", required: false, sensitive: false, min_len: 0 },
-    Member { name: "Message", shape: Shape::Str, loc: Loc::Body, wire: "Message", required: false, sensitive: false, min_len: 0 },
-];
-
-static S_LIST_OBJECTS_V2_REQUEST: &[Member] = &[
-    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Uri, wire: "Bucket", required: true, sensitive: false, min_len: 0 },
-    Member { name: "Delimiter", shape: Shape::Str, loc: Loc::Query, wire: "delimiter", required: false, sensitive: false, min_len: 0 },
-    Member { name: "EncodingType", shape: Shape::Str, loc: Loc::Query, wire: "encoding-type", required: false, sensitive: false, min_len: 0 },
-    Member { name: "MaxKeys", shape: Shape::Int, loc: Loc::Query, wire: "max-keys", required: false, sensitive: false, min_len: 0 },
-    Member { name: "Prefix", shape: Shape::Str, loc: Loc::Query, wire: "prefix", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ContinuationToken", shape: Shape::Str, loc: Loc::Query, wire: "continuation-token", required: false, sensitive: false, min_len: 0 },
-    Member { name: "FetchOwner", shape: Shape::Bool, loc: Loc::Query, wire: "fetch-owner", required: false, sensitive: false, min_len: 0 },
-    Member { name: "StartAfter", shape: Shape::Str, loc: Loc::Query, wire: "start-after", required: false, sensitive: false, min_len: 0 },
-    Member { name: "RequestPayer", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-request-payer", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ExpectedBucketOwner", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-expected-bucket-owner", required: false, sensitive: false, min_len: 0 },
-    Member { name: "OptionalObjectAttributes", shape: Shape::List(&Shape::Str), loc: Loc::Header, wire: "x-amz-optional-object-attributes", required: false, sensitive: false, min_len: 0 },
-];
-
-static S_LIST_OBJECTS_V2_OUTPUT: &[Member] = &[
-    Member { name: "IsTruncated", shape: Shape::Bool, loc: Loc::Body, wire: "IsTruncated", required: false, sensitive: false, min_len: 0 },
-    Member { name: "Contents", shape: Shape::List(&Shape::Struct(S_OBJECT)), loc: Loc::Body, wire: "Contents", required: false, sensitive: false, min_len: 0 },
-    Member { name: "Name", shape: Shape::Str, loc: Loc::Body, wire: "Name", required: false, sensitive: false, min_len: 0 },
-    Member { name: "Prefix", shape: Shape::Str, loc: Loc::Body, wire: "Prefix", required: false, sensitive: false, min_len: 0 },
-    Member { name: "Delimiter", shape: Shape::Str, loc: Loc::Body, wire: "Delimiter", required: false, sensitive: false, min_len: 0 },
-    Member { name: "MaxKeys", shape: Shape::Int, loc: Loc::Body, wire: "MaxKeys", required: false, sensitive: false, min_len: 0 },
-    Member { name: "CommonPrefixes", shape: Shape::List(&Shape::Struct(S_COMMON_PREFIX)), loc: Loc::Body, wire: "CommonPrefixes", required: false, sensitive: false, min_len: 0 },
-    Member { name: "EncodingType", shape: Shape::Str, loc: Loc::Body, wire: "EncodingType", required: false, sensitive: false, min_len: 0 },
-    Member { name: "KeyCount", shape: Shape::Int, loc: Loc::Body, wire: "KeyCount", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ContinuationToken", shape: Shape::Str, loc: Loc::Body, wire: "ContinuationToken", required: false, sensitive: false, min_len: 0 },
-    Member { name: "NextContinuationToken", shape: Shape::Str, loc: Loc::Body, wire: "NextContinuationToken", required: false, sensitive: false, min_len: 0 },
-    Member { name: "StartAfter", shape: Shape::Str, loc: Loc::Body, wire: "StartAfter", required: false, sensitive: false, min_len: 0 },
-    Member { name: "RequestCharged", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-request-charged", required: false, sensitive: false, min_len: 0 },
-];
-
-static S_OBJECT: &[Member] = &[
-    Member { name: "Key", shape: Shape::Str, loc: Loc::Body, wire: "Key", required: false, sensitive: false, min_len: 1 },
-    Member { name: "LastModified", shape: Shape::Timestamp(TsFormat::Default), loc: Loc::Body, wire: "LastModified", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ETag", shape: Shape::Str, loc: Loc::Body, wire: "ETag", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumAlgorithm", shape: Shape::List(&Shape::Str), loc: Loc::Body, wire: "ChecksumAlgorithm", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumType", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumType", required: false, sensitive: false, min_len: 0 },
-    Member { name: "Size", shape: Shape::Int, loc: Loc::Body, wire: "Size", required: false, sensitive: false, min_len: 0 },
-    Member { name: "StorageClass", shape: Shape::Str, loc: Loc::Body, wire: "StorageClass", required: false, sensitive: false, min_len: 0 },
-    Member { name: "Owner", shape: Shape::Struct(S_OWNER), loc: Loc::Body, wire: "Owner", required: false, sensitive: false, min_len: 0 },
-    Member { name: "RestoreStatus", shape: Shape::Struct(S_RESTORE_STATUS), loc: Loc::Body, wire: "RestoreStatus", required: false, sensitive: false, min_len: 0 },
-];
-
-static S_OWNER: &[Member] = &[
-    Member { name: "DisplayName", shape: Shape::Str, loc: Loc::Body, wire: "DisplayName", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ID", shape: Shape::Str, loc: Loc::Body, wire: "ID", required: false, sensitive: false, min_len: 0 },
-];
-
-static S_RESTORE_STATUS: &[Member] = &[
-    Member { name: "IsRestoreInProgress", shape: Shape::Bool, loc: Loc::Body, wire: "IsRestoreInProgress", required: false, sensitive: false, min_len: 0 },
-    Member { name: "RestoreExpiryDate", shape: Shape::Timestamp(TsFormat::Default), loc: Loc::Body, wire: "RestoreExpiryDate", required: false, sensitive: false, min_len: 0 },
-];
-
-static S_COMMON_PREFIX: &[Member] = &[
-    Member { name: "Prefix", shape: Shape::Str, loc: Loc::Body, wire: "Prefix", required: false, sensitive: false, min_len: 0 },
-];
-
-static S_CREATE_BUCKET_REQUEST: &[Member] = &[
-    Member { name: "ACL", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-acl", required: false, sensitive: false, min_len: 0 },
-    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Uri, wire: "Bucket", required: true, sensitive: false, min_len: 0 },
-    Member { name: "CreateBucketConfiguration", shape: Shape::Struct(S_CREATE_BUCKET_CONFIGURATION), loc: Loc::Payload, wire: "CreateBucketConfiguration", required: false, sensitive: false, min_len: 0 },
-    Member { name: "GrantFullControl", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-grant-full-control", required: false, sensitive: false, min_len: 0 },
-    Member { name: "GrantRead", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-grant-read", required: false, sensitive: false, min_len: 0 },
-    Member { name: "GrantReadACP", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-grant-read-acp", required: false, sensitive: false, min_len: 0 },
-    Member { name: "GrantWrite", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-grant-write", required: false, sensitive: false, min_len: 0 },
-    Member { name: "GrantWriteACP", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-grant-write-acp", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ObjectLockEnabledForBucket", shape: Shape::Bool, loc: Loc::Header, wire: "x-amz-bucket-object-lock-enabled", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ObjectOwnership", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-object-ownership", required: false, sensitive: false, min_len: 0 },
-    Member { name: "BucketNamespace", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-bucket-namespace", required: false, sensitive: false, min_len: 0 },
-];
-
-static S_CREATE_BUCKET_CONFIGURATION: &[Member] = &[
-    Member { name: "LocationConstraint", shape: Shape::Str, loc: Loc::Body, wire: "LocationConstraint", required: false, sensitive: false, min_len: 0 },
-    Member { name: "Location", shape: Shape::Struct(S_LOCATION_INFO), loc: Loc::Body, wire: "Location", required: false, sensitive: false, min_len: 0 },
-    Member { name: "Bucket", shape: Shape::Struct(S_BUCKET_INFO), loc: Loc::Body, wire: "Bucket", required: false, sensitive: false, min_len: 0 },
-    Member { name: "Tags", shape: Shape::List(&Shape::Struct(S_TAG)), loc: Loc::Body, wire: "Tags", required: false, sensitive: false, min_len: 0 },
-];
-
-static S_LOCATION_INFO: &[Member] = &[
-    Member { name: "Type", shape: Shape::Str, loc: Loc::Body, wire: "Type", required: false, sensitive: false, min_len: 0 },
-    Member { name: "Name", shape: Shape::Str, loc: Loc::Body, wire: "Name", required: false, sensitive: false, min_len: 0 },
-];
-
-static S_BUCKET_INFO: &[Member] = &[
-    Member { name: "DataRedundancy", shape: Shape::Str, loc: Loc::Body, wire: "DataRedundancy", required: false, sensitive: false, min_len: 0 },
-    Member { name: "Type", shape: Shape::Str, loc: Loc::Body, wire: "Type", required: false, sensitive: false, min_len: 0 },
-];
-
-static S_TAG: &[Member] = &[
-    Member { name: "Key", shape: Shape::Str, loc: Loc::Body, wire: "Key", required: true, sensitive: false, min_len: 1 },
-    Member { name: "Value", shape: Shape::Str, loc: Loc::Body, wire: "Value", required: true, sensitive: false, min_len: 0 },
-];
-
-static S_CREATE_BUCKET_OUTPUT: &[Member] = &[
-    Member { name: "Location", shape: Shape::Str, loc: Loc::Header, wire: "Location", required: false, sensitive: false, min_len: 0 },
-    Member { name: "BucketArn", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-bucket-arn", required: false, sensitive: false, min_len: 1 },
-];
-
-static S_DELETE_BUCKET_REQUEST: &[Member] = &[
-    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Uri, wire: "Bucket", required: true, sensitive: false, min_len: 0 },
-    Member { name: "ExpectedBucketOwner", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-expected-bucket-owner", required: false, sensitive: false, min_len: 0 },
-];
-
-static S_HEAD_BUCKET_REQUEST: &[Member] = &[
-    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Uri, wire: "Bucket", required: true, sensitive: false, min_len: 0 },
-    Member { name: "ExpectedBucketOwner", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-expected-bucket-owner", required: false, sensitive: false, min_len: 0 },
-];
-
-static S_HEAD_BUCKET_OUTPUT: &[Member] = &[
-    Member { name: "BucketArn", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-bucket-arn", required: false, sensitive: false, min_len: 1 },
-    Member { name: "BucketLocationType", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-bucket-location-type", required: false, sensitive: false, min_len: 0 },
-    Member { name: "BucketLocationName", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-bucket-location-name", required: false, sensitive: false, min_len: 0 },
-    Member { name: "BucketRegion", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-bucket-region", required: false, sensitive: false, min_len: 0 },
-    Member { name: "AccessPointAlias", shape: Shape::Bool, loc: Loc::Header, wire: "x-amz-access-point-alias", required: false, sensitive: false, min_len: 0 },
-];
-
-static S_CREATE_MULTIPART_UPLOAD_REQUEST: &[Member] = &[
-    Member { name: "ACL", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-acl", required: false, sensitive: false, min_len: 0 },
-    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Uri, wire: "Bucket", required: true, sensitive: false, min_len: 0 },
-    Member { name: "CacheControl", shape: Shape::Str, loc: Loc::Header, wire: "Cache-Control", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ContentDisposition", shape: Shape::Str, loc: Loc::Header, wire: "Content-Disposition", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ContentEncoding", shape: Shape::Str, loc: Loc::Header, wire: "Content-Encoding", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ContentLanguage", shape: Shape::Str, loc: Loc::Header, wire: "Content-Language", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ContentType", shape: Shape::Str, loc: Loc::Header, wire: "Content-Type", required: false, sensitive: false, min_len: 0 },
-    Member { name: "Expires", shape: Shape::Str, loc: Loc::Header, wire: "Expires", required: false, sensitive: false, min_len: 0 },
-    Member { name: "GrantFullControl", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-grant-full-control", required: false, sensitive: false, min_len: 0 },
-    Member { name: "GrantRead", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-grant-read", required: false, sensitive: false, min_len: 0 },
-    Member { name: "GrantReadACP", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-grant-read-acp", required: false, sensitive: false, min_len: 0 },
-    Member { name: "GrantWriteACP", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-grant-write-acp", required: false, sensitive: false, min_len: 0 },
-    Member { name: "Key", shape: Shape::Str, loc: Loc::Uri, wire: "Key", required: true, sensitive: false, min_len: 1 },
-    Member { name: "Metadata", shape: Shape::Map, loc: Loc::Headers, wire: "x-amz-meta-", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ServerSideEncryption", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption", required: false, sensitive: false, min_len: 0 },
-    Member { name: "StorageClass", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-storage-class", required: false, sensitive: false, min_len: 0 },
-    Member { name: "WebsiteRedirectLocation", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-website-redirect-location", required: false, sensitive: false, min_len: 0 },
-    Member { name: "SSECustomerAlgorithm", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption-customer-algorithm", required: false, sensitive: false, min_len: 0 },
-    Member { name: "SSECustomerKey", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption-customer-key", required: false, sensitive: true, min_len: 0 },
-    Member { name: "SSECustomerKeyMD5", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption-customer-key-MD5", required: false, sensitive: false, min_len: 0 },
-    Member { name: "SSEKMSKeyId", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption-aws-kms-key-id", required: false, sensitive: true, min_len: 0 },
-    Member { name: "SSEKMSEncryptionContext", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption-context", required: false, sensitive: true, min_len: 0 },
-    Member { name: "BucketKeyEnabled", shape: Shape::Bool, loc: Loc::Header, wire: "x-amz-server-side-encryption-bucket-key-enabled", required: false, sensitive: false, min_len: 0 },
-    Member { name: "RequestPayer", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-request-payer", required: false, sensitive: false, min_len: 0 },
-    Member { name: "Tagging", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-tagging", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ObjectLockMode", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-object-lock-mode", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ObjectLockRetainUntilDate", shape: Shape::Timestamp(TsFormat::Iso8601), loc: Loc::Header, wire: "x-amz-object-lock-retain-until-date", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ObjectLockLegalHoldStatus", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-object-lock-legal-hold", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ExpectedBucketOwner", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-expected-bucket-owner", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumAlgorithm", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-algorithm", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumType", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-type", required: false, sensitive: false, min_len: 0 },
-];
-
-static S_CREATE_MULTIPART_UPLOAD_OUTPUT: &[Member] = &[
-    Member { name: "AbortDate", shape: Shape::Timestamp(TsFormat::Default), loc: Loc::Header, wire: "x-amz-abort-date", required: false, sensitive: false, min_len: 0 },
-    Member { name: "AbortRuleId", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-abort-rule-id", required: false, sensitive: false, min_len: 0 },
-    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Body, wire: "Bucket", required: false, sensitive: false, min_len: 0 },
-    Member { name: "Key", shape: Shape::Str, loc: Loc::Body, wire: "Key", required: false, sensitive: false, min_len: 1 },
-    Member { name: "UploadId", shape: Shape::Str, loc: Loc::Body, wire: "UploadId", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ServerSideEncryption", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption", required: false, sensitive: false, min_len: 0 },
-    Member { name: "SSECustomerAlgorithm", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption-customer-algorithm", required: false, sensitive: false, min_len: 0 },
-    Member { name: "SSECustomerKeyMD5", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption-customer-key-MD5", required: false, sensitive: false, min_len: 0 },
-    Member { name: "SSEKMSKeyId", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption-aws-kms-key-id", required: false, sensitive: true, min_len: 0 },
-    Member { name: "SSEKMSEncryptionContext", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption-context", required: false, sensitive: true, min_len: 0 },
-    Member { name: "BucketKeyEnabled", shape: Shape::Bool, loc: Loc::Header, wire: "x-amz-server-side-encryption-bucket-key-enabled", required: false, sensitive: false, min_len: 0 },
-    Member { name: "RequestCharged", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-request-charged", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumAlgorithm", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-algorithm", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumType", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-type", required: false, sensitive: false, min_len: 0 },
-];
-
-static S_UPLOAD_PART_REQUEST: &[Member] = &[
-    Member { name: "Body", shape: Shape::Blob, loc: Loc::Payload, wire: "Body", required: false, sensitive: false, min_len: 0 },
-    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Uri, wire: "Bucket", required: true, sensitive: false, min_len: 0 },
-    Member { name: "ContentLength", shape: Shape::Int, loc: Loc::Header, wire: "Content-Length", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ContentMD5", shape: Shape::Str, loc: Loc::Header, wire: "Content-MD5", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumAlgorithm", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-sdk-checksum-algorithm", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumCRC32", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-crc32", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumCRC32C", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-crc32c", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumCRC64NVME", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-crc64nvme", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumSHA1", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-sha1", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumSHA256", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-sha256", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumSHA512", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-sha512", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumMD5", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-md5", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumXXHASH64", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-xxhash64", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumXXHASH3", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-xxhash3", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumXXHASH128", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-xxhash128", required: false, sensitive: false, min_len: 0 },
-    Member { name: "Key", shape: Shape::Str, loc: Loc::Uri, wire: "Key", required: true, sensitive: false, min_len: 1 },
-    Member { name: "PartNumber", shape: Shape::Int, loc: Loc::Query, wire: "partNumber", required: true, sensitive: false, min_len: 0 },
-    Member { name: "UploadId", shape: Shape::Str, loc: Loc::Query, wire: "uploadId", required: true, sensitive: false, min_len: 0 },
-    Member { name: "SSECustomerAlgorithm", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption-customer-algorithm", required: false, sensitive: false, min_len: 0 },
-    Member { name: "SSECustomerKey", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption-customer-key", required: false, sensitive: true, min_len: 0 },
-    Member { name: "SSECustomerKeyMD5", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption-customer-key-MD5", required: false, sensitive: false, min_len: 0 },
-    Member { name: "RequestPayer", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-request-payer", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ExpectedBucketOwner", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-expected-bucket-owner", required: false, sensitive: false, min_len: 0 },
-];
-
-static S_UPLOAD_PART_OUTPUT: &[Member] = &[
-    Member { name: "ServerSideEncryption", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ETag", shape: Shape::Str, loc: Loc::Header, wire: "ETag", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumCRC32", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-crc32", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumCRC32C", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-crc32c", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumCRC64NVME", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-crc64nvme", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumSHA1", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-sha1", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumSHA256", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-sha256", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumSHA512", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-sha512", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumMD5", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-md5", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumXXHASH64", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-xxhash64", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumXXHASH3", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-xxhash3", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumXXHASH128", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-xxhash128", required: false, sensitive: false, min_len: 0 },
-    Member { name: "SSECustomerAlgorithm", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption-customer-algorithm", required: false, sensitive: false, min_len: 0 },
-    Member { name: "SSECustomerKeyMD5", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption-customer-key-MD5", required: false, sensitive: false, min_len: 0 },
-    Member { name: "SSEKMSKeyId", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption-aws-kms-key-id", required: false, sensitive: true, min_len: 0 },
-    Member { name: "BucketKeyEnabled", shape: Shape::Bool, loc: Loc::Header, wire: "x-amz-server-side-encryption-bucket-key-enabled", required: false, sensitive: false, min_len: 0 },
-    Member { name: "RequestCharged", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-request-charged", required: false, sensitive: false, min_len: 0 },
-];
-
-static S_UPLOAD_PART_COPY_REQUEST: &[Member] = &[
-    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Uri, wire: "Bucket", required: true, sensitive: false, min_len: 0 },
-    Member { name: "CopySource", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-copy-source", required: true, sensitive: false, min_len: 0 },
-    Member { name: "CopySourceIfMatch", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-copy-source-if-match", required: false, sensitive: false, min_len: 0 },
-    Member { name: "CopySourceIfModifiedSince", shape: Shape::Timestamp(TsFormat::Default), loc: Loc::Header, wire: "x-amz-copy-source-if-modified-since", required: false, sensitive: false, min_len: 0 },
-    Member { name: "CopySourceIfNoneMatch", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-copy-source-if-none-match", required: false, sensitive: false, min_len: 0 },
-    Member { name: "CopySourceIfUnmodifiedSince", shape: Shape::Timestamp(TsFormat::Default), loc: Loc::Header, wire: "x-amz-copy-source-if-unmodified-since", required: false, sensitive: false, min_len: 0 },
-    Member { name: "CopySourceRange", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-copy-source-range", required: false, sensitive: false, min_len: 0 },
-    Member { name: "Key", shape: Shape::Str, loc: Loc::Uri, wire: "Key", required: true, sensitive: false, min_len: 1 },
-    Member { name: "PartNumber", shape: Shape::Int, loc: Loc::Query, wire: "partNumber", required: true, sensitive: false, min_len: 0 },
-    Member { name: "UploadId", shape: Shape::Str, loc: Loc::Query, wire: "uploadId", required: true, sensitive: false, min_len: 0 },
-    Member { name: "SSECustomerAlgorithm", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption-customer-algorithm", required: false, sensitive: false, min_len: 0 },
-    Member { name: "SSECustomerKey", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption-customer-key", required: false, sensitive: true, min_len: 0 },
-    Member { name: "SSECustomerKeyMD5", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption-customer-key-MD5", required: false, sensitive: false, min_len: 0 },
-    Member { name: "CopySourceSSECustomerAlgorithm", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-copy-source-server-side-encryption-customer-algorithm", required: false, sensitive: false, min_len: 0 },
-    Member { name: "CopySourceSSECustomerKey", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-copy-source-server-side-encryption-customer-key", required: false, sensitive: true, min_len: 0 },
-    Member { name: "CopySourceSSECustomerKeyMD5", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-copy-source-server-side-encryption-customer-key-MD5", required: false, sensitive: false, min_len: 0 },
-    Member { name: "RequestPayer", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-request-payer", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ExpectedBucketOwner", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-expected-bucket-owner", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ExpectedSourceBucketOwner", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-source-expected-bucket-owner", required: false, sensitive: false, min_len: 0 },
-];
-
-static S_UPLOAD_PART_COPY_OUTPUT: &[Member] = &[
-    Member { name: "CopySourceVersionId", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-copy-source-version-id", required: false, sensitive: false, min_len: 0 },
-    Member { name: "CopyPartResult", shape: Shape::Struct(S_COPY_PART_RESULT), loc: Loc::Payload, wire: "CopyPartResult", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ServerSideEncryption", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption", required: false, sensitive: false, min_len: 0 },
-    Member { name: "SSECustomerAlgorithm", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption-customer-algorithm", required: false, sensitive: false, min_len: 0 },
-    Member { name: "SSECustomerKeyMD5", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption-customer-key-MD5", required: false, sensitive: false, min_len: 0 },
-    Member { name: "SSEKMSKeyId", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption-aws-kms-key-id", required: false, sensitive: true, min_len: 0 },
-    Member { name: "BucketKeyEnabled", shape: Shape::Bool, loc: Loc::Header, wire: "x-amz-server-side-encryption-bucket-key-enabled", required: false, sensitive: false, min_len: 0 },
-    Member { name: "RequestCharged", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-request-charged", required: false, sensitive: false, min_len: 0 },
-];
-
-static S_COPY_PART_RESULT: &[Member] = &[
-    Member { name: "ETag", shape: Shape::Str, loc: Loc::Body, wire: "ETag", required: false, sensitive: false, min_len: 0 },
-    Member { name: "LastModified", shape: Shape::Timestamp(TsFormat::Default), loc: Loc::Body, wire: "LastModified", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumCRC32", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumCRC32", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumCRC32C", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumCRC32C", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumCRC64NVME", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumCRC64NVME", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumSHA1", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumSHA1", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumSHA256", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumSHA256", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumSHA512", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumSHA512", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumMD5", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumMD5", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumXXHASH64", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumXXHASH64", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumXXHASH3", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumXXHASH3", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumXXHASH128", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumXXHASH128", required: false, sensitive: false, min_len: 0 },
-];
-
-static S_COMPLETE_MULTIPART_UPLOAD_REQUEST: &[Member] = &[
-    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Uri, wire: "Bucket", required: true, sensitive: false, min_len: 0 },
-    Member { name: "Key", shape: Shape::Str, loc: Loc::Uri, wire: "Key", required: true, sensitive: false, min_len: 1 },
-    Member { name: "MultipartUpload", shape: Shape::Struct(S_COMPLETED_MULTIPART_UPLOAD), loc: Loc::Payload, wire: "CompleteMultipartUpload", required: false, sensitive: false, min_len: 0 },
-    Member { name: "UploadId", shape: Shape::Str, loc: Loc::Query, wire: "uploadId", required: true, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumCRC32", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-crc32", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumCRC32C", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-crc32c", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumCRC64NVME", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-crc64nvme", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumSHA1", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-sha1", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumSHA256", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-sha256", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumSHA512", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-sha512", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumMD5", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-md5", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumXXHASH64", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-xxhash64", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumXXHASH3", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-xxhash3", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumXXHASH128", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-xxhash128", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumType", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-type", required: false, sensitive: false, min_len: 0 },
-    Member { name: "MpuObjectSize", shape: Shape::Int, loc: Loc::Header, wire: "x-amz-mp-object-size", required: false, sensitive: false, min_len: 0 },
-    Member { name: "RequestPayer", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-request-payer", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ExpectedBucketOwner", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-expected-bucket-owner", required: false, sensitive: false, min_len: 0 },
-    Member { name: "IfMatch", shape: Shape::Str, loc: Loc::Header, wire: "If-Match", required: false, sensitive: false, min_len: 0 },
-    Member { name: "IfNoneMatch", shape: Shape::Str, loc: Loc::Header, wire: "If-None-Match", required: false, sensitive: false, min_len: 0 },
-    Member { name: "SSECustomerAlgorithm", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption-customer-algorithm", required: false, sensitive: false, min_len: 0 },
-    Member { name: "SSECustomerKey", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption-customer-key", required: false, sensitive: true, min_len: 0 },
-    Member { name: "SSECustomerKeyMD5", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption-customer-key-MD5", required: false, sensitive: false, min_len: 0 },
-];
-
-static S_COMPLETED_MULTIPART_UPLOAD: &[Member] = &[
-    Member { name: "Parts", shape: Shape::List(&Shape::Struct(S_COMPLETED_PART)), loc: Loc::Body, wire: "Part", required: false, sensitive: false, min_len: 0 },
-];
-
-static S_COMPLETED_PART: &[Member] = &[
-    Member { name: "ETag", shape: Shape::Str, loc: Loc::Body, wire: "ETag", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumCRC32", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumCRC32", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumCRC32C", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumCRC32C", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumCRC64NVME", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumCRC64NVME", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumSHA1", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumSHA1", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumSHA256", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumSHA256", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumSHA512", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumSHA512", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumMD5", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumMD5", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumXXHASH64", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumXXHASH64", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumXXHASH3", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumXXHASH3", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumXXHASH128", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumXXHASH128", required: false, sensitive: false, min_len: 0 },
-    Member { name: "PartNumber", shape: Shape::Int, loc: Loc::Body, wire: "PartNumber", required: false, sensitive: false, min_len: 0 },
-];
-
-static S_COMPLETE_MULTIPART_UPLOAD_OUTPUT: &[Member] = &[
-    Member { name: "Location", shape: Shape::Str, loc: Loc::Body, wire: "Location", required: false, sensitive: false, min_len: 0 },
-    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Body, wire: "Bucket", required: false, sensitive: false, min_len: 0 },
-    Member { name: "Key", shape: Shape::Str, loc: Loc::Body, wire: "Key", required: false, sensitive: false, min_len: 1 },
-    Member { name: "Expiration", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-expiration", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ETag", shape: Shape::Str, loc: Loc::Body, wire: "ETag", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumCRC32", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumCRC32", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumCRC32C", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumCRC32C", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumCRC64NVME", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumCRC64NVME", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumSHA1", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumSHA1", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumSHA256", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumSHA256", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumSHA512", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumSHA512", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumMD5", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumMD5", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumXXHASH64", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumXXHASH64", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumXXHASH3", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumXXHASH3", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumXXHASH128", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumXXHASH128", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumType", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumType", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ServerSideEncryption", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption", required: false, sensitive: false, min_len: 0 },
-    Member { name: "VersionId", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-version-id", required: false, sensitive: false, min_len: 0 },
-    Member { name: "SSEKMSKeyId", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption-aws-kms-key-id", required: false, sensitive: true, min_len: 0 },
-    Member { name: "BucketKeyEnabled", shape: Shape::Bool, loc: Loc::Header, wire: "x-amz-server-side-encryption-bucket-key-enabled", required: false, sensitive: false, min_len: 0 },
-    Member { name: "RequestCharged", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-request-charged", required: false, sensitive: false, min_len: 0 },
-];
-
 static S_ABORT_MULTIPART_UPLOAD_REQUEST: &[Member] = &[
-    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Uri, wire: "Bucket", required: true, sensitive: false, min_len: 0 },
-    Member { name: "Key", shape: Shape::Str, loc: Loc::Uri, wire: "Key", required: true, sensitive: false, min_len: 1 },
-    Member { name: "UploadId", shape: Shape::Str, loc: Loc::Query, wire: "uploadId", required: true, sensitive: false, min_len: 0 },
-    Member { name: "RequestPayer", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-request-payer", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ExpectedBucketOwner", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-expected-bucket-owner", required: false, sensitive: false, min_len: 0 },
-    Member { name: "IfMatchInitiatedTime", shape: Shape::Timestamp(TsFormat::Rfc822), loc: Loc::Header, wire: "x-amz-if-match-initiated-time", required: false, sensitive: false, min_len: 0 },
+    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Uri, wire: "Bucket", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Key", shape: Shape::Str, loc: Loc::Uri, wire: "Key", required: true, sensitive: false, min_len: 1, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "UploadId", shape: Shape::Str, loc: Loc::Query, wire: "uploadId", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "RequestPayer", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-request-payer", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ExpectedBucketOwner", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-expected-bucket-owner", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "IfMatchInitiatedTime", shape: Shape::Timestamp(TsFormat::Rfc822), loc: Loc::Header, wire: "x-amz-if-match-initiated-time", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
 ];
 
 static S_ABORT_MULTIPART_UPLOAD_OUTPUT: &[Member] = &[
-    Member { name: "RequestCharged", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-request-charged", required: false, sensitive: false, min_len: 0 },
+    Member { name: "RequestCharged", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-request-charged", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
 ];
 
-static S_LIST_PARTS_REQUEST: &[Member] = &[
-    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Uri, wire: "Bucket", required: true, sensitive: false, min_len: 0 },
-    Member { name: "Key", shape: Shape::Str, loc: Loc::Uri, wire: "Key", required: true, sensitive: false, min_len: 1 },
-    Member { name: "MaxParts", shape: Shape::Int, loc: Loc::Query, wire: "max-parts", required: false, sensitive: false, min_len: 0 },
-    Member { name: "PartNumberMarker", shape: Shape::Int, loc: Loc::Query, wire: "part-number-marker", required: false, sensitive: false, min_len: 0 },
-    Member { name: "UploadId", shape: Shape::Str, loc: Loc::Query, wire: "uploadId", required: true, sensitive: false, min_len: 0 },
-    Member { name: "RequestPayer", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-request-payer", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ExpectedBucketOwner", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-expected-bucket-owner", required: false, sensitive: false, min_len: 0 },
-    Member { name: "SSECustomerAlgorithm", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption-customer-algorithm", required: false, sensitive: false, min_len: 0 },
-    Member { name: "SSECustomerKey", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption-customer-key", required: false, sensitive: true, min_len: 0 },
-    Member { name: "SSECustomerKeyMD5", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption-customer-key-MD5", required: false, sensitive: false, min_len: 0 },
+static S_COMPLETE_MULTIPART_UPLOAD_REQUEST: &[Member] = &[
+    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Uri, wire: "Bucket", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Key", shape: Shape::Str, loc: Loc::Uri, wire: "Key", required: true, sensitive: false, min_len: 1, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "MultipartUpload", shape: Shape::Struct(S_COMPLETED_MULTIPART_UPLOAD), loc: Loc::Payload, wire: "CompleteMultipartUpload", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: Some(("", "http://s3.amazonaws.com/doc/2006-03-01/")) },
+    Member { name: "UploadId", shape: Shape::Str, loc: Loc::Query, wire: "uploadId", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumCRC32", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-crc32", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumCRC32C", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-crc32c", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumCRC64NVME", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-crc64nvme", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumSHA1", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-sha1", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumSHA256", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-sha256", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumSHA512", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-sha512", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumMD5", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-md5", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumXXHASH64", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-xxhash64", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumXXHASH3", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-xxhash3", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumXXHASH128", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-xxhash128", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumType", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-type", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "MpuObjectSize", shape: Shape::Int, loc: Loc::Header, wire: "x-amz-mp-object-size", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "RequestPayer", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-request-payer", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ExpectedBucketOwner", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-expected-bucket-owner", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "IfMatch", shape: Shape::Str, loc: Loc::Header, wire: "If-Match", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "IfNoneMatch", shape: Shape::Str, loc: Loc::Header, wire: "If-None-Match", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "SSECustomerAlgorithm", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption-customer-algorithm", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "SSECustomerKey", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption-customer-key", required: false, sensitive: true, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "SSECustomerKeyMD5", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption-customer-key-MD5", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
 ];
 
-static S_LIST_PARTS_OUTPUT: &[Member] = &[
-    Member { name: "AbortDate", shape: Shape::Timestamp(TsFormat::Default), loc: Loc::Header, wire: "x-amz-abort-date", required: false, sensitive: false, min_len: 0 },
-    Member { name: "AbortRuleId", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-abort-rule-id", required: false, sensitive: false, min_len: 0 },
-    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Body, wire: "Bucket", required: false, sensitive: false, min_len: 0 },
-    Member { name: "Key", shape: Shape::Str, loc: Loc::Body, wire: "Key", required: false, sensitive: false, min_len: 1 },
-    Member { name: "UploadId", shape: Shape::Str, loc: Loc::Body, wire: "UploadId", required: false, sensitive: false, min_len: 0 },
-    Member { name: "PartNumberMarker", shape: Shape::Int, loc: Loc::Body, wire: "PartNumberMarker", required: false, sensitive: false, min_len: 0 },
-    Member { name: "NextPartNumberMarker", shape: Shape::Int, loc: Loc::Body, wire: "NextPartNumberMarker", required: false, sensitive: false, min_len: 0 },
-    Member { name: "MaxParts", shape: Shape::Int, loc: Loc::Body, wire: "MaxParts", required: false, sensitive: false, min_len: 0 },
-    Member { name: "IsTruncated", shape: Shape::Bool, loc: Loc::Body, wire: "IsTruncated", required: false, sensitive: false, min_len: 0 },
-    Member { name: "Parts", shape: Shape::List(&Shape::Struct(S_PART)), loc: Loc::Body, wire: "Part", required: false, sensitive: false, min_len: 0 },
-    Member { name: "Initiator", shape: Shape::Struct(S_INITIATOR), loc: Loc::Body, wire: "Initiator", required: false, sensitive: false, min_len: 0 },
-    Member { name: "Owner", shape: Shape::Struct(S_OWNER), loc: Loc::Body, wire: "Owner", required: false, sensitive: false, min_len: 0 },
-    Member { name: "StorageClass", shape: Shape::Str, loc: Loc::Body, wire: "StorageClass", required: false, sensitive: false, min_len: 0 },
-    Member { name: "RequestCharged", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-request-charged", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumAlgorithm", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumAlgorithm", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumType", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumType", required: false, sensitive: false, min_len: 0 },
+static S_COMPLETED_MULTIPART_UPLOAD: &[Member] = &[
+    Member { name: "Parts", shape: Shape::List(&Shape::Struct(S_COMPLETED_PART)), loc: Loc::Body, wire: "Part", required: false, sensitive: false, min_len: 0, flattened: true, item_name: "", xml_attribute: false, xml_ns: None },
 ];
 
-static S_PART: &[Member] = &[
-    Member { name: "PartNumber", shape: Shape::Int, loc: Loc::Body, wire: "PartNumber", required: false, sensitive: false, min_len: 0 },
-    Member { name: "LastModified", shape: Shape::Timestamp(TsFormat::Default), loc: Loc::Body, wire: "LastModified", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ETag", shape: Shape::Str, loc: Loc::Body, wire: "ETag", required: false, sensitive: false, min_len: 0 },
-    Member { name: "Size", shape: Shape::Int, loc: Loc::Body, wire: "Size", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumCRC32", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumCRC32", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumCRC32C", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumCRC32C", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumCRC64NVME", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumCRC64NVME", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumSHA1", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumSHA1", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumSHA256", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumSHA256", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumSHA512", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumSHA512", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumMD5", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumMD5", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumXXHASH64", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumXXHASH64", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumXXHASH3", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumXXHASH3", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumXXHASH128", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumXXHASH128", required: false, sensitive: false, min_len: 0 },
+static S_COMPLETED_PART: &[Member] = &[
+    Member { name: "ETag", shape: Shape::Str, loc: Loc::Body, wire: "ETag", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumCRC32", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumCRC32", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumCRC32C", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumCRC32C", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumCRC64NVME", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumCRC64NVME", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumSHA1", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumSHA1", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumSHA256", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumSHA256", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumSHA512", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumSHA512", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumMD5", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumMD5", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumXXHASH64", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumXXHASH64", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumXXHASH3", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumXXHASH3", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumXXHASH128", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumXXHASH128", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "PartNumber", shape: Shape::Int, loc: Loc::Body, wire: "PartNumber", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
 ];
 
-static S_INITIATOR: &[Member] = &[
-    Member { name: "ID", shape: Shape::Str, loc: Loc::Body, wire: "ID", required: false, sensitive: false, min_len: 0 },
-    Member { name: "DisplayName", shape: Shape::Str, loc: Loc::Body, wire: "DisplayName", required: false, sensitive: false, min_len: 0 },
+static S_COMPLETE_MULTIPART_UPLOAD_OUTPUT: &[Member] = &[
+    Member { name: "Location", shape: Shape::Str, loc: Loc::Body, wire: "Location", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Body, wire: "Bucket", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Key", shape: Shape::Str, loc: Loc::Body, wire: "Key", required: false, sensitive: false, min_len: 1, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Expiration", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-expiration", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ETag", shape: Shape::Str, loc: Loc::Body, wire: "ETag", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumCRC32", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumCRC32", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumCRC32C", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumCRC32C", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumCRC64NVME", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumCRC64NVME", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumSHA1", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumSHA1", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumSHA256", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumSHA256", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumSHA512", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumSHA512", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumMD5", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumMD5", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumXXHASH64", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumXXHASH64", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumXXHASH3", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumXXHASH3", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumXXHASH128", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumXXHASH128", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumType", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumType", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ServerSideEncryption", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "VersionId", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-version-id", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "SSEKMSKeyId", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption-aws-kms-key-id", required: false, sensitive: true, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "BucketKeyEnabled", shape: Shape::Bool, loc: Loc::Header, wire: "x-amz-server-side-encryption-bucket-key-enabled", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "RequestCharged", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-request-charged", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_COPY_OBJECT_REQUEST: &[Member] = &[
+    Member { name: "ACL", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-acl", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Uri, wire: "Bucket", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "CacheControl", shape: Shape::Str, loc: Loc::Header, wire: "Cache-Control", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumAlgorithm", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-algorithm", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ContentDisposition", shape: Shape::Str, loc: Loc::Header, wire: "Content-Disposition", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ContentEncoding", shape: Shape::Str, loc: Loc::Header, wire: "Content-Encoding", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ContentLanguage", shape: Shape::Str, loc: Loc::Header, wire: "Content-Language", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ContentType", shape: Shape::Str, loc: Loc::Header, wire: "Content-Type", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "CopySource", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-copy-source", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "CopySourceIfMatch", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-copy-source-if-match", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "CopySourceIfModifiedSince", shape: Shape::Timestamp(TsFormat::Default), loc: Loc::Header, wire: "x-amz-copy-source-if-modified-since", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "CopySourceIfNoneMatch", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-copy-source-if-none-match", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "CopySourceIfUnmodifiedSince", shape: Shape::Timestamp(TsFormat::Default), loc: Loc::Header, wire: "x-amz-copy-source-if-unmodified-since", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Expires", shape: Shape::Str, loc: Loc::Header, wire: "Expires", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "GrantFullControl", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-grant-full-control", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "GrantRead", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-grant-read", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "GrantReadACP", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-grant-read-acp", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "GrantWriteACP", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-grant-write-acp", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "IfMatch", shape: Shape::Str, loc: Loc::Header, wire: "If-Match", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "IfNoneMatch", shape: Shape::Str, loc: Loc::Header, wire: "If-None-Match", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Key", shape: Shape::Str, loc: Loc::Uri, wire: "Key", required: true, sensitive: false, min_len: 1, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Metadata", shape: Shape::Map, loc: Loc::Headers, wire: "x-amz-meta-", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "MetadataDirective", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-metadata-directive", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "TaggingDirective", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-tagging-directive", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ServerSideEncryption", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "StorageClass", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-storage-class", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "WebsiteRedirectLocation", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-website-redirect-location", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "SSECustomerAlgorithm", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption-customer-algorithm", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "SSECustomerKey", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption-customer-key", required: false, sensitive: true, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "SSECustomerKeyMD5", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption-customer-key-MD5", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "SSEKMSKeyId", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption-aws-kms-key-id", required: false, sensitive: true, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "SSEKMSEncryptionContext", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption-context", required: false, sensitive: true, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "BucketKeyEnabled", shape: Shape::Bool, loc: Loc::Header, wire: "x-amz-server-side-encryption-bucket-key-enabled", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "CopySourceSSECustomerAlgorithm", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-copy-source-server-side-encryption-customer-algorithm", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "CopySourceSSECustomerKey", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-copy-source-server-side-encryption-customer-key", required: false, sensitive: true, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "CopySourceSSECustomerKeyMD5", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-copy-source-server-side-encryption-customer-key-MD5", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "RequestPayer", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-request-payer", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Tagging", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-tagging", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ObjectLockMode", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-object-lock-mode", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ObjectLockRetainUntilDate", shape: Shape::Timestamp(TsFormat::Iso8601), loc: Loc::Header, wire: "x-amz-object-lock-retain-until-date", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ObjectLockLegalHoldStatus", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-object-lock-legal-hold", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ExpectedBucketOwner", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-expected-bucket-owner", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ExpectedSourceBucketOwner", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-source-expected-bucket-owner", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_COPY_OBJECT_OUTPUT: &[Member] = &[
+    Member { name: "CopyObjectResult", shape: Shape::Struct(S_COPY_OBJECT_RESULT), loc: Loc::Payload, wire: "CopyObjectResult", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Expiration", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-expiration", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "CopySourceVersionId", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-copy-source-version-id", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "VersionId", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-version-id", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ServerSideEncryption", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "SSECustomerAlgorithm", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption-customer-algorithm", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "SSECustomerKeyMD5", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption-customer-key-MD5", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "SSEKMSKeyId", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption-aws-kms-key-id", required: false, sensitive: true, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "SSEKMSEncryptionContext", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption-context", required: false, sensitive: true, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "BucketKeyEnabled", shape: Shape::Bool, loc: Loc::Header, wire: "x-amz-server-side-encryption-bucket-key-enabled", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "RequestCharged", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-request-charged", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_COPY_OBJECT_RESULT: &[Member] = &[
+    Member { name: "ETag", shape: Shape::Str, loc: Loc::Body, wire: "ETag", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "LastModified", shape: Shape::Timestamp(TsFormat::Default), loc: Loc::Body, wire: "LastModified", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumType", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumType", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumCRC32", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumCRC32", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumCRC32C", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumCRC32C", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumCRC64NVME", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumCRC64NVME", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumSHA1", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumSHA1", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumSHA256", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumSHA256", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumSHA512", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumSHA512", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumMD5", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumMD5", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumXXHASH64", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumXXHASH64", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumXXHASH3", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumXXHASH3", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumXXHASH128", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumXXHASH128", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_CREATE_BUCKET_REQUEST: &[Member] = &[
+    Member { name: "ACL", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-acl", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Uri, wire: "Bucket", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "CreateBucketConfiguration", shape: Shape::Struct(S_CREATE_BUCKET_CONFIGURATION), loc: Loc::Payload, wire: "CreateBucketConfiguration", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: Some(("", "http://s3.amazonaws.com/doc/2006-03-01/")) },
+    Member { name: "GrantFullControl", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-grant-full-control", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "GrantRead", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-grant-read", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "GrantReadACP", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-grant-read-acp", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "GrantWrite", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-grant-write", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "GrantWriteACP", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-grant-write-acp", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ObjectLockEnabledForBucket", shape: Shape::Bool, loc: Loc::Header, wire: "x-amz-bucket-object-lock-enabled", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ObjectOwnership", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-object-ownership", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "BucketNamespace", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-bucket-namespace", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_CREATE_BUCKET_CONFIGURATION: &[Member] = &[
+    Member { name: "LocationConstraint", shape: Shape::Str, loc: Loc::Body, wire: "LocationConstraint", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Location", shape: Shape::Struct(S_LOCATION_INFO), loc: Loc::Body, wire: "Location", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Bucket", shape: Shape::Struct(S_BUCKET_INFO), loc: Loc::Body, wire: "Bucket", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Tags", shape: Shape::List(&Shape::Struct(S_TAG)), loc: Loc::Body, wire: "Tags", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "Tag", xml_attribute: false, xml_ns: None },
+];
+
+static S_LOCATION_INFO: &[Member] = &[
+    Member { name: "Type", shape: Shape::Str, loc: Loc::Body, wire: "Type", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Name", shape: Shape::Str, loc: Loc::Body, wire: "Name", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_BUCKET_INFO: &[Member] = &[
+    Member { name: "DataRedundancy", shape: Shape::Str, loc: Loc::Body, wire: "DataRedundancy", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Type", shape: Shape::Str, loc: Loc::Body, wire: "Type", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_TAG: &[Member] = &[
+    Member { name: "Key", shape: Shape::Str, loc: Loc::Body, wire: "Key", required: true, sensitive: false, min_len: 1, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Value", shape: Shape::Str, loc: Loc::Body, wire: "Value", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_CREATE_BUCKET_OUTPUT: &[Member] = &[
+    Member { name: "Location", shape: Shape::Str, loc: Loc::Header, wire: "Location", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "BucketArn", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-bucket-arn", required: false, sensitive: false, min_len: 1, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_CREATE_BUCKET_METADATA_CONFIGURATION_REQUEST: &[Member] = &[
+    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Uri, wire: "Bucket", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ContentMD5", shape: Shape::Str, loc: Loc::Header, wire: "Content-MD5", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumAlgorithm", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-sdk-checksum-algorithm", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "MetadataConfiguration", shape: Shape::Struct(S_METADATA_CONFIGURATION), loc: Loc::Payload, wire: "MetadataConfiguration", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: Some(("", "http://s3.amazonaws.com/doc/2006-03-01/")) },
+    Member { name: "ExpectedBucketOwner", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-expected-bucket-owner", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_METADATA_CONFIGURATION: &[Member] = &[
+    Member { name: "JournalTableConfiguration", shape: Shape::Struct(S_JOURNAL_TABLE_CONFIGURATION), loc: Loc::Body, wire: "JournalTableConfiguration", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "InventoryTableConfiguration", shape: Shape::Struct(S_INVENTORY_TABLE_CONFIGURATION), loc: Loc::Body, wire: "InventoryTableConfiguration", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_JOURNAL_TABLE_CONFIGURATION: &[Member] = &[
+    Member { name: "RecordExpiration", shape: Shape::Struct(S_RECORD_EXPIRATION), loc: Loc::Body, wire: "RecordExpiration", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "EncryptionConfiguration", shape: Shape::Struct(S_METADATA_TABLE_ENCRYPTION_CONFIGURATION), loc: Loc::Body, wire: "EncryptionConfiguration", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_RECORD_EXPIRATION: &[Member] = &[
+    Member { name: "Expiration", shape: Shape::Str, loc: Loc::Body, wire: "Expiration", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Days", shape: Shape::Int, loc: Loc::Body, wire: "Days", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_METADATA_TABLE_ENCRYPTION_CONFIGURATION: &[Member] = &[
+    Member { name: "SseAlgorithm", shape: Shape::Str, loc: Loc::Body, wire: "SseAlgorithm", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "KmsKeyArn", shape: Shape::Str, loc: Loc::Body, wire: "KmsKeyArn", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_INVENTORY_TABLE_CONFIGURATION: &[Member] = &[
+    Member { name: "ConfigurationState", shape: Shape::Str, loc: Loc::Body, wire: "ConfigurationState", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "EncryptionConfiguration", shape: Shape::Struct(S_METADATA_TABLE_ENCRYPTION_CONFIGURATION), loc: Loc::Body, wire: "EncryptionConfiguration", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_CREATE_BUCKET_METADATA_TABLE_CONFIGURATION_REQUEST: &[Member] = &[
+    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Uri, wire: "Bucket", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ContentMD5", shape: Shape::Str, loc: Loc::Header, wire: "Content-MD5", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumAlgorithm", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-sdk-checksum-algorithm", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "MetadataTableConfiguration", shape: Shape::Struct(S_METADATA_TABLE_CONFIGURATION), loc: Loc::Payload, wire: "MetadataTableConfiguration", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: Some(("", "http://s3.amazonaws.com/doc/2006-03-01/")) },
+    Member { name: "ExpectedBucketOwner", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-expected-bucket-owner", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_METADATA_TABLE_CONFIGURATION: &[Member] = &[
+    Member { name: "S3TablesDestination", shape: Shape::Struct(S_S3_TABLES_DESTINATION), loc: Loc::Body, wire: "S3TablesDestination", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_S3_TABLES_DESTINATION: &[Member] = &[
+    Member { name: "TableBucketArn", shape: Shape::Str, loc: Loc::Body, wire: "TableBucketArn", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "TableName", shape: Shape::Str, loc: Loc::Body, wire: "TableName", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_CREATE_MULTIPART_UPLOAD_REQUEST: &[Member] = &[
+    Member { name: "ACL", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-acl", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Uri, wire: "Bucket", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "CacheControl", shape: Shape::Str, loc: Loc::Header, wire: "Cache-Control", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ContentDisposition", shape: Shape::Str, loc: Loc::Header, wire: "Content-Disposition", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ContentEncoding", shape: Shape::Str, loc: Loc::Header, wire: "Content-Encoding", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ContentLanguage", shape: Shape::Str, loc: Loc::Header, wire: "Content-Language", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ContentType", shape: Shape::Str, loc: Loc::Header, wire: "Content-Type", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Expires", shape: Shape::Str, loc: Loc::Header, wire: "Expires", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "GrantFullControl", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-grant-full-control", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "GrantRead", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-grant-read", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "GrantReadACP", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-grant-read-acp", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "GrantWriteACP", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-grant-write-acp", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Key", shape: Shape::Str, loc: Loc::Uri, wire: "Key", required: true, sensitive: false, min_len: 1, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Metadata", shape: Shape::Map, loc: Loc::Headers, wire: "x-amz-meta-", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ServerSideEncryption", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "StorageClass", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-storage-class", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "WebsiteRedirectLocation", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-website-redirect-location", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "SSECustomerAlgorithm", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption-customer-algorithm", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "SSECustomerKey", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption-customer-key", required: false, sensitive: true, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "SSECustomerKeyMD5", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption-customer-key-MD5", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "SSEKMSKeyId", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption-aws-kms-key-id", required: false, sensitive: true, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "SSEKMSEncryptionContext", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption-context", required: false, sensitive: true, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "BucketKeyEnabled", shape: Shape::Bool, loc: Loc::Header, wire: "x-amz-server-side-encryption-bucket-key-enabled", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "RequestPayer", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-request-payer", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Tagging", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-tagging", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ObjectLockMode", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-object-lock-mode", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ObjectLockRetainUntilDate", shape: Shape::Timestamp(TsFormat::Iso8601), loc: Loc::Header, wire: "x-amz-object-lock-retain-until-date", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ObjectLockLegalHoldStatus", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-object-lock-legal-hold", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ExpectedBucketOwner", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-expected-bucket-owner", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumAlgorithm", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-algorithm", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumType", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-type", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_CREATE_MULTIPART_UPLOAD_OUTPUT: &[Member] = &[
+    Member { name: "AbortDate", shape: Shape::Timestamp(TsFormat::Default), loc: Loc::Header, wire: "x-amz-abort-date", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "AbortRuleId", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-abort-rule-id", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Body, wire: "Bucket", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Key", shape: Shape::Str, loc: Loc::Body, wire: "Key", required: false, sensitive: false, min_len: 1, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "UploadId", shape: Shape::Str, loc: Loc::Body, wire: "UploadId", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ServerSideEncryption", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "SSECustomerAlgorithm", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption-customer-algorithm", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "SSECustomerKeyMD5", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption-customer-key-MD5", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "SSEKMSKeyId", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption-aws-kms-key-id", required: false, sensitive: true, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "SSEKMSEncryptionContext", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption-context", required: false, sensitive: true, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "BucketKeyEnabled", shape: Shape::Bool, loc: Loc::Header, wire: "x-amz-server-side-encryption-bucket-key-enabled", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "RequestCharged", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-request-charged", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumAlgorithm", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-algorithm", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumType", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-type", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_CREATE_SESSION_REQUEST: &[Member] = &[
+    Member { name: "SessionMode", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-create-session-mode", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Uri, wire: "Bucket", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ServerSideEncryption", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "SSEKMSKeyId", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption-aws-kms-key-id", required: false, sensitive: true, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "SSEKMSEncryptionContext", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption-context", required: false, sensitive: true, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "BucketKeyEnabled", shape: Shape::Bool, loc: Loc::Header, wire: "x-amz-server-side-encryption-bucket-key-enabled", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_CREATE_SESSION_OUTPUT: &[Member] = &[
+    Member { name: "ServerSideEncryption", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "SSEKMSKeyId", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption-aws-kms-key-id", required: false, sensitive: true, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "SSEKMSEncryptionContext", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption-context", required: false, sensitive: true, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "BucketKeyEnabled", shape: Shape::Bool, loc: Loc::Header, wire: "x-amz-server-side-encryption-bucket-key-enabled", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Credentials", shape: Shape::Struct(S_SESSION_CREDENTIALS), loc: Loc::Body, wire: "Credentials", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_SESSION_CREDENTIALS: &[Member] = &[
+    Member { name: "AccessKeyId", shape: Shape::Str, loc: Loc::Body, wire: "AccessKeyId", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "SecretAccessKey", shape: Shape::Str, loc: Loc::Body, wire: "SecretAccessKey", required: true, sensitive: true, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "SessionToken", shape: Shape::Str, loc: Loc::Body, wire: "SessionToken", required: true, sensitive: true, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Expiration", shape: Shape::Timestamp(TsFormat::Default), loc: Loc::Body, wire: "Expiration", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_DELETE_BUCKET_REQUEST: &[Member] = &[
+    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Uri, wire: "Bucket", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ExpectedBucketOwner", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-expected-bucket-owner", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_DELETE_BUCKET_ANALYTICS_CONFIGURATION_REQUEST: &[Member] = &[
+    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Uri, wire: "Bucket", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Id", shape: Shape::Str, loc: Loc::Query, wire: "id", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ExpectedBucketOwner", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-expected-bucket-owner", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_DELETE_BUCKET_CORS_REQUEST: &[Member] = &[
+    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Uri, wire: "Bucket", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ExpectedBucketOwner", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-expected-bucket-owner", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_DELETE_BUCKET_ENCRYPTION_REQUEST: &[Member] = &[
+    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Uri, wire: "Bucket", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ExpectedBucketOwner", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-expected-bucket-owner", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_DELETE_BUCKET_INTELLIGENT_TIERING_CONFIGURATION_REQUEST: &[Member] = &[
+    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Uri, wire: "Bucket", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Id", shape: Shape::Str, loc: Loc::Query, wire: "id", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ExpectedBucketOwner", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-expected-bucket-owner", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_DELETE_BUCKET_INVENTORY_CONFIGURATION_REQUEST: &[Member] = &[
+    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Uri, wire: "Bucket", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Id", shape: Shape::Str, loc: Loc::Query, wire: "id", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ExpectedBucketOwner", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-expected-bucket-owner", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_DELETE_BUCKET_LIFECYCLE_REQUEST: &[Member] = &[
+    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Uri, wire: "Bucket", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ExpectedBucketOwner", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-expected-bucket-owner", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_DELETE_BUCKET_METADATA_CONFIGURATION_REQUEST: &[Member] = &[
+    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Uri, wire: "Bucket", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ExpectedBucketOwner", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-expected-bucket-owner", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_DELETE_BUCKET_METADATA_TABLE_CONFIGURATION_REQUEST: &[Member] = &[
+    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Uri, wire: "Bucket", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ExpectedBucketOwner", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-expected-bucket-owner", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_DELETE_BUCKET_METRICS_CONFIGURATION_REQUEST: &[Member] = &[
+    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Uri, wire: "Bucket", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Id", shape: Shape::Str, loc: Loc::Query, wire: "id", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ExpectedBucketOwner", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-expected-bucket-owner", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_DELETE_BUCKET_OWNERSHIP_CONTROLS_REQUEST: &[Member] = &[
+    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Uri, wire: "Bucket", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ExpectedBucketOwner", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-expected-bucket-owner", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_DELETE_BUCKET_POLICY_REQUEST: &[Member] = &[
+    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Uri, wire: "Bucket", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ExpectedBucketOwner", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-expected-bucket-owner", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_DELETE_BUCKET_REPLICATION_REQUEST: &[Member] = &[
+    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Uri, wire: "Bucket", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ExpectedBucketOwner", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-expected-bucket-owner", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_DELETE_BUCKET_TAGGING_REQUEST: &[Member] = &[
+    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Uri, wire: "Bucket", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ExpectedBucketOwner", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-expected-bucket-owner", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_DELETE_BUCKET_WEBSITE_REQUEST: &[Member] = &[
+    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Uri, wire: "Bucket", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ExpectedBucketOwner", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-expected-bucket-owner", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_DELETE_OBJECT_REQUEST: &[Member] = &[
+    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Uri, wire: "Bucket", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Key", shape: Shape::Str, loc: Loc::Uri, wire: "Key", required: true, sensitive: false, min_len: 1, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "MFA", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-mfa", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "VersionId", shape: Shape::Str, loc: Loc::Query, wire: "versionId", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "RequestPayer", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-request-payer", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "BypassGovernanceRetention", shape: Shape::Bool, loc: Loc::Header, wire: "x-amz-bypass-governance-retention", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ExpectedBucketOwner", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-expected-bucket-owner", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "IfMatch", shape: Shape::Str, loc: Loc::Header, wire: "If-Match", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "IfMatchLastModifiedTime", shape: Shape::Timestamp(TsFormat::Rfc822), loc: Loc::Header, wire: "x-amz-if-match-last-modified-time", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "IfMatchSize", shape: Shape::Int, loc: Loc::Header, wire: "x-amz-if-match-size", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_DELETE_OBJECT_OUTPUT: &[Member] = &[
+    Member { name: "DeleteMarker", shape: Shape::Bool, loc: Loc::Header, wire: "x-amz-delete-marker", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "VersionId", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-version-id", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "RequestCharged", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-request-charged", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_DELETE_OBJECT_TAGGING_REQUEST: &[Member] = &[
+    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Uri, wire: "Bucket", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Key", shape: Shape::Str, loc: Loc::Uri, wire: "Key", required: true, sensitive: false, min_len: 1, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "VersionId", shape: Shape::Str, loc: Loc::Query, wire: "versionId", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ExpectedBucketOwner", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-expected-bucket-owner", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_DELETE_OBJECT_TAGGING_OUTPUT: &[Member] = &[
+    Member { name: "VersionId", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-version-id", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_DELETE_OBJECTS_REQUEST: &[Member] = &[
+    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Uri, wire: "Bucket", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Delete", shape: Shape::Struct(S_DELETE), loc: Loc::Payload, wire: "Delete", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: Some(("", "http://s3.amazonaws.com/doc/2006-03-01/")) },
+    Member { name: "MFA", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-mfa", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "RequestPayer", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-request-payer", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "BypassGovernanceRetention", shape: Shape::Bool, loc: Loc::Header, wire: "x-amz-bypass-governance-retention", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ExpectedBucketOwner", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-expected-bucket-owner", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumAlgorithm", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-sdk-checksum-algorithm", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_DELETE: &[Member] = &[
+    Member { name: "Objects", shape: Shape::List(&Shape::Struct(S_OBJECT_IDENTIFIER)), loc: Loc::Body, wire: "Object", required: true, sensitive: false, min_len: 0, flattened: true, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Quiet", shape: Shape::Bool, loc: Loc::Body, wire: "Quiet", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_OBJECT_IDENTIFIER: &[Member] = &[
+    Member { name: "Key", shape: Shape::Str, loc: Loc::Body, wire: "Key", required: true, sensitive: false, min_len: 1, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "VersionId", shape: Shape::Str, loc: Loc::Body, wire: "VersionId", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ETag", shape: Shape::Str, loc: Loc::Body, wire: "ETag", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "LastModifiedTime", shape: Shape::Timestamp(TsFormat::Rfc822), loc: Loc::Body, wire: "LastModifiedTime", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Size", shape: Shape::Int, loc: Loc::Body, wire: "Size", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_DELETE_OBJECTS_OUTPUT: &[Member] = &[
+    Member { name: "Deleted", shape: Shape::List(&Shape::Struct(S_DELETED_OBJECT)), loc: Loc::Body, wire: "Deleted", required: false, sensitive: false, min_len: 0, flattened: true, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "RequestCharged", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-request-charged", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Errors", shape: Shape::List(&Shape::Struct(S_ERROR)), loc: Loc::Body, wire: "Error", required: false, sensitive: false, min_len: 0, flattened: true, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_DELETED_OBJECT: &[Member] = &[
+    Member { name: "Key", shape: Shape::Str, loc: Loc::Body, wire: "Key", required: false, sensitive: false, min_len: 1, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "VersionId", shape: Shape::Str, loc: Loc::Body, wire: "VersionId", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "DeleteMarker", shape: Shape::Bool, loc: Loc::Body, wire: "DeleteMarker", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "DeleteMarkerVersionId", shape: Shape::Str, loc: Loc::Body, wire: "DeleteMarkerVersionId", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_ERROR: &[Member] = &[
+    Member { name: "Key", shape: Shape::Str, loc: Loc::Body, wire: "Key", required: false, sensitive: false, min_len: 1, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "VersionId", shape: Shape::Str, loc: Loc::Body, wire: "VersionId", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Code", shape: Shape::Str, loc: Loc::Body, wire: "Code", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Message", shape: Shape::Str, loc: Loc::Body, wire: "Message", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_DELETE_PUBLIC_ACCESS_BLOCK_REQUEST: &[Member] = &[
+    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Uri, wire: "Bucket", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ExpectedBucketOwner", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-expected-bucket-owner", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_GET_BUCKET_ABAC_REQUEST: &[Member] = &[
+    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Uri, wire: "Bucket", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ExpectedBucketOwner", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-expected-bucket-owner", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_GET_BUCKET_ABAC_OUTPUT: &[Member] = &[
+    Member { name: "AbacStatus", shape: Shape::Struct(S_ABAC_STATUS), loc: Loc::Payload, wire: "AbacStatus", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_ABAC_STATUS: &[Member] = &[
+    Member { name: "Status", shape: Shape::Str, loc: Loc::Body, wire: "Status", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_GET_BUCKET_ACCELERATE_CONFIGURATION_REQUEST: &[Member] = &[
+    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Uri, wire: "Bucket", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ExpectedBucketOwner", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-expected-bucket-owner", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "RequestPayer", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-request-payer", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_GET_BUCKET_ACCELERATE_CONFIGURATION_OUTPUT: &[Member] = &[
+    Member { name: "Status", shape: Shape::Str, loc: Loc::Body, wire: "Status", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "RequestCharged", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-request-charged", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_GET_BUCKET_ACL_REQUEST: &[Member] = &[
+    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Uri, wire: "Bucket", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ExpectedBucketOwner", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-expected-bucket-owner", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_GET_BUCKET_ACL_OUTPUT: &[Member] = &[
+    Member { name: "Owner", shape: Shape::Struct(S_OWNER), loc: Loc::Body, wire: "Owner", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Grants", shape: Shape::List(&Shape::Struct(S_GRANT)), loc: Loc::Body, wire: "AccessControlList", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "Grant", xml_attribute: false, xml_ns: None },
+];
+
+static S_OWNER: &[Member] = &[
+    Member { name: "DisplayName", shape: Shape::Str, loc: Loc::Body, wire: "DisplayName", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ID", shape: Shape::Str, loc: Loc::Body, wire: "ID", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_GRANT: &[Member] = &[
+    Member { name: "Grantee", shape: Shape::Struct(S_GRANTEE), loc: Loc::Body, wire: "Grantee", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: Some(("xsi", "http://www.w3.org/2001/XMLSchema-instance")) },
+    Member { name: "Permission", shape: Shape::Str, loc: Loc::Body, wire: "Permission", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_GRANTEE: &[Member] = &[
+    Member { name: "DisplayName", shape: Shape::Str, loc: Loc::Body, wire: "DisplayName", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "EmailAddress", shape: Shape::Str, loc: Loc::Body, wire: "EmailAddress", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ID", shape: Shape::Str, loc: Loc::Body, wire: "ID", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Type", shape: Shape::Str, loc: Loc::Body, wire: "xsi:type", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: true, xml_ns: None },
+    Member { name: "URI", shape: Shape::Str, loc: Loc::Body, wire: "URI", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_GET_BUCKET_ANALYTICS_CONFIGURATION_REQUEST: &[Member] = &[
+    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Uri, wire: "Bucket", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Id", shape: Shape::Str, loc: Loc::Query, wire: "id", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ExpectedBucketOwner", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-expected-bucket-owner", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_GET_BUCKET_ANALYTICS_CONFIGURATION_OUTPUT: &[Member] = &[
+    Member { name: "AnalyticsConfiguration", shape: Shape::Struct(S_ANALYTICS_CONFIGURATION), loc: Loc::Payload, wire: "AnalyticsConfiguration", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_ANALYTICS_CONFIGURATION: &[Member] = &[
+    Member { name: "Id", shape: Shape::Str, loc: Loc::Body, wire: "Id", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Filter", shape: Shape::Struct(S_ANALYTICS_FILTER), loc: Loc::Body, wire: "Filter", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "StorageClassAnalysis", shape: Shape::Struct(S_STORAGE_CLASS_ANALYSIS), loc: Loc::Body, wire: "StorageClassAnalysis", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_ANALYTICS_FILTER: &[Member] = &[
+    Member { name: "Prefix", shape: Shape::Str, loc: Loc::Body, wire: "Prefix", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Tag", shape: Shape::Struct(S_TAG), loc: Loc::Body, wire: "Tag", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "And", shape: Shape::Struct(S_ANALYTICS_AND_OPERATOR), loc: Loc::Body, wire: "And", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_ANALYTICS_AND_OPERATOR: &[Member] = &[
+    Member { name: "Prefix", shape: Shape::Str, loc: Loc::Body, wire: "Prefix", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Tags", shape: Shape::List(&Shape::Struct(S_TAG)), loc: Loc::Body, wire: "Tag", required: false, sensitive: false, min_len: 0, flattened: true, item_name: "Tag", xml_attribute: false, xml_ns: None },
+];
+
+static S_STORAGE_CLASS_ANALYSIS: &[Member] = &[
+    Member { name: "DataExport", shape: Shape::Struct(S_STORAGE_CLASS_ANALYSIS_DATA_EXPORT), loc: Loc::Body, wire: "DataExport", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_STORAGE_CLASS_ANALYSIS_DATA_EXPORT: &[Member] = &[
+    Member { name: "OutputSchemaVersion", shape: Shape::Str, loc: Loc::Body, wire: "OutputSchemaVersion", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Destination", shape: Shape::Struct(S_ANALYTICS_EXPORT_DESTINATION), loc: Loc::Body, wire: "Destination", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_ANALYTICS_EXPORT_DESTINATION: &[Member] = &[
+    Member { name: "S3BucketDestination", shape: Shape::Struct(S_ANALYTICS_S3_BUCKET_DESTINATION), loc: Loc::Body, wire: "S3BucketDestination", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_ANALYTICS_S3_BUCKET_DESTINATION: &[Member] = &[
+    Member { name: "Format", shape: Shape::Str, loc: Loc::Body, wire: "Format", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "BucketAccountId", shape: Shape::Str, loc: Loc::Body, wire: "BucketAccountId", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Body, wire: "Bucket", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Prefix", shape: Shape::Str, loc: Loc::Body, wire: "Prefix", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_GET_BUCKET_CORS_REQUEST: &[Member] = &[
+    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Uri, wire: "Bucket", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ExpectedBucketOwner", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-expected-bucket-owner", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_GET_BUCKET_CORS_OUTPUT: &[Member] = &[
+    Member { name: "CORSRules", shape: Shape::List(&Shape::Struct(S_C_O_R_S_RULE)), loc: Loc::Body, wire: "CORSRule", required: false, sensitive: false, min_len: 0, flattened: true, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_C_O_R_S_RULE: &[Member] = &[
+    Member { name: "ID", shape: Shape::Str, loc: Loc::Body, wire: "ID", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "AllowedHeaders", shape: Shape::List(&Shape::Str), loc: Loc::Body, wire: "AllowedHeader", required: false, sensitive: false, min_len: 0, flattened: true, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "AllowedMethods", shape: Shape::List(&Shape::Str), loc: Loc::Body, wire: "AllowedMethod", required: true, sensitive: false, min_len: 0, flattened: true, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "AllowedOrigins", shape: Shape::List(&Shape::Str), loc: Loc::Body, wire: "AllowedOrigin", required: true, sensitive: false, min_len: 0, flattened: true, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ExposeHeaders", shape: Shape::List(&Shape::Str), loc: Loc::Body, wire: "ExposeHeader", required: false, sensitive: false, min_len: 0, flattened: true, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "MaxAgeSeconds", shape: Shape::Int, loc: Loc::Body, wire: "MaxAgeSeconds", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_GET_BUCKET_ENCRYPTION_REQUEST: &[Member] = &[
+    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Uri, wire: "Bucket", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ExpectedBucketOwner", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-expected-bucket-owner", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_GET_BUCKET_ENCRYPTION_OUTPUT: &[Member] = &[
+    Member { name: "ServerSideEncryptionConfiguration", shape: Shape::Struct(S_SERVER_SIDE_ENCRYPTION_CONFIGURATION), loc: Loc::Payload, wire: "ServerSideEncryptionConfiguration", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_SERVER_SIDE_ENCRYPTION_CONFIGURATION: &[Member] = &[
+    Member { name: "Rules", shape: Shape::List(&Shape::Struct(S_SERVER_SIDE_ENCRYPTION_RULE)), loc: Loc::Body, wire: "Rule", required: true, sensitive: false, min_len: 0, flattened: true, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_SERVER_SIDE_ENCRYPTION_RULE: &[Member] = &[
+    Member { name: "ApplyServerSideEncryptionByDefault", shape: Shape::Struct(S_SERVER_SIDE_ENCRYPTION_BY_DEFAULT), loc: Loc::Body, wire: "ApplyServerSideEncryptionByDefault", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "BucketKeyEnabled", shape: Shape::Bool, loc: Loc::Body, wire: "BucketKeyEnabled", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "BlockedEncryptionTypes", shape: Shape::Struct(S_BLOCKED_ENCRYPTION_TYPES), loc: Loc::Body, wire: "BlockedEncryptionTypes", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_SERVER_SIDE_ENCRYPTION_BY_DEFAULT: &[Member] = &[
+    Member { name: "SSEAlgorithm", shape: Shape::Str, loc: Loc::Body, wire: "SSEAlgorithm", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "KMSMasterKeyID", shape: Shape::Str, loc: Loc::Body, wire: "KMSMasterKeyID", required: false, sensitive: true, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_BLOCKED_ENCRYPTION_TYPES: &[Member] = &[
+    Member { name: "EncryptionType", shape: Shape::List(&Shape::Str), loc: Loc::Body, wire: "EncryptionType", required: false, sensitive: false, min_len: 0, flattened: true, item_name: "EncryptionType", xml_attribute: false, xml_ns: None },
+];
+
+static S_GET_BUCKET_INTELLIGENT_TIERING_CONFIGURATION_REQUEST: &[Member] = &[
+    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Uri, wire: "Bucket", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Id", shape: Shape::Str, loc: Loc::Query, wire: "id", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ExpectedBucketOwner", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-expected-bucket-owner", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_GET_BUCKET_INTELLIGENT_TIERING_CONFIGURATION_OUTPUT: &[Member] = &[
+    Member { name: "IntelligentTieringConfiguration", shape: Shape::Struct(S_INTELLIGENT_TIERING_CONFIGURATION), loc: Loc::Payload, wire: "IntelligentTieringConfiguration", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_INTELLIGENT_TIERING_CONFIGURATION: &[Member] = &[
+    Member { name: "Id", shape: Shape::Str, loc: Loc::Body, wire: "Id", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Filter", shape: Shape::Struct(S_INTELLIGENT_TIERING_FILTER), loc: Loc::Body, wire: "Filter", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Status", shape: Shape::Str, loc: Loc::Body, wire: "Status", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Tierings", shape: Shape::List(&Shape::Struct(S_TIERING)), loc: Loc::Body, wire: "Tiering", required: true, sensitive: false, min_len: 0, flattened: true, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_INTELLIGENT_TIERING_FILTER: &[Member] = &[
+    Member { name: "Prefix", shape: Shape::Str, loc: Loc::Body, wire: "Prefix", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Tag", shape: Shape::Struct(S_TAG), loc: Loc::Body, wire: "Tag", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "And", shape: Shape::Struct(S_INTELLIGENT_TIERING_AND_OPERATOR), loc: Loc::Body, wire: "And", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_INTELLIGENT_TIERING_AND_OPERATOR: &[Member] = &[
+    Member { name: "Prefix", shape: Shape::Str, loc: Loc::Body, wire: "Prefix", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Tags", shape: Shape::List(&Shape::Struct(S_TAG)), loc: Loc::Body, wire: "Tag", required: false, sensitive: false, min_len: 0, flattened: true, item_name: "Tag", xml_attribute: false, xml_ns: None },
+];
+
+static S_TIERING: &[Member] = &[
+    Member { name: "Days", shape: Shape::Int, loc: Loc::Body, wire: "Days", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "AccessTier", shape: Shape::Str, loc: Loc::Body, wire: "AccessTier", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_GET_BUCKET_INVENTORY_CONFIGURATION_REQUEST: &[Member] = &[
+    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Uri, wire: "Bucket", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Id", shape: Shape::Str, loc: Loc::Query, wire: "id", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ExpectedBucketOwner", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-expected-bucket-owner", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_GET_BUCKET_INVENTORY_CONFIGURATION_OUTPUT: &[Member] = &[
+    Member { name: "InventoryConfiguration", shape: Shape::Struct(S_INVENTORY_CONFIGURATION), loc: Loc::Payload, wire: "InventoryConfiguration", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_INVENTORY_CONFIGURATION: &[Member] = &[
+    Member { name: "Destination", shape: Shape::Struct(S_INVENTORY_DESTINATION), loc: Loc::Body, wire: "Destination", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "IsEnabled", shape: Shape::Bool, loc: Loc::Body, wire: "IsEnabled", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Filter", shape: Shape::Struct(S_INVENTORY_FILTER), loc: Loc::Body, wire: "Filter", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Id", shape: Shape::Str, loc: Loc::Body, wire: "Id", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "IncludedObjectVersions", shape: Shape::Str, loc: Loc::Body, wire: "IncludedObjectVersions", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "OptionalFields", shape: Shape::List(&Shape::Str), loc: Loc::Body, wire: "OptionalFields", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "Field", xml_attribute: false, xml_ns: None },
+    Member { name: "Schedule", shape: Shape::Struct(S_INVENTORY_SCHEDULE), loc: Loc::Body, wire: "Schedule", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_INVENTORY_DESTINATION: &[Member] = &[
+    Member { name: "S3BucketDestination", shape: Shape::Struct(S_INVENTORY_S3_BUCKET_DESTINATION), loc: Loc::Body, wire: "S3BucketDestination", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_INVENTORY_S3_BUCKET_DESTINATION: &[Member] = &[
+    Member { name: "AccountId", shape: Shape::Str, loc: Loc::Body, wire: "AccountId", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Body, wire: "Bucket", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Format", shape: Shape::Str, loc: Loc::Body, wire: "Format", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Prefix", shape: Shape::Str, loc: Loc::Body, wire: "Prefix", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Encryption", shape: Shape::Struct(S_INVENTORY_ENCRYPTION), loc: Loc::Body, wire: "Encryption", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_INVENTORY_ENCRYPTION: &[Member] = &[
+    Member { name: "SSES3", shape: Shape::Struct(S_S_S_E_S3), loc: Loc::Body, wire: "SSE-S3", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "SSEKMS", shape: Shape::Struct(S_S_S_E_K_M_S), loc: Loc::Body, wire: "SSE-KMS", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_S_S_E_S3: &[Member] = &[
+
+];
+
+static S_S_S_E_K_M_S: &[Member] = &[
+    Member { name: "KeyId", shape: Shape::Str, loc: Loc::Body, wire: "KeyId", required: true, sensitive: true, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_INVENTORY_FILTER: &[Member] = &[
+    Member { name: "Prefix", shape: Shape::Str, loc: Loc::Body, wire: "Prefix", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_INVENTORY_SCHEDULE: &[Member] = &[
+    Member { name: "Frequency", shape: Shape::Str, loc: Loc::Body, wire: "Frequency", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_GET_BUCKET_LIFECYCLE_REQUEST: &[Member] = &[
+    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Uri, wire: "Bucket", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ExpectedBucketOwner", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-expected-bucket-owner", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_GET_BUCKET_LIFECYCLE_OUTPUT: &[Member] = &[
+    Member { name: "Rules", shape: Shape::List(&Shape::Struct(S_RULE)), loc: Loc::Body, wire: "Rule", required: false, sensitive: false, min_len: 0, flattened: true, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_RULE: &[Member] = &[
+    Member { name: "Expiration", shape: Shape::Struct(S_LIFECYCLE_EXPIRATION), loc: Loc::Body, wire: "Expiration", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ID", shape: Shape::Str, loc: Loc::Body, wire: "ID", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Prefix", shape: Shape::Str, loc: Loc::Body, wire: "Prefix", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Status", shape: Shape::Str, loc: Loc::Body, wire: "Status", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Transition", shape: Shape::Struct(S_TRANSITION), loc: Loc::Body, wire: "Transition", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "NoncurrentVersionTransition", shape: Shape::Struct(S_NONCURRENT_VERSION_TRANSITION), loc: Loc::Body, wire: "NoncurrentVersionTransition", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "NoncurrentVersionExpiration", shape: Shape::Struct(S_NONCURRENT_VERSION_EXPIRATION), loc: Loc::Body, wire: "NoncurrentVersionExpiration", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "AbortIncompleteMultipartUpload", shape: Shape::Struct(S_ABORT_INCOMPLETE_MULTIPART_UPLOAD), loc: Loc::Body, wire: "AbortIncompleteMultipartUpload", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_LIFECYCLE_EXPIRATION: &[Member] = &[
+    Member { name: "Date", shape: Shape::Timestamp(TsFormat::Iso8601), loc: Loc::Body, wire: "Date", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Days", shape: Shape::Int, loc: Loc::Body, wire: "Days", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ExpiredObjectDeleteMarker", shape: Shape::Bool, loc: Loc::Body, wire: "ExpiredObjectDeleteMarker", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_TRANSITION: &[Member] = &[
+    Member { name: "Date", shape: Shape::Timestamp(TsFormat::Iso8601), loc: Loc::Body, wire: "Date", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Days", shape: Shape::Int, loc: Loc::Body, wire: "Days", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "StorageClass", shape: Shape::Str, loc: Loc::Body, wire: "StorageClass", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_NONCURRENT_VERSION_TRANSITION: &[Member] = &[
+    Member { name: "NoncurrentDays", shape: Shape::Int, loc: Loc::Body, wire: "NoncurrentDays", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "StorageClass", shape: Shape::Str, loc: Loc::Body, wire: "StorageClass", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "NewerNoncurrentVersions", shape: Shape::Int, loc: Loc::Body, wire: "NewerNoncurrentVersions", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_NONCURRENT_VERSION_EXPIRATION: &[Member] = &[
+    Member { name: "NoncurrentDays", shape: Shape::Int, loc: Loc::Body, wire: "NoncurrentDays", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "NewerNoncurrentVersions", shape: Shape::Int, loc: Loc::Body, wire: "NewerNoncurrentVersions", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_ABORT_INCOMPLETE_MULTIPART_UPLOAD: &[Member] = &[
+    Member { name: "DaysAfterInitiation", shape: Shape::Int, loc: Loc::Body, wire: "DaysAfterInitiation", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_GET_BUCKET_LIFECYCLE_CONFIGURATION_REQUEST: &[Member] = &[
+    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Uri, wire: "Bucket", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ExpectedBucketOwner", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-expected-bucket-owner", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_GET_BUCKET_LIFECYCLE_CONFIGURATION_OUTPUT: &[Member] = &[
+    Member { name: "Rules", shape: Shape::List(&Shape::Struct(S_LIFECYCLE_RULE)), loc: Loc::Body, wire: "Rule", required: false, sensitive: false, min_len: 0, flattened: true, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "TransitionDefaultMinimumObjectSize", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-transition-default-minimum-object-size", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_LIFECYCLE_RULE: &[Member] = &[
+    Member { name: "Expiration", shape: Shape::Struct(S_LIFECYCLE_EXPIRATION), loc: Loc::Body, wire: "Expiration", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ID", shape: Shape::Str, loc: Loc::Body, wire: "ID", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Prefix", shape: Shape::Str, loc: Loc::Body, wire: "Prefix", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Filter", shape: Shape::Struct(S_LIFECYCLE_RULE_FILTER), loc: Loc::Body, wire: "Filter", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Status", shape: Shape::Str, loc: Loc::Body, wire: "Status", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Transitions", shape: Shape::List(&Shape::Struct(S_TRANSITION)), loc: Loc::Body, wire: "Transition", required: false, sensitive: false, min_len: 0, flattened: true, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "NoncurrentVersionTransitions", shape: Shape::List(&Shape::Struct(S_NONCURRENT_VERSION_TRANSITION)), loc: Loc::Body, wire: "NoncurrentVersionTransition", required: false, sensitive: false, min_len: 0, flattened: true, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "NoncurrentVersionExpiration", shape: Shape::Struct(S_NONCURRENT_VERSION_EXPIRATION), loc: Loc::Body, wire: "NoncurrentVersionExpiration", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "AbortIncompleteMultipartUpload", shape: Shape::Struct(S_ABORT_INCOMPLETE_MULTIPART_UPLOAD), loc: Loc::Body, wire: "AbortIncompleteMultipartUpload", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_LIFECYCLE_RULE_FILTER: &[Member] = &[
+    Member { name: "Prefix", shape: Shape::Str, loc: Loc::Body, wire: "Prefix", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Tag", shape: Shape::Struct(S_TAG), loc: Loc::Body, wire: "Tag", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ObjectSizeGreaterThan", shape: Shape::Int, loc: Loc::Body, wire: "ObjectSizeGreaterThan", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ObjectSizeLessThan", shape: Shape::Int, loc: Loc::Body, wire: "ObjectSizeLessThan", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "And", shape: Shape::Struct(S_LIFECYCLE_RULE_AND_OPERATOR), loc: Loc::Body, wire: "And", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_LIFECYCLE_RULE_AND_OPERATOR: &[Member] = &[
+    Member { name: "Prefix", shape: Shape::Str, loc: Loc::Body, wire: "Prefix", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Tags", shape: Shape::List(&Shape::Struct(S_TAG)), loc: Loc::Body, wire: "Tag", required: false, sensitive: false, min_len: 0, flattened: true, item_name: "Tag", xml_attribute: false, xml_ns: None },
+    Member { name: "ObjectSizeGreaterThan", shape: Shape::Int, loc: Loc::Body, wire: "ObjectSizeGreaterThan", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ObjectSizeLessThan", shape: Shape::Int, loc: Loc::Body, wire: "ObjectSizeLessThan", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_GET_BUCKET_LOCATION_REQUEST: &[Member] = &[
+    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Uri, wire: "Bucket", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ExpectedBucketOwner", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-expected-bucket-owner", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_GET_BUCKET_LOCATION_OUTPUT: &[Member] = &[
+    Member { name: "LocationConstraint", shape: Shape::Str, loc: Loc::Body, wire: "LocationConstraint", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_GET_BUCKET_LOGGING_REQUEST: &[Member] = &[
+    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Uri, wire: "Bucket", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ExpectedBucketOwner", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-expected-bucket-owner", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_GET_BUCKET_LOGGING_OUTPUT: &[Member] = &[
+    Member { name: "LoggingEnabled", shape: Shape::Struct(S_LOGGING_ENABLED), loc: Loc::Body, wire: "LoggingEnabled", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_LOGGING_ENABLED: &[Member] = &[
+    Member { name: "TargetBucket", shape: Shape::Str, loc: Loc::Body, wire: "TargetBucket", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "TargetGrants", shape: Shape::List(&Shape::Struct(S_TARGET_GRANT)), loc: Loc::Body, wire: "TargetGrants", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "Grant", xml_attribute: false, xml_ns: None },
+    Member { name: "TargetPrefix", shape: Shape::Str, loc: Loc::Body, wire: "TargetPrefix", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "TargetObjectKeyFormat", shape: Shape::Struct(S_TARGET_OBJECT_KEY_FORMAT), loc: Loc::Body, wire: "TargetObjectKeyFormat", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_TARGET_GRANT: &[Member] = &[
+    Member { name: "Grantee", shape: Shape::Struct(S_GRANTEE), loc: Loc::Body, wire: "Grantee", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: Some(("xsi", "http://www.w3.org/2001/XMLSchema-instance")) },
+    Member { name: "Permission", shape: Shape::Str, loc: Loc::Body, wire: "Permission", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_TARGET_OBJECT_KEY_FORMAT: &[Member] = &[
+    Member { name: "SimplePrefix", shape: Shape::Struct(S_SIMPLE_PREFIX), loc: Loc::Body, wire: "SimplePrefix", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "PartitionedPrefix", shape: Shape::Struct(S_PARTITIONED_PREFIX), loc: Loc::Body, wire: "PartitionedPrefix", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_SIMPLE_PREFIX: &[Member] = &[
+
+];
+
+static S_PARTITIONED_PREFIX: &[Member] = &[
+    Member { name: "PartitionDateSource", shape: Shape::Str, loc: Loc::Body, wire: "PartitionDateSource", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_GET_BUCKET_METADATA_CONFIGURATION_REQUEST: &[Member] = &[
+    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Uri, wire: "Bucket", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ExpectedBucketOwner", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-expected-bucket-owner", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_GET_BUCKET_METADATA_CONFIGURATION_OUTPUT: &[Member] = &[
+    Member { name: "GetBucketMetadataConfigurationResult", shape: Shape::Struct(S_GET_BUCKET_METADATA_CONFIGURATION_RESULT), loc: Loc::Payload, wire: "GetBucketMetadataConfigurationResult", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_GET_BUCKET_METADATA_CONFIGURATION_RESULT: &[Member] = &[
+    Member { name: "MetadataConfigurationResult", shape: Shape::Struct(S_METADATA_CONFIGURATION_RESULT), loc: Loc::Body, wire: "MetadataConfigurationResult", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_METADATA_CONFIGURATION_RESULT: &[Member] = &[
+    Member { name: "DestinationResult", shape: Shape::Struct(S_DESTINATION_RESULT), loc: Loc::Body, wire: "DestinationResult", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "JournalTableConfigurationResult", shape: Shape::Struct(S_JOURNAL_TABLE_CONFIGURATION_RESULT), loc: Loc::Body, wire: "JournalTableConfigurationResult", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "InventoryTableConfigurationResult", shape: Shape::Struct(S_INVENTORY_TABLE_CONFIGURATION_RESULT), loc: Loc::Body, wire: "InventoryTableConfigurationResult", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_DESTINATION_RESULT: &[Member] = &[
+    Member { name: "TableBucketType", shape: Shape::Str, loc: Loc::Body, wire: "TableBucketType", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "TableBucketArn", shape: Shape::Str, loc: Loc::Body, wire: "TableBucketArn", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "TableNamespace", shape: Shape::Str, loc: Loc::Body, wire: "TableNamespace", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_JOURNAL_TABLE_CONFIGURATION_RESULT: &[Member] = &[
+    Member { name: "TableStatus", shape: Shape::Str, loc: Loc::Body, wire: "TableStatus", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Error", shape: Shape::Struct(S_ERROR_DETAILS), loc: Loc::Body, wire: "Error", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "TableName", shape: Shape::Str, loc: Loc::Body, wire: "TableName", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "TableArn", shape: Shape::Str, loc: Loc::Body, wire: "TableArn", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "RecordExpiration", shape: Shape::Struct(S_RECORD_EXPIRATION), loc: Loc::Body, wire: "RecordExpiration", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_ERROR_DETAILS: &[Member] = &[
+    Member { name: "ErrorCode", shape: Shape::Str, loc: Loc::Body, wire: "ErrorCode", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ErrorMessage", shape: Shape::Str, loc: Loc::Body, wire: "ErrorMessage", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_INVENTORY_TABLE_CONFIGURATION_RESULT: &[Member] = &[
+    Member { name: "ConfigurationState", shape: Shape::Str, loc: Loc::Body, wire: "ConfigurationState", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "TableStatus", shape: Shape::Str, loc: Loc::Body, wire: "TableStatus", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Error", shape: Shape::Struct(S_ERROR_DETAILS), loc: Loc::Body, wire: "Error", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "TableName", shape: Shape::Str, loc: Loc::Body, wire: "TableName", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "TableArn", shape: Shape::Str, loc: Loc::Body, wire: "TableArn", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_GET_BUCKET_METADATA_TABLE_CONFIGURATION_REQUEST: &[Member] = &[
+    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Uri, wire: "Bucket", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ExpectedBucketOwner", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-expected-bucket-owner", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_GET_BUCKET_METADATA_TABLE_CONFIGURATION_OUTPUT: &[Member] = &[
+    Member { name: "GetBucketMetadataTableConfigurationResult", shape: Shape::Struct(S_GET_BUCKET_METADATA_TABLE_CONFIGURATION_RESULT), loc: Loc::Payload, wire: "GetBucketMetadataTableConfigurationResult", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_GET_BUCKET_METADATA_TABLE_CONFIGURATION_RESULT: &[Member] = &[
+    Member { name: "MetadataTableConfigurationResult", shape: Shape::Struct(S_METADATA_TABLE_CONFIGURATION_RESULT), loc: Loc::Body, wire: "MetadataTableConfigurationResult", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Status", shape: Shape::Str, loc: Loc::Body, wire: "Status", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Error", shape: Shape::Struct(S_ERROR_DETAILS), loc: Loc::Body, wire: "Error", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_METADATA_TABLE_CONFIGURATION_RESULT: &[Member] = &[
+    Member { name: "S3TablesDestinationResult", shape: Shape::Struct(S_S3_TABLES_DESTINATION_RESULT), loc: Loc::Body, wire: "S3TablesDestinationResult", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_S3_TABLES_DESTINATION_RESULT: &[Member] = &[
+    Member { name: "TableBucketArn", shape: Shape::Str, loc: Loc::Body, wire: "TableBucketArn", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "TableName", shape: Shape::Str, loc: Loc::Body, wire: "TableName", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "TableArn", shape: Shape::Str, loc: Loc::Body, wire: "TableArn", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "TableNamespace", shape: Shape::Str, loc: Loc::Body, wire: "TableNamespace", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_GET_BUCKET_METRICS_CONFIGURATION_REQUEST: &[Member] = &[
+    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Uri, wire: "Bucket", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Id", shape: Shape::Str, loc: Loc::Query, wire: "id", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ExpectedBucketOwner", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-expected-bucket-owner", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_GET_BUCKET_METRICS_CONFIGURATION_OUTPUT: &[Member] = &[
+    Member { name: "MetricsConfiguration", shape: Shape::Struct(S_METRICS_CONFIGURATION), loc: Loc::Payload, wire: "MetricsConfiguration", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_METRICS_CONFIGURATION: &[Member] = &[
+    Member { name: "Id", shape: Shape::Str, loc: Loc::Body, wire: "Id", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Filter", shape: Shape::Struct(S_METRICS_FILTER), loc: Loc::Body, wire: "Filter", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_METRICS_FILTER: &[Member] = &[
+    Member { name: "Prefix", shape: Shape::Str, loc: Loc::Body, wire: "Prefix", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Tag", shape: Shape::Struct(S_TAG), loc: Loc::Body, wire: "Tag", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "AccessPointArn", shape: Shape::Str, loc: Loc::Body, wire: "AccessPointArn", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "And", shape: Shape::Struct(S_METRICS_AND_OPERATOR), loc: Loc::Body, wire: "And", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_METRICS_AND_OPERATOR: &[Member] = &[
+    Member { name: "Prefix", shape: Shape::Str, loc: Loc::Body, wire: "Prefix", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Tags", shape: Shape::List(&Shape::Struct(S_TAG)), loc: Loc::Body, wire: "Tag", required: false, sensitive: false, min_len: 0, flattened: true, item_name: "Tag", xml_attribute: false, xml_ns: None },
+    Member { name: "AccessPointArn", shape: Shape::Str, loc: Loc::Body, wire: "AccessPointArn", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_GET_BUCKET_NOTIFICATION_CONFIGURATION_REQUEST: &[Member] = &[
+    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Uri, wire: "Bucket", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ExpectedBucketOwner", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-expected-bucket-owner", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_NOTIFICATION_CONFIGURATION_DEPRECATED: &[Member] = &[
+    Member { name: "TopicConfiguration", shape: Shape::Struct(S_TOPIC_CONFIGURATION_DEPRECATED), loc: Loc::Body, wire: "TopicConfiguration", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "QueueConfiguration", shape: Shape::Struct(S_QUEUE_CONFIGURATION_DEPRECATED), loc: Loc::Body, wire: "QueueConfiguration", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "CloudFunctionConfiguration", shape: Shape::Struct(S_CLOUD_FUNCTION_CONFIGURATION), loc: Loc::Body, wire: "CloudFunctionConfiguration", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_TOPIC_CONFIGURATION_DEPRECATED: &[Member] = &[
+    Member { name: "Id", shape: Shape::Str, loc: Loc::Body, wire: "Id", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Events", shape: Shape::List(&Shape::Str), loc: Loc::Body, wire: "Event", required: false, sensitive: false, min_len: 0, flattened: true, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Event", shape: Shape::Str, loc: Loc::Body, wire: "Event", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Topic", shape: Shape::Str, loc: Loc::Body, wire: "Topic", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_QUEUE_CONFIGURATION_DEPRECATED: &[Member] = &[
+    Member { name: "Id", shape: Shape::Str, loc: Loc::Body, wire: "Id", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Event", shape: Shape::Str, loc: Loc::Body, wire: "Event", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Events", shape: Shape::List(&Shape::Str), loc: Loc::Body, wire: "Event", required: false, sensitive: false, min_len: 0, flattened: true, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Queue", shape: Shape::Str, loc: Loc::Body, wire: "Queue", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_CLOUD_FUNCTION_CONFIGURATION: &[Member] = &[
+    Member { name: "Id", shape: Shape::Str, loc: Loc::Body, wire: "Id", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Event", shape: Shape::Str, loc: Loc::Body, wire: "Event", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Events", shape: Shape::List(&Shape::Str), loc: Loc::Body, wire: "Event", required: false, sensitive: false, min_len: 0, flattened: true, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "CloudFunction", shape: Shape::Str, loc: Loc::Body, wire: "CloudFunction", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "InvocationRole", shape: Shape::Str, loc: Loc::Body, wire: "InvocationRole", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_NOTIFICATION_CONFIGURATION: &[Member] = &[
+    Member { name: "TopicConfigurations", shape: Shape::List(&Shape::Struct(S_TOPIC_CONFIGURATION)), loc: Loc::Body, wire: "TopicConfiguration", required: false, sensitive: false, min_len: 0, flattened: true, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "QueueConfigurations", shape: Shape::List(&Shape::Struct(S_QUEUE_CONFIGURATION)), loc: Loc::Body, wire: "QueueConfiguration", required: false, sensitive: false, min_len: 0, flattened: true, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "LambdaFunctionConfigurations", shape: Shape::List(&Shape::Struct(S_LAMBDA_FUNCTION_CONFIGURATION)), loc: Loc::Body, wire: "CloudFunctionConfiguration", required: false, sensitive: false, min_len: 0, flattened: true, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "EventBridgeConfiguration", shape: Shape::Struct(S_EVENT_BRIDGE_CONFIGURATION), loc: Loc::Body, wire: "EventBridgeConfiguration", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_TOPIC_CONFIGURATION: &[Member] = &[
+    Member { name: "Id", shape: Shape::Str, loc: Loc::Body, wire: "Id", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "TopicArn", shape: Shape::Str, loc: Loc::Body, wire: "Topic", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Events", shape: Shape::List(&Shape::Str), loc: Loc::Body, wire: "Event", required: true, sensitive: false, min_len: 0, flattened: true, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Filter", shape: Shape::Struct(S_NOTIFICATION_CONFIGURATION_FILTER), loc: Loc::Body, wire: "Filter", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_NOTIFICATION_CONFIGURATION_FILTER: &[Member] = &[
+    Member { name: "Key", shape: Shape::Struct(S_S3_KEY_FILTER), loc: Loc::Body, wire: "S3Key", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_S3_KEY_FILTER: &[Member] = &[
+    Member { name: "FilterRules", shape: Shape::List(&Shape::Struct(S_FILTER_RULE)), loc: Loc::Body, wire: "FilterRule", required: false, sensitive: false, min_len: 0, flattened: true, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_FILTER_RULE: &[Member] = &[
+    Member { name: "Name", shape: Shape::Str, loc: Loc::Body, wire: "Name", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Value", shape: Shape::Str, loc: Loc::Body, wire: "Value", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_QUEUE_CONFIGURATION: &[Member] = &[
+    Member { name: "Id", shape: Shape::Str, loc: Loc::Body, wire: "Id", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "QueueArn", shape: Shape::Str, loc: Loc::Body, wire: "Queue", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Events", shape: Shape::List(&Shape::Str), loc: Loc::Body, wire: "Event", required: true, sensitive: false, min_len: 0, flattened: true, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Filter", shape: Shape::Struct(S_NOTIFICATION_CONFIGURATION_FILTER), loc: Loc::Body, wire: "Filter", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_LAMBDA_FUNCTION_CONFIGURATION: &[Member] = &[
+    Member { name: "Id", shape: Shape::Str, loc: Loc::Body, wire: "Id", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "LambdaFunctionArn", shape: Shape::Str, loc: Loc::Body, wire: "CloudFunction", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Events", shape: Shape::List(&Shape::Str), loc: Loc::Body, wire: "Event", required: true, sensitive: false, min_len: 0, flattened: true, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Filter", shape: Shape::Struct(S_NOTIFICATION_CONFIGURATION_FILTER), loc: Loc::Body, wire: "Filter", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_EVENT_BRIDGE_CONFIGURATION: &[Member] = &[
+
+];
+
+static S_GET_BUCKET_OWNERSHIP_CONTROLS_REQUEST: &[Member] = &[
+    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Uri, wire: "Bucket", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ExpectedBucketOwner", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-expected-bucket-owner", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_GET_BUCKET_OWNERSHIP_CONTROLS_OUTPUT: &[Member] = &[
+    Member { name: "OwnershipControls", shape: Shape::Struct(S_OWNERSHIP_CONTROLS), loc: Loc::Payload, wire: "OwnershipControls", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_OWNERSHIP_CONTROLS: &[Member] = &[
+    Member { name: "Rules", shape: Shape::List(&Shape::Struct(S_OWNERSHIP_CONTROLS_RULE)), loc: Loc::Body, wire: "Rule", required: true, sensitive: false, min_len: 0, flattened: true, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_OWNERSHIP_CONTROLS_RULE: &[Member] = &[
+    Member { name: "ObjectOwnership", shape: Shape::Str, loc: Loc::Body, wire: "ObjectOwnership", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_GET_BUCKET_POLICY_REQUEST: &[Member] = &[
+    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Uri, wire: "Bucket", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ExpectedBucketOwner", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-expected-bucket-owner", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_GET_BUCKET_POLICY_OUTPUT: &[Member] = &[
+    Member { name: "Policy", shape: Shape::Str, loc: Loc::Payload, wire: "Policy", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_GET_BUCKET_POLICY_STATUS_REQUEST: &[Member] = &[
+    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Uri, wire: "Bucket", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ExpectedBucketOwner", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-expected-bucket-owner", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_GET_BUCKET_POLICY_STATUS_OUTPUT: &[Member] = &[
+    Member { name: "PolicyStatus", shape: Shape::Struct(S_POLICY_STATUS), loc: Loc::Payload, wire: "PolicyStatus", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_POLICY_STATUS: &[Member] = &[
+    Member { name: "IsPublic", shape: Shape::Bool, loc: Loc::Body, wire: "IsPublic", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_GET_BUCKET_REPLICATION_REQUEST: &[Member] = &[
+    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Uri, wire: "Bucket", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ExpectedBucketOwner", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-expected-bucket-owner", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_GET_BUCKET_REPLICATION_OUTPUT: &[Member] = &[
+    Member { name: "ReplicationConfiguration", shape: Shape::Struct(S_REPLICATION_CONFIGURATION), loc: Loc::Payload, wire: "ReplicationConfiguration", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_REPLICATION_CONFIGURATION: &[Member] = &[
+    Member { name: "Role", shape: Shape::Str, loc: Loc::Body, wire: "Role", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Rules", shape: Shape::List(&Shape::Struct(S_REPLICATION_RULE)), loc: Loc::Body, wire: "Rule", required: true, sensitive: false, min_len: 0, flattened: true, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_REPLICATION_RULE: &[Member] = &[
+    Member { name: "ID", shape: Shape::Str, loc: Loc::Body, wire: "ID", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Priority", shape: Shape::Int, loc: Loc::Body, wire: "Priority", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Prefix", shape: Shape::Str, loc: Loc::Body, wire: "Prefix", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Filter", shape: Shape::Struct(S_REPLICATION_RULE_FILTER), loc: Loc::Body, wire: "Filter", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Status", shape: Shape::Str, loc: Loc::Body, wire: "Status", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "SourceSelectionCriteria", shape: Shape::Struct(S_SOURCE_SELECTION_CRITERIA), loc: Loc::Body, wire: "SourceSelectionCriteria", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ExistingObjectReplication", shape: Shape::Struct(S_EXISTING_OBJECT_REPLICATION), loc: Loc::Body, wire: "ExistingObjectReplication", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Destination", shape: Shape::Struct(S_DESTINATION), loc: Loc::Body, wire: "Destination", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "DeleteMarkerReplication", shape: Shape::Struct(S_DELETE_MARKER_REPLICATION), loc: Loc::Body, wire: "DeleteMarkerReplication", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_REPLICATION_RULE_FILTER: &[Member] = &[
+    Member { name: "Prefix", shape: Shape::Str, loc: Loc::Body, wire: "Prefix", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Tag", shape: Shape::Struct(S_TAG), loc: Loc::Body, wire: "Tag", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "And", shape: Shape::Struct(S_REPLICATION_RULE_AND_OPERATOR), loc: Loc::Body, wire: "And", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_REPLICATION_RULE_AND_OPERATOR: &[Member] = &[
+    Member { name: "Prefix", shape: Shape::Str, loc: Loc::Body, wire: "Prefix", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Tags", shape: Shape::List(&Shape::Struct(S_TAG)), loc: Loc::Body, wire: "Tag", required: false, sensitive: false, min_len: 0, flattened: true, item_name: "Tag", xml_attribute: false, xml_ns: None },
+];
+
+static S_SOURCE_SELECTION_CRITERIA: &[Member] = &[
+    Member { name: "SseKmsEncryptedObjects", shape: Shape::Struct(S_SSE_KMS_ENCRYPTED_OBJECTS), loc: Loc::Body, wire: "SseKmsEncryptedObjects", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ReplicaModifications", shape: Shape::Struct(S_REPLICA_MODIFICATIONS), loc: Loc::Body, wire: "ReplicaModifications", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_SSE_KMS_ENCRYPTED_OBJECTS: &[Member] = &[
+    Member { name: "Status", shape: Shape::Str, loc: Loc::Body, wire: "Status", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_REPLICA_MODIFICATIONS: &[Member] = &[
+    Member { name: "Status", shape: Shape::Str, loc: Loc::Body, wire: "Status", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_EXISTING_OBJECT_REPLICATION: &[Member] = &[
+    Member { name: "Status", shape: Shape::Str, loc: Loc::Body, wire: "Status", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_DESTINATION: &[Member] = &[
+    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Body, wire: "Bucket", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Account", shape: Shape::Str, loc: Loc::Body, wire: "Account", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "StorageClass", shape: Shape::Str, loc: Loc::Body, wire: "StorageClass", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "AccessControlTranslation", shape: Shape::Struct(S_ACCESS_CONTROL_TRANSLATION), loc: Loc::Body, wire: "AccessControlTranslation", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "EncryptionConfiguration", shape: Shape::Struct(S_ENCRYPTION_CONFIGURATION), loc: Loc::Body, wire: "EncryptionConfiguration", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ReplicationTime", shape: Shape::Struct(S_REPLICATION_TIME), loc: Loc::Body, wire: "ReplicationTime", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Metrics", shape: Shape::Struct(S_METRICS), loc: Loc::Body, wire: "Metrics", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_ACCESS_CONTROL_TRANSLATION: &[Member] = &[
+    Member { name: "Owner", shape: Shape::Str, loc: Loc::Body, wire: "Owner", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_ENCRYPTION_CONFIGURATION: &[Member] = &[
+    Member { name: "ReplicaKmsKeyID", shape: Shape::Str, loc: Loc::Body, wire: "ReplicaKmsKeyID", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_REPLICATION_TIME: &[Member] = &[
+    Member { name: "Status", shape: Shape::Str, loc: Loc::Body, wire: "Status", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Time", shape: Shape::Struct(S_REPLICATION_TIME_VALUE), loc: Loc::Body, wire: "Time", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_REPLICATION_TIME_VALUE: &[Member] = &[
+    Member { name: "Minutes", shape: Shape::Int, loc: Loc::Body, wire: "Minutes", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_METRICS: &[Member] = &[
+    Member { name: "Status", shape: Shape::Str, loc: Loc::Body, wire: "Status", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "EventThreshold", shape: Shape::Struct(S_REPLICATION_TIME_VALUE), loc: Loc::Body, wire: "EventThreshold", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_DELETE_MARKER_REPLICATION: &[Member] = &[
+    Member { name: "Status", shape: Shape::Str, loc: Loc::Body, wire: "Status", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_GET_BUCKET_REQUEST_PAYMENT_REQUEST: &[Member] = &[
+    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Uri, wire: "Bucket", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ExpectedBucketOwner", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-expected-bucket-owner", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_GET_BUCKET_REQUEST_PAYMENT_OUTPUT: &[Member] = &[
+    Member { name: "Payer", shape: Shape::Str, loc: Loc::Body, wire: "Payer", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_GET_BUCKET_TAGGING_REQUEST: &[Member] = &[
+    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Uri, wire: "Bucket", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ExpectedBucketOwner", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-expected-bucket-owner", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_GET_BUCKET_TAGGING_OUTPUT: &[Member] = &[
+    Member { name: "TagSet", shape: Shape::List(&Shape::Struct(S_TAG)), loc: Loc::Body, wire: "TagSet", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "Tag", xml_attribute: false, xml_ns: None },
+];
+
+static S_GET_BUCKET_VERSIONING_REQUEST: &[Member] = &[
+    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Uri, wire: "Bucket", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ExpectedBucketOwner", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-expected-bucket-owner", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_GET_BUCKET_VERSIONING_OUTPUT: &[Member] = &[
+    Member { name: "Status", shape: Shape::Str, loc: Loc::Body, wire: "Status", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "MFADelete", shape: Shape::Str, loc: Loc::Body, wire: "MfaDelete", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_GET_BUCKET_WEBSITE_REQUEST: &[Member] = &[
+    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Uri, wire: "Bucket", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ExpectedBucketOwner", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-expected-bucket-owner", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_GET_BUCKET_WEBSITE_OUTPUT: &[Member] = &[
+    Member { name: "RedirectAllRequestsTo", shape: Shape::Struct(S_REDIRECT_ALL_REQUESTS_TO), loc: Loc::Body, wire: "RedirectAllRequestsTo", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "IndexDocument", shape: Shape::Struct(S_INDEX_DOCUMENT), loc: Loc::Body, wire: "IndexDocument", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ErrorDocument", shape: Shape::Struct(S_ERROR_DOCUMENT), loc: Loc::Body, wire: "ErrorDocument", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "RoutingRules", shape: Shape::List(&Shape::Struct(S_ROUTING_RULE)), loc: Loc::Body, wire: "RoutingRules", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "RoutingRule", xml_attribute: false, xml_ns: None },
+];
+
+static S_REDIRECT_ALL_REQUESTS_TO: &[Member] = &[
+    Member { name: "HostName", shape: Shape::Str, loc: Loc::Body, wire: "HostName", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Protocol", shape: Shape::Str, loc: Loc::Body, wire: "Protocol", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_INDEX_DOCUMENT: &[Member] = &[
+    Member { name: "Suffix", shape: Shape::Str, loc: Loc::Body, wire: "Suffix", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_ERROR_DOCUMENT: &[Member] = &[
+    Member { name: "Key", shape: Shape::Str, loc: Loc::Body, wire: "Key", required: true, sensitive: false, min_len: 1, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_ROUTING_RULE: &[Member] = &[
+    Member { name: "Condition", shape: Shape::Struct(S_CONDITION), loc: Loc::Body, wire: "Condition", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Redirect", shape: Shape::Struct(S_REDIRECT), loc: Loc::Body, wire: "Redirect", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_CONDITION: &[Member] = &[
+    Member { name: "HttpErrorCodeReturnedEquals", shape: Shape::Str, loc: Loc::Body, wire: "HttpErrorCodeReturnedEquals", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "KeyPrefixEquals", shape: Shape::Str, loc: Loc::Body, wire: "KeyPrefixEquals", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_REDIRECT: &[Member] = &[
+    Member { name: "HostName", shape: Shape::Str, loc: Loc::Body, wire: "HostName", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "HttpRedirectCode", shape: Shape::Str, loc: Loc::Body, wire: "HttpRedirectCode", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Protocol", shape: Shape::Str, loc: Loc::Body, wire: "Protocol", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ReplaceKeyPrefixWith", shape: Shape::Str, loc: Loc::Body, wire: "ReplaceKeyPrefixWith", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ReplaceKeyWith", shape: Shape::Str, loc: Loc::Body, wire: "ReplaceKeyWith", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_GET_OBJECT_REQUEST: &[Member] = &[
+    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Uri, wire: "Bucket", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "IfMatch", shape: Shape::Str, loc: Loc::Header, wire: "If-Match", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "IfModifiedSince", shape: Shape::Timestamp(TsFormat::Default), loc: Loc::Header, wire: "If-Modified-Since", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "IfNoneMatch", shape: Shape::Str, loc: Loc::Header, wire: "If-None-Match", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "IfUnmodifiedSince", shape: Shape::Timestamp(TsFormat::Default), loc: Loc::Header, wire: "If-Unmodified-Since", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Key", shape: Shape::Str, loc: Loc::Uri, wire: "Key", required: true, sensitive: false, min_len: 1, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Range", shape: Shape::Str, loc: Loc::Header, wire: "Range", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ResponseCacheControl", shape: Shape::Str, loc: Loc::Query, wire: "response-cache-control", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ResponseContentDisposition", shape: Shape::Str, loc: Loc::Query, wire: "response-content-disposition", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ResponseContentEncoding", shape: Shape::Str, loc: Loc::Query, wire: "response-content-encoding", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ResponseContentLanguage", shape: Shape::Str, loc: Loc::Query, wire: "response-content-language", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ResponseContentType", shape: Shape::Str, loc: Loc::Query, wire: "response-content-type", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ResponseExpires", shape: Shape::Timestamp(TsFormat::Rfc822), loc: Loc::Query, wire: "response-expires", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "VersionId", shape: Shape::Str, loc: Loc::Query, wire: "versionId", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "SSECustomerAlgorithm", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption-customer-algorithm", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "SSECustomerKey", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption-customer-key", required: false, sensitive: true, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "SSECustomerKeyMD5", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption-customer-key-MD5", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "RequestPayer", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-request-payer", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "PartNumber", shape: Shape::Int, loc: Loc::Query, wire: "partNumber", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ExpectedBucketOwner", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-expected-bucket-owner", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumMode", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-mode", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_GET_OBJECT_OUTPUT: &[Member] = &[
+    Member { name: "Body", shape: Shape::Blob, loc: Loc::Payload, wire: "Body", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "DeleteMarker", shape: Shape::Bool, loc: Loc::Header, wire: "x-amz-delete-marker", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "AcceptRanges", shape: Shape::Str, loc: Loc::Header, wire: "accept-ranges", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Expiration", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-expiration", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Restore", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-restore", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "LastModified", shape: Shape::Timestamp(TsFormat::Default), loc: Loc::Header, wire: "Last-Modified", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ContentLength", shape: Shape::Int, loc: Loc::Header, wire: "Content-Length", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ETag", shape: Shape::Str, loc: Loc::Header, wire: "ETag", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumCRC32", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-crc32", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumCRC32C", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-crc32c", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumCRC64NVME", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-crc64nvme", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumSHA1", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-sha1", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumSHA256", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-sha256", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumSHA512", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-sha512", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumMD5", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-md5", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumXXHASH64", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-xxhash64", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumXXHASH3", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-xxhash3", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumXXHASH128", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-xxhash128", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumType", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-type", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "MissingMeta", shape: Shape::Int, loc: Loc::Header, wire: "x-amz-missing-meta", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "VersionId", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-version-id", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "CacheControl", shape: Shape::Str, loc: Loc::Header, wire: "Cache-Control", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ContentDisposition", shape: Shape::Str, loc: Loc::Header, wire: "Content-Disposition", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ContentEncoding", shape: Shape::Str, loc: Loc::Header, wire: "Content-Encoding", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ContentLanguage", shape: Shape::Str, loc: Loc::Header, wire: "Content-Language", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ContentRange", shape: Shape::Str, loc: Loc::Header, wire: "Content-Range", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ContentType", shape: Shape::Str, loc: Loc::Header, wire: "Content-Type", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Expires", shape: Shape::Str, loc: Loc::Header, wire: "Expires", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "WebsiteRedirectLocation", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-website-redirect-location", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ServerSideEncryption", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Metadata", shape: Shape::Map, loc: Loc::Headers, wire: "x-amz-meta-", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "SSECustomerAlgorithm", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption-customer-algorithm", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "SSECustomerKeyMD5", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption-customer-key-MD5", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "SSEKMSKeyId", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption-aws-kms-key-id", required: false, sensitive: true, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "BucketKeyEnabled", shape: Shape::Bool, loc: Loc::Header, wire: "x-amz-server-side-encryption-bucket-key-enabled", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "StorageClass", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-storage-class", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "RequestCharged", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-request-charged", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ReplicationStatus", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-replication-status", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "PartsCount", shape: Shape::Int, loc: Loc::Header, wire: "x-amz-mp-parts-count", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "TagCount", shape: Shape::Int, loc: Loc::Header, wire: "x-amz-tagging-count", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ObjectLockMode", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-object-lock-mode", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ObjectLockRetainUntilDate", shape: Shape::Timestamp(TsFormat::Iso8601), loc: Loc::Header, wire: "x-amz-object-lock-retain-until-date", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ObjectLockLegalHoldStatus", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-object-lock-legal-hold", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_GET_OBJECT_ACL_REQUEST: &[Member] = &[
+    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Uri, wire: "Bucket", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Key", shape: Shape::Str, loc: Loc::Uri, wire: "Key", required: true, sensitive: false, min_len: 1, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "VersionId", shape: Shape::Str, loc: Loc::Query, wire: "versionId", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "RequestPayer", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-request-payer", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ExpectedBucketOwner", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-expected-bucket-owner", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_GET_OBJECT_ACL_OUTPUT: &[Member] = &[
+    Member { name: "Owner", shape: Shape::Struct(S_OWNER), loc: Loc::Body, wire: "Owner", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Grants", shape: Shape::List(&Shape::Struct(S_GRANT)), loc: Loc::Body, wire: "AccessControlList", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "Grant", xml_attribute: false, xml_ns: None },
+    Member { name: "RequestCharged", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-request-charged", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_GET_OBJECT_ATTRIBUTES_REQUEST: &[Member] = &[
+    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Uri, wire: "Bucket", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Key", shape: Shape::Str, loc: Loc::Uri, wire: "Key", required: true, sensitive: false, min_len: 1, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "VersionId", shape: Shape::Str, loc: Loc::Query, wire: "versionId", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "MaxParts", shape: Shape::Int, loc: Loc::Header, wire: "x-amz-max-parts", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "PartNumberMarker", shape: Shape::Int, loc: Loc::Header, wire: "x-amz-part-number-marker", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "SSECustomerAlgorithm", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption-customer-algorithm", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "SSECustomerKey", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption-customer-key", required: false, sensitive: true, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "SSECustomerKeyMD5", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption-customer-key-MD5", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "RequestPayer", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-request-payer", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ExpectedBucketOwner", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-expected-bucket-owner", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ObjectAttributes", shape: Shape::List(&Shape::Str), loc: Loc::Header, wire: "x-amz-object-attributes", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_GET_OBJECT_ATTRIBUTES_OUTPUT: &[Member] = &[
+    Member { name: "DeleteMarker", shape: Shape::Bool, loc: Loc::Header, wire: "x-amz-delete-marker", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "LastModified", shape: Shape::Timestamp(TsFormat::Default), loc: Loc::Header, wire: "Last-Modified", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "VersionId", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-version-id", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "RequestCharged", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-request-charged", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ETag", shape: Shape::Str, loc: Loc::Body, wire: "ETag", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Checksum", shape: Shape::Struct(S_CHECKSUM), loc: Loc::Body, wire: "Checksum", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ObjectParts", shape: Shape::Struct(S_GET_OBJECT_ATTRIBUTES_PARTS), loc: Loc::Body, wire: "ObjectParts", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "StorageClass", shape: Shape::Str, loc: Loc::Body, wire: "StorageClass", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ObjectSize", shape: Shape::Int, loc: Loc::Body, wire: "ObjectSize", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_CHECKSUM: &[Member] = &[
+    Member { name: "ChecksumCRC32", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumCRC32", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumCRC32C", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumCRC32C", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumCRC64NVME", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumCRC64NVME", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumSHA1", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumSHA1", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumSHA256", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumSHA256", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumSHA512", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumSHA512", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumMD5", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumMD5", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumXXHASH64", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumXXHASH64", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumXXHASH3", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumXXHASH3", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumXXHASH128", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumXXHASH128", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumType", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumType", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_GET_OBJECT_ATTRIBUTES_PARTS: &[Member] = &[
+    Member { name: "TotalPartsCount", shape: Shape::Int, loc: Loc::Body, wire: "PartsCount", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "PartNumberMarker", shape: Shape::Int, loc: Loc::Body, wire: "PartNumberMarker", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "NextPartNumberMarker", shape: Shape::Int, loc: Loc::Body, wire: "NextPartNumberMarker", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "MaxParts", shape: Shape::Int, loc: Loc::Body, wire: "MaxParts", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "IsTruncated", shape: Shape::Bool, loc: Loc::Body, wire: "IsTruncated", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Parts", shape: Shape::List(&Shape::Struct(S_OBJECT_PART)), loc: Loc::Body, wire: "Part", required: false, sensitive: false, min_len: 0, flattened: true, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_OBJECT_PART: &[Member] = &[
+    Member { name: "PartNumber", shape: Shape::Int, loc: Loc::Body, wire: "PartNumber", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Size", shape: Shape::Int, loc: Loc::Body, wire: "Size", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumCRC32", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumCRC32", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumCRC32C", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumCRC32C", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumCRC64NVME", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumCRC64NVME", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumSHA1", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumSHA1", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumSHA256", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumSHA256", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumSHA512", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumSHA512", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumMD5", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumMD5", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumXXHASH64", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumXXHASH64", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumXXHASH3", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumXXHASH3", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumXXHASH128", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumXXHASH128", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_GET_OBJECT_LEGAL_HOLD_REQUEST: &[Member] = &[
+    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Uri, wire: "Bucket", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Key", shape: Shape::Str, loc: Loc::Uri, wire: "Key", required: true, sensitive: false, min_len: 1, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "VersionId", shape: Shape::Str, loc: Loc::Query, wire: "versionId", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "RequestPayer", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-request-payer", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ExpectedBucketOwner", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-expected-bucket-owner", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_GET_OBJECT_LEGAL_HOLD_OUTPUT: &[Member] = &[
+    Member { name: "LegalHold", shape: Shape::Struct(S_OBJECT_LOCK_LEGAL_HOLD), loc: Loc::Payload, wire: "LegalHold", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_OBJECT_LOCK_LEGAL_HOLD: &[Member] = &[
+    Member { name: "Status", shape: Shape::Str, loc: Loc::Body, wire: "Status", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_GET_OBJECT_LOCK_CONFIGURATION_REQUEST: &[Member] = &[
+    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Uri, wire: "Bucket", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ExpectedBucketOwner", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-expected-bucket-owner", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_GET_OBJECT_LOCK_CONFIGURATION_OUTPUT: &[Member] = &[
+    Member { name: "ObjectLockConfiguration", shape: Shape::Struct(S_OBJECT_LOCK_CONFIGURATION), loc: Loc::Payload, wire: "ObjectLockConfiguration", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_OBJECT_LOCK_CONFIGURATION: &[Member] = &[
+    Member { name: "ObjectLockEnabled", shape: Shape::Str, loc: Loc::Body, wire: "ObjectLockEnabled", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Rule", shape: Shape::Struct(S_OBJECT_LOCK_RULE), loc: Loc::Body, wire: "Rule", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_OBJECT_LOCK_RULE: &[Member] = &[
+    Member { name: "DefaultRetention", shape: Shape::Struct(S_DEFAULT_RETENTION), loc: Loc::Body, wire: "DefaultRetention", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_DEFAULT_RETENTION: &[Member] = &[
+    Member { name: "Mode", shape: Shape::Str, loc: Loc::Body, wire: "Mode", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Days", shape: Shape::Int, loc: Loc::Body, wire: "Days", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Years", shape: Shape::Int, loc: Loc::Body, wire: "Years", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_GET_OBJECT_RETENTION_REQUEST: &[Member] = &[
+    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Uri, wire: "Bucket", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Key", shape: Shape::Str, loc: Loc::Uri, wire: "Key", required: true, sensitive: false, min_len: 1, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "VersionId", shape: Shape::Str, loc: Loc::Query, wire: "versionId", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "RequestPayer", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-request-payer", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ExpectedBucketOwner", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-expected-bucket-owner", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_GET_OBJECT_RETENTION_OUTPUT: &[Member] = &[
+    Member { name: "Retention", shape: Shape::Struct(S_OBJECT_LOCK_RETENTION), loc: Loc::Payload, wire: "Retention", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_OBJECT_LOCK_RETENTION: &[Member] = &[
+    Member { name: "Mode", shape: Shape::Str, loc: Loc::Body, wire: "Mode", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "RetainUntilDate", shape: Shape::Timestamp(TsFormat::Iso8601), loc: Loc::Body, wire: "RetainUntilDate", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_GET_OBJECT_TAGGING_REQUEST: &[Member] = &[
+    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Uri, wire: "Bucket", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Key", shape: Shape::Str, loc: Loc::Uri, wire: "Key", required: true, sensitive: false, min_len: 1, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "VersionId", shape: Shape::Str, loc: Loc::Query, wire: "versionId", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ExpectedBucketOwner", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-expected-bucket-owner", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "RequestPayer", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-request-payer", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_GET_OBJECT_TAGGING_OUTPUT: &[Member] = &[
+    Member { name: "VersionId", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-version-id", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "TagSet", shape: Shape::List(&Shape::Struct(S_TAG)), loc: Loc::Body, wire: "TagSet", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "Tag", xml_attribute: false, xml_ns: None },
+];
+
+static S_GET_OBJECT_TORRENT_REQUEST: &[Member] = &[
+    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Uri, wire: "Bucket", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Key", shape: Shape::Str, loc: Loc::Uri, wire: "Key", required: true, sensitive: false, min_len: 1, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "RequestPayer", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-request-payer", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ExpectedBucketOwner", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-expected-bucket-owner", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_GET_OBJECT_TORRENT_OUTPUT: &[Member] = &[
+    Member { name: "Body", shape: Shape::Blob, loc: Loc::Payload, wire: "Body", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "RequestCharged", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-request-charged", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_GET_PUBLIC_ACCESS_BLOCK_REQUEST: &[Member] = &[
+    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Uri, wire: "Bucket", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ExpectedBucketOwner", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-expected-bucket-owner", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_GET_PUBLIC_ACCESS_BLOCK_OUTPUT: &[Member] = &[
+    Member { name: "PublicAccessBlockConfiguration", shape: Shape::Struct(S_PUBLIC_ACCESS_BLOCK_CONFIGURATION), loc: Loc::Payload, wire: "PublicAccessBlockConfiguration", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_PUBLIC_ACCESS_BLOCK_CONFIGURATION: &[Member] = &[
+    Member { name: "BlockPublicAcls", shape: Shape::Bool, loc: Loc::Body, wire: "BlockPublicAcls", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "IgnorePublicAcls", shape: Shape::Bool, loc: Loc::Body, wire: "IgnorePublicAcls", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "BlockPublicPolicy", shape: Shape::Bool, loc: Loc::Body, wire: "BlockPublicPolicy", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "RestrictPublicBuckets", shape: Shape::Bool, loc: Loc::Body, wire: "RestrictPublicBuckets", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_HEAD_BUCKET_REQUEST: &[Member] = &[
+    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Uri, wire: "Bucket", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ExpectedBucketOwner", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-expected-bucket-owner", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_HEAD_BUCKET_OUTPUT: &[Member] = &[
+    Member { name: "BucketArn", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-bucket-arn", required: false, sensitive: false, min_len: 1, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "BucketLocationType", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-bucket-location-type", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "BucketLocationName", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-bucket-location-name", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "BucketRegion", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-bucket-region", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "AccessPointAlias", shape: Shape::Bool, loc: Loc::Header, wire: "x-amz-access-point-alias", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_HEAD_OBJECT_REQUEST: &[Member] = &[
+    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Uri, wire: "Bucket", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "IfMatch", shape: Shape::Str, loc: Loc::Header, wire: "If-Match", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "IfModifiedSince", shape: Shape::Timestamp(TsFormat::Default), loc: Loc::Header, wire: "If-Modified-Since", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "IfNoneMatch", shape: Shape::Str, loc: Loc::Header, wire: "If-None-Match", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "IfUnmodifiedSince", shape: Shape::Timestamp(TsFormat::Default), loc: Loc::Header, wire: "If-Unmodified-Since", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Key", shape: Shape::Str, loc: Loc::Uri, wire: "Key", required: true, sensitive: false, min_len: 1, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Range", shape: Shape::Str, loc: Loc::Header, wire: "Range", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ResponseCacheControl", shape: Shape::Str, loc: Loc::Query, wire: "response-cache-control", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ResponseContentDisposition", shape: Shape::Str, loc: Loc::Query, wire: "response-content-disposition", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ResponseContentEncoding", shape: Shape::Str, loc: Loc::Query, wire: "response-content-encoding", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ResponseContentLanguage", shape: Shape::Str, loc: Loc::Query, wire: "response-content-language", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ResponseContentType", shape: Shape::Str, loc: Loc::Query, wire: "response-content-type", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ResponseExpires", shape: Shape::Timestamp(TsFormat::Rfc822), loc: Loc::Query, wire: "response-expires", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "VersionId", shape: Shape::Str, loc: Loc::Query, wire: "versionId", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "SSECustomerAlgorithm", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption-customer-algorithm", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "SSECustomerKey", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption-customer-key", required: false, sensitive: true, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "SSECustomerKeyMD5", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption-customer-key-MD5", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "RequestPayer", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-request-payer", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "PartNumber", shape: Shape::Int, loc: Loc::Query, wire: "partNumber", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ExpectedBucketOwner", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-expected-bucket-owner", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumMode", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-mode", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_HEAD_OBJECT_OUTPUT: &[Member] = &[
+    Member { name: "DeleteMarker", shape: Shape::Bool, loc: Loc::Header, wire: "x-amz-delete-marker", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "AcceptRanges", shape: Shape::Str, loc: Loc::Header, wire: "accept-ranges", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Expiration", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-expiration", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Restore", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-restore", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ArchiveStatus", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-archive-status", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "LastModified", shape: Shape::Timestamp(TsFormat::Default), loc: Loc::Header, wire: "Last-Modified", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ContentLength", shape: Shape::Int, loc: Loc::Header, wire: "Content-Length", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumCRC32", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-crc32", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumCRC32C", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-crc32c", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumCRC64NVME", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-crc64nvme", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumSHA1", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-sha1", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumSHA256", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-sha256", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumSHA512", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-sha512", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumMD5", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-md5", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumXXHASH64", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-xxhash64", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumXXHASH3", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-xxhash3", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumXXHASH128", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-xxhash128", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumType", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-type", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ETag", shape: Shape::Str, loc: Loc::Header, wire: "ETag", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "MissingMeta", shape: Shape::Int, loc: Loc::Header, wire: "x-amz-missing-meta", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "VersionId", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-version-id", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "CacheControl", shape: Shape::Str, loc: Loc::Header, wire: "Cache-Control", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ContentDisposition", shape: Shape::Str, loc: Loc::Header, wire: "Content-Disposition", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ContentEncoding", shape: Shape::Str, loc: Loc::Header, wire: "Content-Encoding", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ContentLanguage", shape: Shape::Str, loc: Loc::Header, wire: "Content-Language", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ContentType", shape: Shape::Str, loc: Loc::Header, wire: "Content-Type", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ContentRange", shape: Shape::Str, loc: Loc::Header, wire: "Content-Range", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Expires", shape: Shape::Str, loc: Loc::Header, wire: "Expires", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "WebsiteRedirectLocation", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-website-redirect-location", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ServerSideEncryption", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Metadata", shape: Shape::Map, loc: Loc::Headers, wire: "x-amz-meta-", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "SSECustomerAlgorithm", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption-customer-algorithm", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "SSECustomerKeyMD5", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption-customer-key-MD5", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "SSEKMSKeyId", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption-aws-kms-key-id", required: false, sensitive: true, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "BucketKeyEnabled", shape: Shape::Bool, loc: Loc::Header, wire: "x-amz-server-side-encryption-bucket-key-enabled", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "StorageClass", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-storage-class", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "RequestCharged", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-request-charged", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ReplicationStatus", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-replication-status", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "PartsCount", shape: Shape::Int, loc: Loc::Header, wire: "x-amz-mp-parts-count", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "TagCount", shape: Shape::Int, loc: Loc::Header, wire: "x-amz-tagging-count", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ObjectLockMode", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-object-lock-mode", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ObjectLockRetainUntilDate", shape: Shape::Timestamp(TsFormat::Iso8601), loc: Loc::Header, wire: "x-amz-object-lock-retain-until-date", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ObjectLockLegalHoldStatus", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-object-lock-legal-hold", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_LIST_BUCKET_ANALYTICS_CONFIGURATIONS_REQUEST: &[Member] = &[
+    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Uri, wire: "Bucket", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ContinuationToken", shape: Shape::Str, loc: Loc::Query, wire: "continuation-token", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ExpectedBucketOwner", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-expected-bucket-owner", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_LIST_BUCKET_ANALYTICS_CONFIGURATIONS_OUTPUT: &[Member] = &[
+    Member { name: "IsTruncated", shape: Shape::Bool, loc: Loc::Body, wire: "IsTruncated", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ContinuationToken", shape: Shape::Str, loc: Loc::Body, wire: "ContinuationToken", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "NextContinuationToken", shape: Shape::Str, loc: Loc::Body, wire: "NextContinuationToken", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "AnalyticsConfigurationList", shape: Shape::List(&Shape::Struct(S_ANALYTICS_CONFIGURATION)), loc: Loc::Body, wire: "AnalyticsConfiguration", required: false, sensitive: false, min_len: 0, flattened: true, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_LIST_BUCKET_INTELLIGENT_TIERING_CONFIGURATIONS_REQUEST: &[Member] = &[
+    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Uri, wire: "Bucket", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ContinuationToken", shape: Shape::Str, loc: Loc::Query, wire: "continuation-token", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ExpectedBucketOwner", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-expected-bucket-owner", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_LIST_BUCKET_INTELLIGENT_TIERING_CONFIGURATIONS_OUTPUT: &[Member] = &[
+    Member { name: "IsTruncated", shape: Shape::Bool, loc: Loc::Body, wire: "IsTruncated", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ContinuationToken", shape: Shape::Str, loc: Loc::Body, wire: "ContinuationToken", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "NextContinuationToken", shape: Shape::Str, loc: Loc::Body, wire: "NextContinuationToken", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "IntelligentTieringConfigurationList", shape: Shape::List(&Shape::Struct(S_INTELLIGENT_TIERING_CONFIGURATION)), loc: Loc::Body, wire: "IntelligentTieringConfiguration", required: false, sensitive: false, min_len: 0, flattened: true, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_LIST_BUCKET_INVENTORY_CONFIGURATIONS_REQUEST: &[Member] = &[
+    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Uri, wire: "Bucket", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ContinuationToken", shape: Shape::Str, loc: Loc::Query, wire: "continuation-token", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ExpectedBucketOwner", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-expected-bucket-owner", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_LIST_BUCKET_INVENTORY_CONFIGURATIONS_OUTPUT: &[Member] = &[
+    Member { name: "ContinuationToken", shape: Shape::Str, loc: Loc::Body, wire: "ContinuationToken", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "InventoryConfigurationList", shape: Shape::List(&Shape::Struct(S_INVENTORY_CONFIGURATION)), loc: Loc::Body, wire: "InventoryConfiguration", required: false, sensitive: false, min_len: 0, flattened: true, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "IsTruncated", shape: Shape::Bool, loc: Loc::Body, wire: "IsTruncated", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "NextContinuationToken", shape: Shape::Str, loc: Loc::Body, wire: "NextContinuationToken", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_LIST_BUCKET_METRICS_CONFIGURATIONS_REQUEST: &[Member] = &[
+    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Uri, wire: "Bucket", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ContinuationToken", shape: Shape::Str, loc: Loc::Query, wire: "continuation-token", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ExpectedBucketOwner", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-expected-bucket-owner", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_LIST_BUCKET_METRICS_CONFIGURATIONS_OUTPUT: &[Member] = &[
+    Member { name: "IsTruncated", shape: Shape::Bool, loc: Loc::Body, wire: "IsTruncated", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ContinuationToken", shape: Shape::Str, loc: Loc::Body, wire: "ContinuationToken", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "NextContinuationToken", shape: Shape::Str, loc: Loc::Body, wire: "NextContinuationToken", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "MetricsConfigurationList", shape: Shape::List(&Shape::Struct(S_METRICS_CONFIGURATION)), loc: Loc::Body, wire: "MetricsConfiguration", required: false, sensitive: false, min_len: 0, flattened: true, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_LIST_BUCKETS_REQUEST: &[Member] = &[
+    Member { name: "MaxBuckets", shape: Shape::Int, loc: Loc::Query, wire: "max-buckets", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ContinuationToken", shape: Shape::Str, loc: Loc::Query, wire: "continuation-token", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Prefix", shape: Shape::Str, loc: Loc::Query, wire: "prefix", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "BucketRegion", shape: Shape::Str, loc: Loc::Query, wire: "bucket-region", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_LIST_BUCKETS_OUTPUT: &[Member] = &[
+    Member { name: "Buckets", shape: Shape::List(&Shape::Struct(S_BUCKET)), loc: Loc::Body, wire: "Buckets", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "Bucket", xml_attribute: false, xml_ns: None },
+    Member { name: "Owner", shape: Shape::Struct(S_OWNER), loc: Loc::Body, wire: "Owner", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ContinuationToken", shape: Shape::Str, loc: Loc::Body, wire: "ContinuationToken", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Prefix", shape: Shape::Str, loc: Loc::Body, wire: "Prefix", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_BUCKET: &[Member] = &[
+    Member { name: "Name", shape: Shape::Str, loc: Loc::Body, wire: "Name", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "CreationDate", shape: Shape::Timestamp(TsFormat::Default), loc: Loc::Body, wire: "CreationDate", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "BucketRegion", shape: Shape::Str, loc: Loc::Body, wire: "BucketRegion", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "BucketArn", shape: Shape::Str, loc: Loc::Body, wire: "BucketArn", required: false, sensitive: false, min_len: 1, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_LIST_DIRECTORY_BUCKETS_REQUEST: &[Member] = &[
+    Member { name: "ContinuationToken", shape: Shape::Str, loc: Loc::Query, wire: "continuation-token", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "MaxDirectoryBuckets", shape: Shape::Int, loc: Loc::Query, wire: "max-directory-buckets", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_LIST_DIRECTORY_BUCKETS_OUTPUT: &[Member] = &[
+    Member { name: "Buckets", shape: Shape::List(&Shape::Struct(S_BUCKET)), loc: Loc::Body, wire: "Buckets", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "Bucket", xml_attribute: false, xml_ns: None },
+    Member { name: "ContinuationToken", shape: Shape::Str, loc: Loc::Body, wire: "ContinuationToken", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
 ];
 
 static S_LIST_MULTIPART_UPLOADS_REQUEST: &[Member] = &[
-    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Uri, wire: "Bucket", required: true, sensitive: false, min_len: 0 },
-    Member { name: "Delimiter", shape: Shape::Str, loc: Loc::Query, wire: "delimiter", required: false, sensitive: false, min_len: 0 },
-    Member { name: "EncodingType", shape: Shape::Str, loc: Loc::Query, wire: "encoding-type", required: false, sensitive: false, min_len: 0 },
-    Member { name: "KeyMarker", shape: Shape::Str, loc: Loc::Query, wire: "key-marker", required: false, sensitive: false, min_len: 0 },
-    Member { name: "MaxUploads", shape: Shape::Int, loc: Loc::Query, wire: "max-uploads", required: false, sensitive: false, min_len: 0 },
-    Member { name: "Prefix", shape: Shape::Str, loc: Loc::Query, wire: "prefix", required: false, sensitive: false, min_len: 0 },
-    Member { name: "UploadIdMarker", shape: Shape::Str, loc: Loc::Query, wire: "upload-id-marker", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ExpectedBucketOwner", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-expected-bucket-owner", required: false, sensitive: false, min_len: 0 },
-    Member { name: "RequestPayer", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-request-payer", required: false, sensitive: false, min_len: 0 },
+    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Uri, wire: "Bucket", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Delimiter", shape: Shape::Str, loc: Loc::Query, wire: "delimiter", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "EncodingType", shape: Shape::Str, loc: Loc::Query, wire: "encoding-type", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "KeyMarker", shape: Shape::Str, loc: Loc::Query, wire: "key-marker", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "MaxUploads", shape: Shape::Int, loc: Loc::Query, wire: "max-uploads", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Prefix", shape: Shape::Str, loc: Loc::Query, wire: "prefix", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "UploadIdMarker", shape: Shape::Str, loc: Loc::Query, wire: "upload-id-marker", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ExpectedBucketOwner", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-expected-bucket-owner", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "RequestPayer", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-request-payer", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
 ];
 
 static S_LIST_MULTIPART_UPLOADS_OUTPUT: &[Member] = &[
-    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Body, wire: "Bucket", required: false, sensitive: false, min_len: 0 },
-    Member { name: "KeyMarker", shape: Shape::Str, loc: Loc::Body, wire: "KeyMarker", required: false, sensitive: false, min_len: 0 },
-    Member { name: "UploadIdMarker", shape: Shape::Str, loc: Loc::Body, wire: "UploadIdMarker", required: false, sensitive: false, min_len: 0 },
-    Member { name: "NextKeyMarker", shape: Shape::Str, loc: Loc::Body, wire: "NextKeyMarker", required: false, sensitive: false, min_len: 0 },
-    Member { name: "Prefix", shape: Shape::Str, loc: Loc::Body, wire: "Prefix", required: false, sensitive: false, min_len: 0 },
-    Member { name: "Delimiter", shape: Shape::Str, loc: Loc::Body, wire: "Delimiter", required: false, sensitive: false, min_len: 0 },
-    Member { name: "NextUploadIdMarker", shape: Shape::Str, loc: Loc::Body, wire: "NextUploadIdMarker", required: false, sensitive: false, min_len: 0 },
-    Member { name: "MaxUploads", shape: Shape::Int, loc: Loc::Body, wire: "MaxUploads", required: false, sensitive: false, min_len: 0 },
-    Member { name: "IsTruncated", shape: Shape::Bool, loc: Loc::Body, wire: "IsTruncated", required: false, sensitive: false, min_len: 0 },
-    Member { name: "Uploads", shape: Shape::List(&Shape::Struct(S_MULTIPART_UPLOAD)), loc: Loc::Body, wire: "Upload", required: false, sensitive: false, min_len: 0 },
-    Member { name: "CommonPrefixes", shape: Shape::List(&Shape::Struct(S_COMMON_PREFIX)), loc: Loc::Body, wire: "CommonPrefixes", required: false, sensitive: false, min_len: 0 },
-    Member { name: "EncodingType", shape: Shape::Str, loc: Loc::Body, wire: "EncodingType", required: false, sensitive: false, min_len: 0 },
-    Member { name: "RequestCharged", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-request-charged", required: false, sensitive: false, min_len: 0 },
+    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Body, wire: "Bucket", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "KeyMarker", shape: Shape::Str, loc: Loc::Body, wire: "KeyMarker", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "UploadIdMarker", shape: Shape::Str, loc: Loc::Body, wire: "UploadIdMarker", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "NextKeyMarker", shape: Shape::Str, loc: Loc::Body, wire: "NextKeyMarker", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Prefix", shape: Shape::Str, loc: Loc::Body, wire: "Prefix", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Delimiter", shape: Shape::Str, loc: Loc::Body, wire: "Delimiter", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "NextUploadIdMarker", shape: Shape::Str, loc: Loc::Body, wire: "NextUploadIdMarker", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "MaxUploads", shape: Shape::Int, loc: Loc::Body, wire: "MaxUploads", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "IsTruncated", shape: Shape::Bool, loc: Loc::Body, wire: "IsTruncated", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Uploads", shape: Shape::List(&Shape::Struct(S_MULTIPART_UPLOAD)), loc: Loc::Body, wire: "Upload", required: false, sensitive: false, min_len: 0, flattened: true, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "CommonPrefixes", shape: Shape::List(&Shape::Struct(S_COMMON_PREFIX)), loc: Loc::Body, wire: "CommonPrefixes", required: false, sensitive: false, min_len: 0, flattened: true, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "EncodingType", shape: Shape::Str, loc: Loc::Body, wire: "EncodingType", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "RequestCharged", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-request-charged", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
 ];
 
 static S_MULTIPART_UPLOAD: &[Member] = &[
-    Member { name: "UploadId", shape: Shape::Str, loc: Loc::Body, wire: "UploadId", required: false, sensitive: false, min_len: 0 },
-    Member { name: "Key", shape: Shape::Str, loc: Loc::Body, wire: "Key", required: false, sensitive: false, min_len: 1 },
-    Member { name: "Initiated", shape: Shape::Timestamp(TsFormat::Default), loc: Loc::Body, wire: "Initiated", required: false, sensitive: false, min_len: 0 },
-    Member { name: "StorageClass", shape: Shape::Str, loc: Loc::Body, wire: "StorageClass", required: false, sensitive: false, min_len: 0 },
-    Member { name: "Owner", shape: Shape::Struct(S_OWNER), loc: Loc::Body, wire: "Owner", required: false, sensitive: false, min_len: 0 },
-    Member { name: "Initiator", shape: Shape::Struct(S_INITIATOR), loc: Loc::Body, wire: "Initiator", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumAlgorithm", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumAlgorithm", required: false, sensitive: false, min_len: 0 },
-    Member { name: "ChecksumType", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumType", required: false, sensitive: false, min_len: 0 },
+    Member { name: "UploadId", shape: Shape::Str, loc: Loc::Body, wire: "UploadId", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Key", shape: Shape::Str, loc: Loc::Body, wire: "Key", required: false, sensitive: false, min_len: 1, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Initiated", shape: Shape::Timestamp(TsFormat::Default), loc: Loc::Body, wire: "Initiated", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "StorageClass", shape: Shape::Str, loc: Loc::Body, wire: "StorageClass", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Owner", shape: Shape::Struct(S_OWNER), loc: Loc::Body, wire: "Owner", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Initiator", shape: Shape::Struct(S_INITIATOR), loc: Loc::Body, wire: "Initiator", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumAlgorithm", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumAlgorithm", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumType", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumType", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
 ];
 
-pub static PUT_OBJECT: Operation = Operation { name: "PutObject", input: S_PUT_OBJECT_REQUEST, output: S_PUT_OBJECT_OUTPUT, sse_md5: true, copy_source_sse_md5: false };
-pub static GET_OBJECT: Operation = Operation { name: "GetObject", input: S_GET_OBJECT_REQUEST, output: S_GET_OBJECT_OUTPUT, sse_md5: true, copy_source_sse_md5: false };
-pub static HEAD_OBJECT: Operation = Operation { name: "HeadObject", input: S_HEAD_OBJECT_REQUEST, output: S_HEAD_OBJECT_OUTPUT, sse_md5: true, copy_source_sse_md5: false };
-pub static COPY_OBJECT: Operation = Operation { name: "CopyObject", input: S_COPY_OBJECT_REQUEST, output: S_COPY_OBJECT_OUTPUT, sse_md5: true, copy_source_sse_md5: true };
-pub static DELETE_OBJECT: Operation = Operation { name: "DeleteObject", input: S_DELETE_OBJECT_REQUEST, output: S_DELETE_OBJECT_OUTPUT, sse_md5: false, copy_source_sse_md5: false };
-pub static DELETE_OBJECTS: Operation = Operation { name: "DeleteObjects", input: S_DELETE_OBJECTS_REQUEST, output: S_DELETE_OBJECTS_OUTPUT, sse_md5: false, copy_source_sse_md5: false };
-pub static LIST_OBJECTS_V2: Operation = Operation { name: "ListObjectsV2", input: S_LIST_OBJECTS_V2_REQUEST, output: S_LIST_OBJECTS_V2_OUTPUT, sse_md5: false, copy_source_sse_md5: false };
-pub static CREATE_BUCKET: Operation = Operation { name: "CreateBucket", input: S_CREATE_BUCKET_REQUEST, output: S_CREATE_BUCKET_OUTPUT, sse_md5: false, copy_source_sse_md5: false };
-pub static DELETE_BUCKET: Operation = Operation { name: "DeleteBucket", input: S_DELETE_BUCKET_REQUEST, output: &[], sse_md5: false, copy_source_sse_md5: false };
-pub static HEAD_BUCKET: Operation = Operation { name: "HeadBucket", input: S_HEAD_BUCKET_REQUEST, output: S_HEAD_BUCKET_OUTPUT, sse_md5: false, copy_source_sse_md5: false };
-pub static CREATE_MULTIPART_UPLOAD: Operation = Operation { name: "CreateMultipartUpload", input: S_CREATE_MULTIPART_UPLOAD_REQUEST, output: S_CREATE_MULTIPART_UPLOAD_OUTPUT, sse_md5: true, copy_source_sse_md5: false };
-pub static UPLOAD_PART: Operation = Operation { name: "UploadPart", input: S_UPLOAD_PART_REQUEST, output: S_UPLOAD_PART_OUTPUT, sse_md5: true, copy_source_sse_md5: false };
-pub static UPLOAD_PART_COPY: Operation = Operation { name: "UploadPartCopy", input: S_UPLOAD_PART_COPY_REQUEST, output: S_UPLOAD_PART_COPY_OUTPUT, sse_md5: true, copy_source_sse_md5: true };
-pub static COMPLETE_MULTIPART_UPLOAD: Operation = Operation { name: "CompleteMultipartUpload", input: S_COMPLETE_MULTIPART_UPLOAD_REQUEST, output: S_COMPLETE_MULTIPART_UPLOAD_OUTPUT, sse_md5: true, copy_source_sse_md5: false };
-pub static ABORT_MULTIPART_UPLOAD: Operation = Operation { name: "AbortMultipartUpload", input: S_ABORT_MULTIPART_UPLOAD_REQUEST, output: S_ABORT_MULTIPART_UPLOAD_OUTPUT, sse_md5: false, copy_source_sse_md5: false };
-pub static LIST_PARTS: Operation = Operation { name: "ListParts", input: S_LIST_PARTS_REQUEST, output: S_LIST_PARTS_OUTPUT, sse_md5: false, copy_source_sse_md5: false };
-pub static LIST_MULTIPART_UPLOADS: Operation = Operation { name: "ListMultipartUploads", input: S_LIST_MULTIPART_UPLOADS_REQUEST, output: S_LIST_MULTIPART_UPLOADS_OUTPUT, sse_md5: false, copy_source_sse_md5: false };
+static S_INITIATOR: &[Member] = &[
+    Member { name: "ID", shape: Shape::Str, loc: Loc::Body, wire: "ID", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "DisplayName", shape: Shape::Str, loc: Loc::Body, wire: "DisplayName", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_COMMON_PREFIX: &[Member] = &[
+    Member { name: "Prefix", shape: Shape::Str, loc: Loc::Body, wire: "Prefix", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_LIST_OBJECT_VERSIONS_REQUEST: &[Member] = &[
+    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Uri, wire: "Bucket", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Delimiter", shape: Shape::Str, loc: Loc::Query, wire: "delimiter", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "EncodingType", shape: Shape::Str, loc: Loc::Query, wire: "encoding-type", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "KeyMarker", shape: Shape::Str, loc: Loc::Query, wire: "key-marker", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "MaxKeys", shape: Shape::Int, loc: Loc::Query, wire: "max-keys", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Prefix", shape: Shape::Str, loc: Loc::Query, wire: "prefix", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "VersionIdMarker", shape: Shape::Str, loc: Loc::Query, wire: "version-id-marker", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ExpectedBucketOwner", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-expected-bucket-owner", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "RequestPayer", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-request-payer", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "OptionalObjectAttributes", shape: Shape::List(&Shape::Str), loc: Loc::Header, wire: "x-amz-optional-object-attributes", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_LIST_OBJECT_VERSIONS_OUTPUT: &[Member] = &[
+    Member { name: "IsTruncated", shape: Shape::Bool, loc: Loc::Body, wire: "IsTruncated", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "KeyMarker", shape: Shape::Str, loc: Loc::Body, wire: "KeyMarker", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "VersionIdMarker", shape: Shape::Str, loc: Loc::Body, wire: "VersionIdMarker", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "NextKeyMarker", shape: Shape::Str, loc: Loc::Body, wire: "NextKeyMarker", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "NextVersionIdMarker", shape: Shape::Str, loc: Loc::Body, wire: "NextVersionIdMarker", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Versions", shape: Shape::List(&Shape::Struct(S_OBJECT_VERSION)), loc: Loc::Body, wire: "Version", required: false, sensitive: false, min_len: 0, flattened: true, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "DeleteMarkers", shape: Shape::List(&Shape::Struct(S_DELETE_MARKER_ENTRY)), loc: Loc::Body, wire: "DeleteMarker", required: false, sensitive: false, min_len: 0, flattened: true, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Name", shape: Shape::Str, loc: Loc::Body, wire: "Name", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Prefix", shape: Shape::Str, loc: Loc::Body, wire: "Prefix", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Delimiter", shape: Shape::Str, loc: Loc::Body, wire: "Delimiter", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "MaxKeys", shape: Shape::Int, loc: Loc::Body, wire: "MaxKeys", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "CommonPrefixes", shape: Shape::List(&Shape::Struct(S_COMMON_PREFIX)), loc: Loc::Body, wire: "CommonPrefixes", required: false, sensitive: false, min_len: 0, flattened: true, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "EncodingType", shape: Shape::Str, loc: Loc::Body, wire: "EncodingType", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "RequestCharged", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-request-charged", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_OBJECT_VERSION: &[Member] = &[
+    Member { name: "ETag", shape: Shape::Str, loc: Loc::Body, wire: "ETag", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumAlgorithm", shape: Shape::List(&Shape::Str), loc: Loc::Body, wire: "ChecksumAlgorithm", required: false, sensitive: false, min_len: 0, flattened: true, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumType", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumType", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Size", shape: Shape::Int, loc: Loc::Body, wire: "Size", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "StorageClass", shape: Shape::Str, loc: Loc::Body, wire: "StorageClass", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Key", shape: Shape::Str, loc: Loc::Body, wire: "Key", required: false, sensitive: false, min_len: 1, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "VersionId", shape: Shape::Str, loc: Loc::Body, wire: "VersionId", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "IsLatest", shape: Shape::Bool, loc: Loc::Body, wire: "IsLatest", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "LastModified", shape: Shape::Timestamp(TsFormat::Default), loc: Loc::Body, wire: "LastModified", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Owner", shape: Shape::Struct(S_OWNER), loc: Loc::Body, wire: "Owner", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "RestoreStatus", shape: Shape::Struct(S_RESTORE_STATUS), loc: Loc::Body, wire: "RestoreStatus", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_RESTORE_STATUS: &[Member] = &[
+    Member { name: "IsRestoreInProgress", shape: Shape::Bool, loc: Loc::Body, wire: "IsRestoreInProgress", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "RestoreExpiryDate", shape: Shape::Timestamp(TsFormat::Default), loc: Loc::Body, wire: "RestoreExpiryDate", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_DELETE_MARKER_ENTRY: &[Member] = &[
+    Member { name: "Owner", shape: Shape::Struct(S_OWNER), loc: Loc::Body, wire: "Owner", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Key", shape: Shape::Str, loc: Loc::Body, wire: "Key", required: false, sensitive: false, min_len: 1, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "VersionId", shape: Shape::Str, loc: Loc::Body, wire: "VersionId", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "IsLatest", shape: Shape::Bool, loc: Loc::Body, wire: "IsLatest", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "LastModified", shape: Shape::Timestamp(TsFormat::Default), loc: Loc::Body, wire: "LastModified", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_LIST_OBJECTS_REQUEST: &[Member] = &[
+    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Uri, wire: "Bucket", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Delimiter", shape: Shape::Str, loc: Loc::Query, wire: "delimiter", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "EncodingType", shape: Shape::Str, loc: Loc::Query, wire: "encoding-type", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Marker", shape: Shape::Str, loc: Loc::Query, wire: "marker", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "MaxKeys", shape: Shape::Int, loc: Loc::Query, wire: "max-keys", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Prefix", shape: Shape::Str, loc: Loc::Query, wire: "prefix", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "RequestPayer", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-request-payer", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ExpectedBucketOwner", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-expected-bucket-owner", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "OptionalObjectAttributes", shape: Shape::List(&Shape::Str), loc: Loc::Header, wire: "x-amz-optional-object-attributes", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_LIST_OBJECTS_OUTPUT: &[Member] = &[
+    Member { name: "IsTruncated", shape: Shape::Bool, loc: Loc::Body, wire: "IsTruncated", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Marker", shape: Shape::Str, loc: Loc::Body, wire: "Marker", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "NextMarker", shape: Shape::Str, loc: Loc::Body, wire: "NextMarker", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Contents", shape: Shape::List(&Shape::Struct(S_OBJECT)), loc: Loc::Body, wire: "Contents", required: false, sensitive: false, min_len: 0, flattened: true, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Name", shape: Shape::Str, loc: Loc::Body, wire: "Name", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Prefix", shape: Shape::Str, loc: Loc::Body, wire: "Prefix", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Delimiter", shape: Shape::Str, loc: Loc::Body, wire: "Delimiter", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "MaxKeys", shape: Shape::Int, loc: Loc::Body, wire: "MaxKeys", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "CommonPrefixes", shape: Shape::List(&Shape::Struct(S_COMMON_PREFIX)), loc: Loc::Body, wire: "CommonPrefixes", required: false, sensitive: false, min_len: 0, flattened: true, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "EncodingType", shape: Shape::Str, loc: Loc::Body, wire: "EncodingType", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "RequestCharged", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-request-charged", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_OBJECT: &[Member] = &[
+    Member { name: "Key", shape: Shape::Str, loc: Loc::Body, wire: "Key", required: false, sensitive: false, min_len: 1, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "LastModified", shape: Shape::Timestamp(TsFormat::Default), loc: Loc::Body, wire: "LastModified", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ETag", shape: Shape::Str, loc: Loc::Body, wire: "ETag", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumAlgorithm", shape: Shape::List(&Shape::Str), loc: Loc::Body, wire: "ChecksumAlgorithm", required: false, sensitive: false, min_len: 0, flattened: true, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumType", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumType", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Size", shape: Shape::Int, loc: Loc::Body, wire: "Size", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "StorageClass", shape: Shape::Str, loc: Loc::Body, wire: "StorageClass", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Owner", shape: Shape::Struct(S_OWNER), loc: Loc::Body, wire: "Owner", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "RestoreStatus", shape: Shape::Struct(S_RESTORE_STATUS), loc: Loc::Body, wire: "RestoreStatus", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_LIST_OBJECTS_V2_REQUEST: &[Member] = &[
+    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Uri, wire: "Bucket", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Delimiter", shape: Shape::Str, loc: Loc::Query, wire: "delimiter", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "EncodingType", shape: Shape::Str, loc: Loc::Query, wire: "encoding-type", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "MaxKeys", shape: Shape::Int, loc: Loc::Query, wire: "max-keys", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Prefix", shape: Shape::Str, loc: Loc::Query, wire: "prefix", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ContinuationToken", shape: Shape::Str, loc: Loc::Query, wire: "continuation-token", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "FetchOwner", shape: Shape::Bool, loc: Loc::Query, wire: "fetch-owner", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "StartAfter", shape: Shape::Str, loc: Loc::Query, wire: "start-after", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "RequestPayer", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-request-payer", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ExpectedBucketOwner", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-expected-bucket-owner", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "OptionalObjectAttributes", shape: Shape::List(&Shape::Str), loc: Loc::Header, wire: "x-amz-optional-object-attributes", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_LIST_OBJECTS_V2_OUTPUT: &[Member] = &[
+    Member { name: "IsTruncated", shape: Shape::Bool, loc: Loc::Body, wire: "IsTruncated", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Contents", shape: Shape::List(&Shape::Struct(S_OBJECT)), loc: Loc::Body, wire: "Contents", required: false, sensitive: false, min_len: 0, flattened: true, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Name", shape: Shape::Str, loc: Loc::Body, wire: "Name", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Prefix", shape: Shape::Str, loc: Loc::Body, wire: "Prefix", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Delimiter", shape: Shape::Str, loc: Loc::Body, wire: "Delimiter", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "MaxKeys", shape: Shape::Int, loc: Loc::Body, wire: "MaxKeys", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "CommonPrefixes", shape: Shape::List(&Shape::Struct(S_COMMON_PREFIX)), loc: Loc::Body, wire: "CommonPrefixes", required: false, sensitive: false, min_len: 0, flattened: true, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "EncodingType", shape: Shape::Str, loc: Loc::Body, wire: "EncodingType", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "KeyCount", shape: Shape::Int, loc: Loc::Body, wire: "KeyCount", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ContinuationToken", shape: Shape::Str, loc: Loc::Body, wire: "ContinuationToken", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "NextContinuationToken", shape: Shape::Str, loc: Loc::Body, wire: "NextContinuationToken", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "StartAfter", shape: Shape::Str, loc: Loc::Body, wire: "StartAfter", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "RequestCharged", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-request-charged", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_LIST_PARTS_REQUEST: &[Member] = &[
+    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Uri, wire: "Bucket", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Key", shape: Shape::Str, loc: Loc::Uri, wire: "Key", required: true, sensitive: false, min_len: 1, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "MaxParts", shape: Shape::Int, loc: Loc::Query, wire: "max-parts", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "PartNumberMarker", shape: Shape::Int, loc: Loc::Query, wire: "part-number-marker", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "UploadId", shape: Shape::Str, loc: Loc::Query, wire: "uploadId", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "RequestPayer", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-request-payer", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ExpectedBucketOwner", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-expected-bucket-owner", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "SSECustomerAlgorithm", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption-customer-algorithm", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "SSECustomerKey", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption-customer-key", required: false, sensitive: true, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "SSECustomerKeyMD5", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption-customer-key-MD5", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_LIST_PARTS_OUTPUT: &[Member] = &[
+    Member { name: "AbortDate", shape: Shape::Timestamp(TsFormat::Default), loc: Loc::Header, wire: "x-amz-abort-date", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "AbortRuleId", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-abort-rule-id", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Body, wire: "Bucket", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Key", shape: Shape::Str, loc: Loc::Body, wire: "Key", required: false, sensitive: false, min_len: 1, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "UploadId", shape: Shape::Str, loc: Loc::Body, wire: "UploadId", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "PartNumberMarker", shape: Shape::Int, loc: Loc::Body, wire: "PartNumberMarker", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "NextPartNumberMarker", shape: Shape::Int, loc: Loc::Body, wire: "NextPartNumberMarker", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "MaxParts", shape: Shape::Int, loc: Loc::Body, wire: "MaxParts", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "IsTruncated", shape: Shape::Bool, loc: Loc::Body, wire: "IsTruncated", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Parts", shape: Shape::List(&Shape::Struct(S_PART)), loc: Loc::Body, wire: "Part", required: false, sensitive: false, min_len: 0, flattened: true, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Initiator", shape: Shape::Struct(S_INITIATOR), loc: Loc::Body, wire: "Initiator", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Owner", shape: Shape::Struct(S_OWNER), loc: Loc::Body, wire: "Owner", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "StorageClass", shape: Shape::Str, loc: Loc::Body, wire: "StorageClass", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "RequestCharged", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-request-charged", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumAlgorithm", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumAlgorithm", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumType", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumType", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_PART: &[Member] = &[
+    Member { name: "PartNumber", shape: Shape::Int, loc: Loc::Body, wire: "PartNumber", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "LastModified", shape: Shape::Timestamp(TsFormat::Default), loc: Loc::Body, wire: "LastModified", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ETag", shape: Shape::Str, loc: Loc::Body, wire: "ETag", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Size", shape: Shape::Int, loc: Loc::Body, wire: "Size", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumCRC32", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumCRC32", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumCRC32C", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumCRC32C", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumCRC64NVME", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumCRC64NVME", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumSHA1", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumSHA1", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumSHA256", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumSHA256", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumSHA512", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumSHA512", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumMD5", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumMD5", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumXXHASH64", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumXXHASH64", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumXXHASH3", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumXXHASH3", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumXXHASH128", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumXXHASH128", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_PUT_BUCKET_ABAC_REQUEST: &[Member] = &[
+    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Uri, wire: "Bucket", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ContentMD5", shape: Shape::Str, loc: Loc::Header, wire: "Content-MD5", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumAlgorithm", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-sdk-checksum-algorithm", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ExpectedBucketOwner", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-expected-bucket-owner", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "AbacStatus", shape: Shape::Struct(S_ABAC_STATUS), loc: Loc::Payload, wire: "AbacStatus", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: Some(("", "http://s3.amazonaws.com/doc/2006-03-01/")) },
+];
+
+static S_PUT_BUCKET_ACCELERATE_CONFIGURATION_REQUEST: &[Member] = &[
+    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Uri, wire: "Bucket", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "AccelerateConfiguration", shape: Shape::Struct(S_ACCELERATE_CONFIGURATION), loc: Loc::Payload, wire: "AccelerateConfiguration", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: Some(("", "http://s3.amazonaws.com/doc/2006-03-01/")) },
+    Member { name: "ExpectedBucketOwner", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-expected-bucket-owner", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumAlgorithm", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-sdk-checksum-algorithm", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_ACCELERATE_CONFIGURATION: &[Member] = &[
+    Member { name: "Status", shape: Shape::Str, loc: Loc::Body, wire: "Status", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_PUT_BUCKET_ACL_REQUEST: &[Member] = &[
+    Member { name: "ACL", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-acl", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "AccessControlPolicy", shape: Shape::Struct(S_ACCESS_CONTROL_POLICY), loc: Loc::Payload, wire: "AccessControlPolicy", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: Some(("", "http://s3.amazonaws.com/doc/2006-03-01/")) },
+    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Uri, wire: "Bucket", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ContentMD5", shape: Shape::Str, loc: Loc::Header, wire: "Content-MD5", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumAlgorithm", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-sdk-checksum-algorithm", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "GrantFullControl", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-grant-full-control", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "GrantRead", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-grant-read", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "GrantReadACP", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-grant-read-acp", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "GrantWrite", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-grant-write", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "GrantWriteACP", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-grant-write-acp", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ExpectedBucketOwner", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-expected-bucket-owner", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_ACCESS_CONTROL_POLICY: &[Member] = &[
+    Member { name: "Grants", shape: Shape::List(&Shape::Struct(S_GRANT)), loc: Loc::Body, wire: "AccessControlList", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "Grant", xml_attribute: false, xml_ns: None },
+    Member { name: "Owner", shape: Shape::Struct(S_OWNER), loc: Loc::Body, wire: "Owner", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_PUT_BUCKET_ANALYTICS_CONFIGURATION_REQUEST: &[Member] = &[
+    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Uri, wire: "Bucket", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Id", shape: Shape::Str, loc: Loc::Query, wire: "id", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "AnalyticsConfiguration", shape: Shape::Struct(S_ANALYTICS_CONFIGURATION), loc: Loc::Payload, wire: "AnalyticsConfiguration", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: Some(("", "http://s3.amazonaws.com/doc/2006-03-01/")) },
+    Member { name: "ExpectedBucketOwner", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-expected-bucket-owner", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_PUT_BUCKET_CORS_REQUEST: &[Member] = &[
+    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Uri, wire: "Bucket", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "CORSConfiguration", shape: Shape::Struct(S_C_O_R_S_CONFIGURATION), loc: Loc::Payload, wire: "CORSConfiguration", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: Some(("", "http://s3.amazonaws.com/doc/2006-03-01/")) },
+    Member { name: "ContentMD5", shape: Shape::Str, loc: Loc::Header, wire: "Content-MD5", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumAlgorithm", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-sdk-checksum-algorithm", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ExpectedBucketOwner", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-expected-bucket-owner", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_C_O_R_S_CONFIGURATION: &[Member] = &[
+    Member { name: "CORSRules", shape: Shape::List(&Shape::Struct(S_C_O_R_S_RULE)), loc: Loc::Body, wire: "CORSRule", required: true, sensitive: false, min_len: 0, flattened: true, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_PUT_BUCKET_ENCRYPTION_REQUEST: &[Member] = &[
+    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Uri, wire: "Bucket", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ContentMD5", shape: Shape::Str, loc: Loc::Header, wire: "Content-MD5", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumAlgorithm", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-sdk-checksum-algorithm", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ServerSideEncryptionConfiguration", shape: Shape::Struct(S_SERVER_SIDE_ENCRYPTION_CONFIGURATION), loc: Loc::Payload, wire: "ServerSideEncryptionConfiguration", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: Some(("", "http://s3.amazonaws.com/doc/2006-03-01/")) },
+    Member { name: "ExpectedBucketOwner", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-expected-bucket-owner", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_PUT_BUCKET_INTELLIGENT_TIERING_CONFIGURATION_REQUEST: &[Member] = &[
+    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Uri, wire: "Bucket", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Id", shape: Shape::Str, loc: Loc::Query, wire: "id", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ExpectedBucketOwner", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-expected-bucket-owner", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "IntelligentTieringConfiguration", shape: Shape::Struct(S_INTELLIGENT_TIERING_CONFIGURATION), loc: Loc::Payload, wire: "IntelligentTieringConfiguration", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: Some(("", "http://s3.amazonaws.com/doc/2006-03-01/")) },
+];
+
+static S_PUT_BUCKET_INVENTORY_CONFIGURATION_REQUEST: &[Member] = &[
+    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Uri, wire: "Bucket", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Id", shape: Shape::Str, loc: Loc::Query, wire: "id", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "InventoryConfiguration", shape: Shape::Struct(S_INVENTORY_CONFIGURATION), loc: Loc::Payload, wire: "InventoryConfiguration", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: Some(("", "http://s3.amazonaws.com/doc/2006-03-01/")) },
+    Member { name: "ExpectedBucketOwner", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-expected-bucket-owner", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_PUT_BUCKET_LIFECYCLE_REQUEST: &[Member] = &[
+    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Uri, wire: "Bucket", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ContentMD5", shape: Shape::Str, loc: Loc::Header, wire: "Content-MD5", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumAlgorithm", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-sdk-checksum-algorithm", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "LifecycleConfiguration", shape: Shape::Struct(S_LIFECYCLE_CONFIGURATION), loc: Loc::Payload, wire: "LifecycleConfiguration", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: Some(("", "http://s3.amazonaws.com/doc/2006-03-01/")) },
+    Member { name: "ExpectedBucketOwner", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-expected-bucket-owner", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_LIFECYCLE_CONFIGURATION: &[Member] = &[
+    Member { name: "Rules", shape: Shape::List(&Shape::Struct(S_RULE)), loc: Loc::Body, wire: "Rule", required: true, sensitive: false, min_len: 0, flattened: true, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_PUT_BUCKET_LIFECYCLE_CONFIGURATION_REQUEST: &[Member] = &[
+    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Uri, wire: "Bucket", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumAlgorithm", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-sdk-checksum-algorithm", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "LifecycleConfiguration", shape: Shape::Struct(S_BUCKET_LIFECYCLE_CONFIGURATION), loc: Loc::Payload, wire: "LifecycleConfiguration", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: Some(("", "http://s3.amazonaws.com/doc/2006-03-01/")) },
+    Member { name: "ExpectedBucketOwner", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-expected-bucket-owner", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "TransitionDefaultMinimumObjectSize", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-transition-default-minimum-object-size", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_BUCKET_LIFECYCLE_CONFIGURATION: &[Member] = &[
+    Member { name: "Rules", shape: Shape::List(&Shape::Struct(S_LIFECYCLE_RULE)), loc: Loc::Body, wire: "Rule", required: true, sensitive: false, min_len: 0, flattened: true, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_PUT_BUCKET_LIFECYCLE_CONFIGURATION_OUTPUT: &[Member] = &[
+    Member { name: "TransitionDefaultMinimumObjectSize", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-transition-default-minimum-object-size", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_PUT_BUCKET_LOGGING_REQUEST: &[Member] = &[
+    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Uri, wire: "Bucket", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "BucketLoggingStatus", shape: Shape::Struct(S_BUCKET_LOGGING_STATUS), loc: Loc::Payload, wire: "BucketLoggingStatus", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: Some(("", "http://s3.amazonaws.com/doc/2006-03-01/")) },
+    Member { name: "ContentMD5", shape: Shape::Str, loc: Loc::Header, wire: "Content-MD5", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumAlgorithm", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-sdk-checksum-algorithm", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ExpectedBucketOwner", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-expected-bucket-owner", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_BUCKET_LOGGING_STATUS: &[Member] = &[
+    Member { name: "LoggingEnabled", shape: Shape::Struct(S_LOGGING_ENABLED), loc: Loc::Body, wire: "LoggingEnabled", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_PUT_BUCKET_METRICS_CONFIGURATION_REQUEST: &[Member] = &[
+    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Uri, wire: "Bucket", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Id", shape: Shape::Str, loc: Loc::Query, wire: "id", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "MetricsConfiguration", shape: Shape::Struct(S_METRICS_CONFIGURATION), loc: Loc::Payload, wire: "MetricsConfiguration", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: Some(("", "http://s3.amazonaws.com/doc/2006-03-01/")) },
+    Member { name: "ExpectedBucketOwner", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-expected-bucket-owner", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_PUT_BUCKET_NOTIFICATION_REQUEST: &[Member] = &[
+    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Uri, wire: "Bucket", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ContentMD5", shape: Shape::Str, loc: Loc::Header, wire: "Content-MD5", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumAlgorithm", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-sdk-checksum-algorithm", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "NotificationConfiguration", shape: Shape::Struct(S_NOTIFICATION_CONFIGURATION_DEPRECATED), loc: Loc::Payload, wire: "NotificationConfiguration", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: Some(("", "http://s3.amazonaws.com/doc/2006-03-01/")) },
+    Member { name: "ExpectedBucketOwner", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-expected-bucket-owner", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_PUT_BUCKET_NOTIFICATION_CONFIGURATION_REQUEST: &[Member] = &[
+    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Uri, wire: "Bucket", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "NotificationConfiguration", shape: Shape::Struct(S_NOTIFICATION_CONFIGURATION), loc: Loc::Payload, wire: "NotificationConfiguration", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: Some(("", "http://s3.amazonaws.com/doc/2006-03-01/")) },
+    Member { name: "ExpectedBucketOwner", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-expected-bucket-owner", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "SkipDestinationValidation", shape: Shape::Bool, loc: Loc::Header, wire: "x-amz-skip-destination-validation", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_PUT_BUCKET_OWNERSHIP_CONTROLS_REQUEST: &[Member] = &[
+    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Uri, wire: "Bucket", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ContentMD5", shape: Shape::Str, loc: Loc::Header, wire: "Content-MD5", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ExpectedBucketOwner", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-expected-bucket-owner", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "OwnershipControls", shape: Shape::Struct(S_OWNERSHIP_CONTROLS), loc: Loc::Payload, wire: "OwnershipControls", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: Some(("", "http://s3.amazonaws.com/doc/2006-03-01/")) },
+    Member { name: "ChecksumAlgorithm", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-sdk-checksum-algorithm", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_PUT_BUCKET_POLICY_REQUEST: &[Member] = &[
+    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Uri, wire: "Bucket", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ContentMD5", shape: Shape::Str, loc: Loc::Header, wire: "Content-MD5", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumAlgorithm", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-sdk-checksum-algorithm", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ConfirmRemoveSelfBucketAccess", shape: Shape::Bool, loc: Loc::Header, wire: "x-amz-confirm-remove-self-bucket-access", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Policy", shape: Shape::Str, loc: Loc::Payload, wire: "Policy", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ExpectedBucketOwner", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-expected-bucket-owner", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_PUT_BUCKET_REPLICATION_REQUEST: &[Member] = &[
+    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Uri, wire: "Bucket", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ContentMD5", shape: Shape::Str, loc: Loc::Header, wire: "Content-MD5", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumAlgorithm", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-sdk-checksum-algorithm", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ReplicationConfiguration", shape: Shape::Struct(S_REPLICATION_CONFIGURATION), loc: Loc::Payload, wire: "ReplicationConfiguration", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: Some(("", "http://s3.amazonaws.com/doc/2006-03-01/")) },
+    Member { name: "Token", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-bucket-object-lock-token", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ExpectedBucketOwner", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-expected-bucket-owner", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_PUT_BUCKET_REQUEST_PAYMENT_REQUEST: &[Member] = &[
+    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Uri, wire: "Bucket", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ContentMD5", shape: Shape::Str, loc: Loc::Header, wire: "Content-MD5", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumAlgorithm", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-sdk-checksum-algorithm", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "RequestPaymentConfiguration", shape: Shape::Struct(S_REQUEST_PAYMENT_CONFIGURATION), loc: Loc::Payload, wire: "RequestPaymentConfiguration", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: Some(("", "http://s3.amazonaws.com/doc/2006-03-01/")) },
+    Member { name: "ExpectedBucketOwner", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-expected-bucket-owner", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_REQUEST_PAYMENT_CONFIGURATION: &[Member] = &[
+    Member { name: "Payer", shape: Shape::Str, loc: Loc::Body, wire: "Payer", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_PUT_BUCKET_TAGGING_REQUEST: &[Member] = &[
+    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Uri, wire: "Bucket", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ContentMD5", shape: Shape::Str, loc: Loc::Header, wire: "Content-MD5", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumAlgorithm", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-sdk-checksum-algorithm", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Tagging", shape: Shape::Struct(S_TAGGING), loc: Loc::Payload, wire: "Tagging", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: Some(("", "http://s3.amazonaws.com/doc/2006-03-01/")) },
+    Member { name: "ExpectedBucketOwner", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-expected-bucket-owner", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_TAGGING: &[Member] = &[
+    Member { name: "TagSet", shape: Shape::List(&Shape::Struct(S_TAG)), loc: Loc::Body, wire: "TagSet", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "Tag", xml_attribute: false, xml_ns: None },
+];
+
+static S_PUT_BUCKET_VERSIONING_REQUEST: &[Member] = &[
+    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Uri, wire: "Bucket", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ContentMD5", shape: Shape::Str, loc: Loc::Header, wire: "Content-MD5", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumAlgorithm", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-sdk-checksum-algorithm", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "MFA", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-mfa", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "VersioningConfiguration", shape: Shape::Struct(S_VERSIONING_CONFIGURATION), loc: Loc::Payload, wire: "VersioningConfiguration", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: Some(("", "http://s3.amazonaws.com/doc/2006-03-01/")) },
+    Member { name: "ExpectedBucketOwner", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-expected-bucket-owner", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_VERSIONING_CONFIGURATION: &[Member] = &[
+    Member { name: "MFADelete", shape: Shape::Str, loc: Loc::Body, wire: "MfaDelete", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Status", shape: Shape::Str, loc: Loc::Body, wire: "Status", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_PUT_BUCKET_WEBSITE_REQUEST: &[Member] = &[
+    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Uri, wire: "Bucket", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ContentMD5", shape: Shape::Str, loc: Loc::Header, wire: "Content-MD5", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumAlgorithm", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-sdk-checksum-algorithm", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "WebsiteConfiguration", shape: Shape::Struct(S_WEBSITE_CONFIGURATION), loc: Loc::Payload, wire: "WebsiteConfiguration", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: Some(("", "http://s3.amazonaws.com/doc/2006-03-01/")) },
+    Member { name: "ExpectedBucketOwner", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-expected-bucket-owner", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_WEBSITE_CONFIGURATION: &[Member] = &[
+    Member { name: "ErrorDocument", shape: Shape::Struct(S_ERROR_DOCUMENT), loc: Loc::Body, wire: "ErrorDocument", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "IndexDocument", shape: Shape::Struct(S_INDEX_DOCUMENT), loc: Loc::Body, wire: "IndexDocument", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "RedirectAllRequestsTo", shape: Shape::Struct(S_REDIRECT_ALL_REQUESTS_TO), loc: Loc::Body, wire: "RedirectAllRequestsTo", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "RoutingRules", shape: Shape::List(&Shape::Struct(S_ROUTING_RULE)), loc: Loc::Body, wire: "RoutingRules", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "RoutingRule", xml_attribute: false, xml_ns: None },
+];
+
+static S_PUT_OBJECT_REQUEST: &[Member] = &[
+    Member { name: "ACL", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-acl", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Body", shape: Shape::Blob, loc: Loc::Payload, wire: "Body", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Uri, wire: "Bucket", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "CacheControl", shape: Shape::Str, loc: Loc::Header, wire: "Cache-Control", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ContentDisposition", shape: Shape::Str, loc: Loc::Header, wire: "Content-Disposition", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ContentEncoding", shape: Shape::Str, loc: Loc::Header, wire: "Content-Encoding", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ContentLanguage", shape: Shape::Str, loc: Loc::Header, wire: "Content-Language", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ContentLength", shape: Shape::Int, loc: Loc::Header, wire: "Content-Length", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ContentMD5", shape: Shape::Str, loc: Loc::Header, wire: "Content-MD5", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ContentType", shape: Shape::Str, loc: Loc::Header, wire: "Content-Type", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumAlgorithm", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-sdk-checksum-algorithm", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumCRC32", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-crc32", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumCRC32C", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-crc32c", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumCRC64NVME", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-crc64nvme", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumSHA1", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-sha1", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumSHA256", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-sha256", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumSHA512", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-sha512", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumMD5", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-md5", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumXXHASH64", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-xxhash64", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumXXHASH3", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-xxhash3", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumXXHASH128", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-xxhash128", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Expires", shape: Shape::Str, loc: Loc::Header, wire: "Expires", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "IfMatch", shape: Shape::Str, loc: Loc::Header, wire: "If-Match", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "IfNoneMatch", shape: Shape::Str, loc: Loc::Header, wire: "If-None-Match", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "GrantFullControl", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-grant-full-control", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "GrantRead", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-grant-read", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "GrantReadACP", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-grant-read-acp", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "GrantWriteACP", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-grant-write-acp", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Key", shape: Shape::Str, loc: Loc::Uri, wire: "Key", required: true, sensitive: false, min_len: 1, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "WriteOffsetBytes", shape: Shape::Int, loc: Loc::Header, wire: "x-amz-write-offset-bytes", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Metadata", shape: Shape::Map, loc: Loc::Headers, wire: "x-amz-meta-", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ServerSideEncryption", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "StorageClass", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-storage-class", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "WebsiteRedirectLocation", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-website-redirect-location", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "SSECustomerAlgorithm", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption-customer-algorithm", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "SSECustomerKey", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption-customer-key", required: false, sensitive: true, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "SSECustomerKeyMD5", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption-customer-key-MD5", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "SSEKMSKeyId", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption-aws-kms-key-id", required: false, sensitive: true, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "SSEKMSEncryptionContext", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption-context", required: false, sensitive: true, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "BucketKeyEnabled", shape: Shape::Bool, loc: Loc::Header, wire: "x-amz-server-side-encryption-bucket-key-enabled", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "RequestPayer", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-request-payer", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Tagging", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-tagging", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ObjectLockMode", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-object-lock-mode", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ObjectLockRetainUntilDate", shape: Shape::Timestamp(TsFormat::Iso8601), loc: Loc::Header, wire: "x-amz-object-lock-retain-until-date", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ObjectLockLegalHoldStatus", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-object-lock-legal-hold", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ExpectedBucketOwner", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-expected-bucket-owner", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_PUT_OBJECT_OUTPUT: &[Member] = &[
+    Member { name: "Expiration", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-expiration", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ETag", shape: Shape::Str, loc: Loc::Header, wire: "ETag", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumCRC32", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-crc32", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumCRC32C", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-crc32c", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumCRC64NVME", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-crc64nvme", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumSHA1", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-sha1", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumSHA256", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-sha256", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumSHA512", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-sha512", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumMD5", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-md5", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumXXHASH64", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-xxhash64", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumXXHASH3", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-xxhash3", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumXXHASH128", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-xxhash128", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumType", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-type", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ServerSideEncryption", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "VersionId", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-version-id", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "SSECustomerAlgorithm", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption-customer-algorithm", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "SSECustomerKeyMD5", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption-customer-key-MD5", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "SSEKMSKeyId", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption-aws-kms-key-id", required: false, sensitive: true, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "SSEKMSEncryptionContext", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption-context", required: false, sensitive: true, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "BucketKeyEnabled", shape: Shape::Bool, loc: Loc::Header, wire: "x-amz-server-side-encryption-bucket-key-enabled", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Size", shape: Shape::Int, loc: Loc::Header, wire: "x-amz-object-size", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "RequestCharged", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-request-charged", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_PUT_OBJECT_ACL_REQUEST: &[Member] = &[
+    Member { name: "ACL", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-acl", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "AccessControlPolicy", shape: Shape::Struct(S_ACCESS_CONTROL_POLICY), loc: Loc::Payload, wire: "AccessControlPolicy", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: Some(("", "http://s3.amazonaws.com/doc/2006-03-01/")) },
+    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Uri, wire: "Bucket", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ContentMD5", shape: Shape::Str, loc: Loc::Header, wire: "Content-MD5", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumAlgorithm", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-sdk-checksum-algorithm", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "GrantFullControl", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-grant-full-control", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "GrantRead", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-grant-read", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "GrantReadACP", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-grant-read-acp", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "GrantWrite", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-grant-write", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "GrantWriteACP", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-grant-write-acp", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Key", shape: Shape::Str, loc: Loc::Uri, wire: "Key", required: true, sensitive: false, min_len: 1, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "RequestPayer", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-request-payer", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "VersionId", shape: Shape::Str, loc: Loc::Query, wire: "versionId", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ExpectedBucketOwner", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-expected-bucket-owner", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_PUT_OBJECT_ACL_OUTPUT: &[Member] = &[
+    Member { name: "RequestCharged", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-request-charged", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_PUT_OBJECT_LEGAL_HOLD_REQUEST: &[Member] = &[
+    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Uri, wire: "Bucket", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Key", shape: Shape::Str, loc: Loc::Uri, wire: "Key", required: true, sensitive: false, min_len: 1, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "LegalHold", shape: Shape::Struct(S_OBJECT_LOCK_LEGAL_HOLD), loc: Loc::Payload, wire: "LegalHold", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: Some(("", "http://s3.amazonaws.com/doc/2006-03-01/")) },
+    Member { name: "RequestPayer", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-request-payer", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "VersionId", shape: Shape::Str, loc: Loc::Query, wire: "versionId", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ContentMD5", shape: Shape::Str, loc: Loc::Header, wire: "Content-MD5", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumAlgorithm", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-sdk-checksum-algorithm", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ExpectedBucketOwner", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-expected-bucket-owner", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_PUT_OBJECT_LEGAL_HOLD_OUTPUT: &[Member] = &[
+    Member { name: "RequestCharged", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-request-charged", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_PUT_OBJECT_LOCK_CONFIGURATION_REQUEST: &[Member] = &[
+    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Uri, wire: "Bucket", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ObjectLockConfiguration", shape: Shape::Struct(S_OBJECT_LOCK_CONFIGURATION), loc: Loc::Payload, wire: "ObjectLockConfiguration", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: Some(("", "http://s3.amazonaws.com/doc/2006-03-01/")) },
+    Member { name: "RequestPayer", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-request-payer", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Token", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-bucket-object-lock-token", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ContentMD5", shape: Shape::Str, loc: Loc::Header, wire: "Content-MD5", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumAlgorithm", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-sdk-checksum-algorithm", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ExpectedBucketOwner", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-expected-bucket-owner", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_PUT_OBJECT_LOCK_CONFIGURATION_OUTPUT: &[Member] = &[
+    Member { name: "RequestCharged", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-request-charged", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_PUT_OBJECT_RETENTION_REQUEST: &[Member] = &[
+    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Uri, wire: "Bucket", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Key", shape: Shape::Str, loc: Loc::Uri, wire: "Key", required: true, sensitive: false, min_len: 1, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Retention", shape: Shape::Struct(S_OBJECT_LOCK_RETENTION), loc: Loc::Payload, wire: "Retention", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: Some(("", "http://s3.amazonaws.com/doc/2006-03-01/")) },
+    Member { name: "RequestPayer", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-request-payer", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "VersionId", shape: Shape::Str, loc: Loc::Query, wire: "versionId", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "BypassGovernanceRetention", shape: Shape::Bool, loc: Loc::Header, wire: "x-amz-bypass-governance-retention", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ContentMD5", shape: Shape::Str, loc: Loc::Header, wire: "Content-MD5", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumAlgorithm", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-sdk-checksum-algorithm", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ExpectedBucketOwner", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-expected-bucket-owner", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_PUT_OBJECT_RETENTION_OUTPUT: &[Member] = &[
+    Member { name: "RequestCharged", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-request-charged", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_PUT_OBJECT_TAGGING_REQUEST: &[Member] = &[
+    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Uri, wire: "Bucket", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Key", shape: Shape::Str, loc: Loc::Uri, wire: "Key", required: true, sensitive: false, min_len: 1, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "VersionId", shape: Shape::Str, loc: Loc::Query, wire: "versionId", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ContentMD5", shape: Shape::Str, loc: Loc::Header, wire: "Content-MD5", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumAlgorithm", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-sdk-checksum-algorithm", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Tagging", shape: Shape::Struct(S_TAGGING), loc: Loc::Payload, wire: "Tagging", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: Some(("", "http://s3.amazonaws.com/doc/2006-03-01/")) },
+    Member { name: "ExpectedBucketOwner", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-expected-bucket-owner", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "RequestPayer", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-request-payer", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_PUT_OBJECT_TAGGING_OUTPUT: &[Member] = &[
+    Member { name: "VersionId", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-version-id", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_PUT_PUBLIC_ACCESS_BLOCK_REQUEST: &[Member] = &[
+    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Uri, wire: "Bucket", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ContentMD5", shape: Shape::Str, loc: Loc::Header, wire: "Content-MD5", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumAlgorithm", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-sdk-checksum-algorithm", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "PublicAccessBlockConfiguration", shape: Shape::Struct(S_PUBLIC_ACCESS_BLOCK_CONFIGURATION), loc: Loc::Payload, wire: "PublicAccessBlockConfiguration", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: Some(("", "http://s3.amazonaws.com/doc/2006-03-01/")) },
+    Member { name: "ExpectedBucketOwner", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-expected-bucket-owner", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_RENAME_OBJECT_REQUEST: &[Member] = &[
+    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Uri, wire: "Bucket", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Key", shape: Shape::Str, loc: Loc::Uri, wire: "Key", required: true, sensitive: false, min_len: 1, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "RenameSource", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-rename-source", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "DestinationIfMatch", shape: Shape::Str, loc: Loc::Header, wire: "If-Match", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "DestinationIfNoneMatch", shape: Shape::Str, loc: Loc::Header, wire: "If-None-Match", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "DestinationIfModifiedSince", shape: Shape::Timestamp(TsFormat::Default), loc: Loc::Header, wire: "If-Modified-Since", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "DestinationIfUnmodifiedSince", shape: Shape::Timestamp(TsFormat::Default), loc: Loc::Header, wire: "If-Unmodified-Since", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "SourceIfMatch", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-rename-source-if-match", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "SourceIfNoneMatch", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-rename-source-if-none-match", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "SourceIfModifiedSince", shape: Shape::Timestamp(TsFormat::Rfc822), loc: Loc::Header, wire: "x-amz-rename-source-if-modified-since", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "SourceIfUnmodifiedSince", shape: Shape::Timestamp(TsFormat::Rfc822), loc: Loc::Header, wire: "x-amz-rename-source-if-unmodified-since", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ClientToken", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-client-token", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_RENAME_OBJECT_OUTPUT: &[Member] = &[
+
+];
+
+static S_RESTORE_OBJECT_REQUEST: &[Member] = &[
+    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Uri, wire: "Bucket", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Key", shape: Shape::Str, loc: Loc::Uri, wire: "Key", required: true, sensitive: false, min_len: 1, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "VersionId", shape: Shape::Str, loc: Loc::Query, wire: "versionId", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "RestoreRequest", shape: Shape::Struct(S_RESTORE_REQUEST), loc: Loc::Payload, wire: "RestoreRequest", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: Some(("", "http://s3.amazonaws.com/doc/2006-03-01/")) },
+    Member { name: "RequestPayer", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-request-payer", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumAlgorithm", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-sdk-checksum-algorithm", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ExpectedBucketOwner", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-expected-bucket-owner", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_RESTORE_REQUEST: &[Member] = &[
+    Member { name: "Days", shape: Shape::Int, loc: Loc::Body, wire: "Days", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "GlacierJobParameters", shape: Shape::Struct(S_GLACIER_JOB_PARAMETERS), loc: Loc::Body, wire: "GlacierJobParameters", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Type", shape: Shape::Str, loc: Loc::Body, wire: "Type", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Tier", shape: Shape::Str, loc: Loc::Body, wire: "Tier", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Description", shape: Shape::Str, loc: Loc::Body, wire: "Description", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "SelectParameters", shape: Shape::Struct(S_SELECT_PARAMETERS), loc: Loc::Body, wire: "SelectParameters", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "OutputLocation", shape: Shape::Struct(S_OUTPUT_LOCATION), loc: Loc::Body, wire: "OutputLocation", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_GLACIER_JOB_PARAMETERS: &[Member] = &[
+    Member { name: "Tier", shape: Shape::Str, loc: Loc::Body, wire: "Tier", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_SELECT_PARAMETERS: &[Member] = &[
+    Member { name: "InputSerialization", shape: Shape::Struct(S_INPUT_SERIALIZATION), loc: Loc::Body, wire: "InputSerialization", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ExpressionType", shape: Shape::Str, loc: Loc::Body, wire: "ExpressionType", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Expression", shape: Shape::Str, loc: Loc::Body, wire: "Expression", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "OutputSerialization", shape: Shape::Struct(S_OUTPUT_SERIALIZATION), loc: Loc::Body, wire: "OutputSerialization", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_INPUT_SERIALIZATION: &[Member] = &[
+    Member { name: "CSV", shape: Shape::Struct(S_C_S_V_INPUT), loc: Loc::Body, wire: "CSV", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "CompressionType", shape: Shape::Str, loc: Loc::Body, wire: "CompressionType", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "JSON", shape: Shape::Struct(S_J_S_O_N_INPUT), loc: Loc::Body, wire: "JSON", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Parquet", shape: Shape::Struct(S_PARQUET_INPUT), loc: Loc::Body, wire: "Parquet", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_C_S_V_INPUT: &[Member] = &[
+    Member { name: "FileHeaderInfo", shape: Shape::Str, loc: Loc::Body, wire: "FileHeaderInfo", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Comments", shape: Shape::Str, loc: Loc::Body, wire: "Comments", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "QuoteEscapeCharacter", shape: Shape::Str, loc: Loc::Body, wire: "QuoteEscapeCharacter", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "RecordDelimiter", shape: Shape::Str, loc: Loc::Body, wire: "RecordDelimiter", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "FieldDelimiter", shape: Shape::Str, loc: Loc::Body, wire: "FieldDelimiter", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "QuoteCharacter", shape: Shape::Str, loc: Loc::Body, wire: "QuoteCharacter", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "AllowQuotedRecordDelimiter", shape: Shape::Bool, loc: Loc::Body, wire: "AllowQuotedRecordDelimiter", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_J_S_O_N_INPUT: &[Member] = &[
+    Member { name: "Type", shape: Shape::Str, loc: Loc::Body, wire: "Type", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_PARQUET_INPUT: &[Member] = &[
+
+];
+
+static S_OUTPUT_SERIALIZATION: &[Member] = &[
+    Member { name: "CSV", shape: Shape::Struct(S_C_S_V_OUTPUT), loc: Loc::Body, wire: "CSV", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "JSON", shape: Shape::Struct(S_J_S_O_N_OUTPUT), loc: Loc::Body, wire: "JSON", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_C_S_V_OUTPUT: &[Member] = &[
+    Member { name: "QuoteFields", shape: Shape::Str, loc: Loc::Body, wire: "QuoteFields", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "QuoteEscapeCharacter", shape: Shape::Str, loc: Loc::Body, wire: "QuoteEscapeCharacter", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "RecordDelimiter", shape: Shape::Str, loc: Loc::Body, wire: "RecordDelimiter", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "FieldDelimiter", shape: Shape::Str, loc: Loc::Body, wire: "FieldDelimiter", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "QuoteCharacter", shape: Shape::Str, loc: Loc::Body, wire: "QuoteCharacter", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_J_S_O_N_OUTPUT: &[Member] = &[
+    Member { name: "RecordDelimiter", shape: Shape::Str, loc: Loc::Body, wire: "RecordDelimiter", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_OUTPUT_LOCATION: &[Member] = &[
+    Member { name: "S3", shape: Shape::Struct(S_S3_LOCATION), loc: Loc::Body, wire: "S3", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_S3_LOCATION: &[Member] = &[
+    Member { name: "BucketName", shape: Shape::Str, loc: Loc::Body, wire: "BucketName", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Prefix", shape: Shape::Str, loc: Loc::Body, wire: "Prefix", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Encryption", shape: Shape::Struct(S_ENCRYPTION), loc: Loc::Body, wire: "Encryption", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "CannedACL", shape: Shape::Str, loc: Loc::Body, wire: "CannedACL", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "AccessControlList", shape: Shape::List(&Shape::Struct(S_GRANT)), loc: Loc::Body, wire: "AccessControlList", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "Grant", xml_attribute: false, xml_ns: None },
+    Member { name: "Tagging", shape: Shape::Struct(S_TAGGING), loc: Loc::Body, wire: "Tagging", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "UserMetadata", shape: Shape::List(&Shape::Struct(S_METADATA_ENTRY)), loc: Loc::Body, wire: "UserMetadata", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "MetadataEntry", xml_attribute: false, xml_ns: None },
+    Member { name: "StorageClass", shape: Shape::Str, loc: Loc::Body, wire: "StorageClass", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_ENCRYPTION: &[Member] = &[
+    Member { name: "EncryptionType", shape: Shape::Str, loc: Loc::Body, wire: "EncryptionType", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "KMSKeyId", shape: Shape::Str, loc: Loc::Body, wire: "KMSKeyId", required: false, sensitive: true, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "KMSContext", shape: Shape::Str, loc: Loc::Body, wire: "KMSContext", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_METADATA_ENTRY: &[Member] = &[
+    Member { name: "Name", shape: Shape::Str, loc: Loc::Body, wire: "Name", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Value", shape: Shape::Str, loc: Loc::Body, wire: "Value", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_RESTORE_OBJECT_OUTPUT: &[Member] = &[
+    Member { name: "RequestCharged", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-request-charged", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "RestoreOutputPath", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-restore-output-path", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_SELECT_OBJECT_CONTENT_REQUEST: &[Member] = &[
+    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Uri, wire: "Bucket", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Key", shape: Shape::Str, loc: Loc::Uri, wire: "Key", required: true, sensitive: false, min_len: 1, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "SSECustomerAlgorithm", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption-customer-algorithm", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "SSECustomerKey", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption-customer-key", required: false, sensitive: true, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "SSECustomerKeyMD5", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption-customer-key-MD5", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Expression", shape: Shape::Str, loc: Loc::Body, wire: "Expression", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ExpressionType", shape: Shape::Str, loc: Loc::Body, wire: "ExpressionType", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "RequestProgress", shape: Shape::Struct(S_REQUEST_PROGRESS), loc: Loc::Body, wire: "RequestProgress", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "InputSerialization", shape: Shape::Struct(S_INPUT_SERIALIZATION), loc: Loc::Body, wire: "InputSerialization", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "OutputSerialization", shape: Shape::Struct(S_OUTPUT_SERIALIZATION), loc: Loc::Body, wire: "OutputSerialization", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ScanRange", shape: Shape::Struct(S_SCAN_RANGE), loc: Loc::Body, wire: "ScanRange", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ExpectedBucketOwner", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-expected-bucket-owner", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_REQUEST_PROGRESS: &[Member] = &[
+    Member { name: "Enabled", shape: Shape::Bool, loc: Loc::Body, wire: "Enabled", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_SCAN_RANGE: &[Member] = &[
+    Member { name: "Start", shape: Shape::Int, loc: Loc::Body, wire: "Start", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "End", shape: Shape::Int, loc: Loc::Body, wire: "End", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_SELECT_OBJECT_CONTENT_OUTPUT: &[Member] = &[
+    Member { name: "Payload", shape: Shape::Struct(S_SELECT_OBJECT_CONTENT_EVENT_STREAM), loc: Loc::Payload, wire: "Payload", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_SELECT_OBJECT_CONTENT_EVENT_STREAM: &[Member] = &[
+    Member { name: "Records", shape: Shape::Struct(S_RECORDS_EVENT), loc: Loc::Body, wire: "Records", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Stats", shape: Shape::Struct(S_STATS_EVENT), loc: Loc::Body, wire: "Stats", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Progress", shape: Shape::Struct(S_PROGRESS_EVENT), loc: Loc::Body, wire: "Progress", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Cont", shape: Shape::Struct(S_CONTINUATION_EVENT), loc: Loc::Body, wire: "Cont", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "End", shape: Shape::Struct(S_END_EVENT), loc: Loc::Body, wire: "End", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_RECORDS_EVENT: &[Member] = &[
+    Member { name: "Payload", shape: Shape::Blob, loc: Loc::Body, wire: "Payload", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_STATS_EVENT: &[Member] = &[
+    Member { name: "Details", shape: Shape::Struct(S_STATS), loc: Loc::Body, wire: "Details", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_STATS: &[Member] = &[
+    Member { name: "BytesScanned", shape: Shape::Int, loc: Loc::Body, wire: "BytesScanned", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "BytesProcessed", shape: Shape::Int, loc: Loc::Body, wire: "BytesProcessed", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "BytesReturned", shape: Shape::Int, loc: Loc::Body, wire: "BytesReturned", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_PROGRESS_EVENT: &[Member] = &[
+    Member { name: "Details", shape: Shape::Struct(S_PROGRESS), loc: Loc::Body, wire: "Details", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_PROGRESS: &[Member] = &[
+    Member { name: "BytesScanned", shape: Shape::Int, loc: Loc::Body, wire: "BytesScanned", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "BytesProcessed", shape: Shape::Int, loc: Loc::Body, wire: "BytesProcessed", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "BytesReturned", shape: Shape::Int, loc: Loc::Body, wire: "BytesReturned", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_CONTINUATION_EVENT: &[Member] = &[
+
+];
+
+static S_END_EVENT: &[Member] = &[
+
+];
+
+static S_UPDATE_BUCKET_METADATA_INVENTORY_TABLE_CONFIGURATION_REQUEST: &[Member] = &[
+    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Uri, wire: "Bucket", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ContentMD5", shape: Shape::Str, loc: Loc::Header, wire: "Content-MD5", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumAlgorithm", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-sdk-checksum-algorithm", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "InventoryTableConfiguration", shape: Shape::Struct(S_INVENTORY_TABLE_CONFIGURATION_UPDATES), loc: Loc::Payload, wire: "InventoryTableConfiguration", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: Some(("", "http://s3.amazonaws.com/doc/2006-03-01/")) },
+    Member { name: "ExpectedBucketOwner", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-expected-bucket-owner", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_INVENTORY_TABLE_CONFIGURATION_UPDATES: &[Member] = &[
+    Member { name: "ConfigurationState", shape: Shape::Str, loc: Loc::Body, wire: "ConfigurationState", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "EncryptionConfiguration", shape: Shape::Struct(S_METADATA_TABLE_ENCRYPTION_CONFIGURATION), loc: Loc::Body, wire: "EncryptionConfiguration", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_UPDATE_BUCKET_METADATA_JOURNAL_TABLE_CONFIGURATION_REQUEST: &[Member] = &[
+    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Uri, wire: "Bucket", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ContentMD5", shape: Shape::Str, loc: Loc::Header, wire: "Content-MD5", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumAlgorithm", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-sdk-checksum-algorithm", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "JournalTableConfiguration", shape: Shape::Struct(S_JOURNAL_TABLE_CONFIGURATION_UPDATES), loc: Loc::Payload, wire: "JournalTableConfiguration", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: Some(("", "http://s3.amazonaws.com/doc/2006-03-01/")) },
+    Member { name: "ExpectedBucketOwner", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-expected-bucket-owner", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_JOURNAL_TABLE_CONFIGURATION_UPDATES: &[Member] = &[
+    Member { name: "RecordExpiration", shape: Shape::Struct(S_RECORD_EXPIRATION), loc: Loc::Body, wire: "RecordExpiration", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_UPDATE_OBJECT_ENCRYPTION_REQUEST: &[Member] = &[
+    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Uri, wire: "Bucket", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Key", shape: Shape::Str, loc: Loc::Uri, wire: "Key", required: true, sensitive: false, min_len: 1, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "VersionId", shape: Shape::Str, loc: Loc::Query, wire: "versionId", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ObjectEncryption", shape: Shape::Struct(S_OBJECT_ENCRYPTION), loc: Loc::Payload, wire: "ObjectEncryption", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: Some(("", "http://s3.amazonaws.com/doc/2006-03-01/")) },
+    Member { name: "RequestPayer", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-request-payer", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ExpectedBucketOwner", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-expected-bucket-owner", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ContentMD5", shape: Shape::Str, loc: Loc::Header, wire: "Content-MD5", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumAlgorithm", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-sdk-checksum-algorithm", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_OBJECT_ENCRYPTION: &[Member] = &[
+    Member { name: "SSEKMS", shape: Shape::Struct(S_S_S_E_K_M_S_ENCRYPTION), loc: Loc::Body, wire: "SSE-KMS", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_S_S_E_K_M_S_ENCRYPTION: &[Member] = &[
+    Member { name: "KMSKeyArn", shape: Shape::Str, loc: Loc::Body, wire: "KMSKeyArn", required: true, sensitive: true, min_len: 20, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "BucketKeyEnabled", shape: Shape::Bool, loc: Loc::Body, wire: "BucketKeyEnabled", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_UPDATE_OBJECT_ENCRYPTION_RESPONSE: &[Member] = &[
+    Member { name: "RequestCharged", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-request-charged", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_UPLOAD_PART_REQUEST: &[Member] = &[
+    Member { name: "Body", shape: Shape::Blob, loc: Loc::Payload, wire: "Body", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Uri, wire: "Bucket", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ContentLength", shape: Shape::Int, loc: Loc::Header, wire: "Content-Length", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ContentMD5", shape: Shape::Str, loc: Loc::Header, wire: "Content-MD5", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumAlgorithm", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-sdk-checksum-algorithm", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumCRC32", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-crc32", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumCRC32C", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-crc32c", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumCRC64NVME", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-crc64nvme", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumSHA1", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-sha1", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumSHA256", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-sha256", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumSHA512", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-sha512", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumMD5", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-md5", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumXXHASH64", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-xxhash64", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumXXHASH3", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-xxhash3", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumXXHASH128", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-xxhash128", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Key", shape: Shape::Str, loc: Loc::Uri, wire: "Key", required: true, sensitive: false, min_len: 1, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "PartNumber", shape: Shape::Int, loc: Loc::Query, wire: "partNumber", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "UploadId", shape: Shape::Str, loc: Loc::Query, wire: "uploadId", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "SSECustomerAlgorithm", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption-customer-algorithm", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "SSECustomerKey", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption-customer-key", required: false, sensitive: true, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "SSECustomerKeyMD5", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption-customer-key-MD5", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "RequestPayer", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-request-payer", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ExpectedBucketOwner", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-expected-bucket-owner", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_UPLOAD_PART_OUTPUT: &[Member] = &[
+    Member { name: "ServerSideEncryption", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ETag", shape: Shape::Str, loc: Loc::Header, wire: "ETag", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumCRC32", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-crc32", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumCRC32C", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-crc32c", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumCRC64NVME", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-crc64nvme", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumSHA1", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-sha1", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumSHA256", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-sha256", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumSHA512", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-sha512", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumMD5", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-md5", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumXXHASH64", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-xxhash64", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumXXHASH3", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-xxhash3", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumXXHASH128", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-checksum-xxhash128", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "SSECustomerAlgorithm", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption-customer-algorithm", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "SSECustomerKeyMD5", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption-customer-key-MD5", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "SSEKMSKeyId", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption-aws-kms-key-id", required: false, sensitive: true, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "BucketKeyEnabled", shape: Shape::Bool, loc: Loc::Header, wire: "x-amz-server-side-encryption-bucket-key-enabled", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "RequestCharged", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-request-charged", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_UPLOAD_PART_COPY_REQUEST: &[Member] = &[
+    Member { name: "Bucket", shape: Shape::Str, loc: Loc::Uri, wire: "Bucket", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "CopySource", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-copy-source", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "CopySourceIfMatch", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-copy-source-if-match", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "CopySourceIfModifiedSince", shape: Shape::Timestamp(TsFormat::Default), loc: Loc::Header, wire: "x-amz-copy-source-if-modified-since", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "CopySourceIfNoneMatch", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-copy-source-if-none-match", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "CopySourceIfUnmodifiedSince", shape: Shape::Timestamp(TsFormat::Default), loc: Loc::Header, wire: "x-amz-copy-source-if-unmodified-since", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "CopySourceRange", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-copy-source-range", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Key", shape: Shape::Str, loc: Loc::Uri, wire: "Key", required: true, sensitive: false, min_len: 1, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "PartNumber", shape: Shape::Int, loc: Loc::Query, wire: "partNumber", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "UploadId", shape: Shape::Str, loc: Loc::Query, wire: "uploadId", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "SSECustomerAlgorithm", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption-customer-algorithm", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "SSECustomerKey", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption-customer-key", required: false, sensitive: true, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "SSECustomerKeyMD5", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption-customer-key-MD5", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "CopySourceSSECustomerAlgorithm", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-copy-source-server-side-encryption-customer-algorithm", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "CopySourceSSECustomerKey", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-copy-source-server-side-encryption-customer-key", required: false, sensitive: true, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "CopySourceSSECustomerKeyMD5", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-copy-source-server-side-encryption-customer-key-MD5", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "RequestPayer", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-request-payer", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ExpectedBucketOwner", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-expected-bucket-owner", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ExpectedSourceBucketOwner", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-source-expected-bucket-owner", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_UPLOAD_PART_COPY_OUTPUT: &[Member] = &[
+    Member { name: "CopySourceVersionId", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-copy-source-version-id", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "CopyPartResult", shape: Shape::Struct(S_COPY_PART_RESULT), loc: Loc::Payload, wire: "CopyPartResult", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ServerSideEncryption", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "SSECustomerAlgorithm", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption-customer-algorithm", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "SSECustomerKeyMD5", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption-customer-key-MD5", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "SSEKMSKeyId", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-server-side-encryption-aws-kms-key-id", required: false, sensitive: true, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "BucketKeyEnabled", shape: Shape::Bool, loc: Loc::Header, wire: "x-amz-server-side-encryption-bucket-key-enabled", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "RequestCharged", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-request-charged", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_COPY_PART_RESULT: &[Member] = &[
+    Member { name: "ETag", shape: Shape::Str, loc: Loc::Body, wire: "ETag", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "LastModified", shape: Shape::Timestamp(TsFormat::Default), loc: Loc::Body, wire: "LastModified", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumCRC32", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumCRC32", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumCRC32C", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumCRC32C", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumCRC64NVME", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumCRC64NVME", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumSHA1", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumSHA1", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumSHA256", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumSHA256", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumSHA512", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumSHA512", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumMD5", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumMD5", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumXXHASH64", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumXXHASH64", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumXXHASH3", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumXXHASH3", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumXXHASH128", shape: Shape::Str, loc: Loc::Body, wire: "ChecksumXXHASH128", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+static S_WRITE_GET_OBJECT_RESPONSE_REQUEST: &[Member] = &[
+    Member { name: "RequestRoute", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-request-route", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "RequestToken", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-request-token", required: true, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Body", shape: Shape::Blob, loc: Loc::Payload, wire: "Body", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "StatusCode", shape: Shape::Int, loc: Loc::Header, wire: "x-amz-fwd-status", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ErrorCode", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-fwd-error-code", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ErrorMessage", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-fwd-error-message", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "AcceptRanges", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-fwd-header-accept-ranges", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "CacheControl", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-fwd-header-Cache-Control", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ContentDisposition", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-fwd-header-Content-Disposition", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ContentEncoding", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-fwd-header-Content-Encoding", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ContentLanguage", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-fwd-header-Content-Language", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ContentLength", shape: Shape::Int, loc: Loc::Header, wire: "Content-Length", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ContentRange", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-fwd-header-Content-Range", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ContentType", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-fwd-header-Content-Type", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumCRC32", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-fwd-header-x-amz-checksum-crc32", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumCRC32C", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-fwd-header-x-amz-checksum-crc32c", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumCRC64NVME", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-fwd-header-x-amz-checksum-crc64nvme", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumSHA1", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-fwd-header-x-amz-checksum-sha1", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumSHA256", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-fwd-header-x-amz-checksum-sha256", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumSHA512", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-fwd-header-x-amz-checksum-sha512", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumMD5", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-fwd-header-x-amz-checksum-md5", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumXXHASH64", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-fwd-header-x-amz-checksum-xxhash64", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumXXHASH3", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-fwd-header-x-amz-checksum-xxhash3", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ChecksumXXHASH128", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-fwd-header-x-amz-checksum-xxhash128", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "DeleteMarker", shape: Shape::Bool, loc: Loc::Header, wire: "x-amz-fwd-header-x-amz-delete-marker", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ETag", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-fwd-header-ETag", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Expires", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-fwd-header-Expires", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Expiration", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-fwd-header-x-amz-expiration", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "LastModified", shape: Shape::Timestamp(TsFormat::Default), loc: Loc::Header, wire: "x-amz-fwd-header-Last-Modified", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "MissingMeta", shape: Shape::Int, loc: Loc::Header, wire: "x-amz-fwd-header-x-amz-missing-meta", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Metadata", shape: Shape::Map, loc: Loc::Headers, wire: "x-amz-meta-", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ObjectLockMode", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-fwd-header-x-amz-object-lock-mode", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ObjectLockLegalHoldStatus", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-fwd-header-x-amz-object-lock-legal-hold", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ObjectLockRetainUntilDate", shape: Shape::Timestamp(TsFormat::Iso8601), loc: Loc::Header, wire: "x-amz-fwd-header-x-amz-object-lock-retain-until-date", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "PartsCount", shape: Shape::Int, loc: Loc::Header, wire: "x-amz-fwd-header-x-amz-mp-parts-count", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ReplicationStatus", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-fwd-header-x-amz-replication-status", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "RequestCharged", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-fwd-header-x-amz-request-charged", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "Restore", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-fwd-header-x-amz-restore", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "ServerSideEncryption", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-fwd-header-x-amz-server-side-encryption", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "SSECustomerAlgorithm", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-fwd-header-x-amz-server-side-encryption-customer-algorithm", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "SSEKMSKeyId", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-fwd-header-x-amz-server-side-encryption-aws-kms-key-id", required: false, sensitive: true, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "SSECustomerKeyMD5", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-fwd-header-x-amz-server-side-encryption-customer-key-MD5", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "StorageClass", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-fwd-header-x-amz-storage-class", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "TagCount", shape: Shape::Int, loc: Loc::Header, wire: "x-amz-fwd-header-x-amz-tagging-count", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "VersionId", shape: Shape::Str, loc: Loc::Header, wire: "x-amz-fwd-header-x-amz-version-id", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+    Member { name: "BucketKeyEnabled", shape: Shape::Bool, loc: Loc::Header, wire: "x-amz-fwd-header-x-amz-server-side-encryption-bucket-key-enabled", required: false, sensitive: false, min_len: 0, flattened: false, item_name: "", xml_attribute: false, xml_ns: None },
+];
+
+pub static ABORT_MULTIPART_UPLOAD: Operation = Operation { name: "AbortMultipartUpload", input: S_ABORT_MULTIPART_UPLOAD_REQUEST, output: S_ABORT_MULTIPART_UPLOAD_OUTPUT, method: "DELETE", uri: "/{Bucket}/{Key+}", checksum_required: false, checksum_member: "", sse_md5: false, copy_source_sse_md5: false, unsupported: "" };
+pub static COMPLETE_MULTIPART_UPLOAD: Operation = Operation { name: "CompleteMultipartUpload", input: S_COMPLETE_MULTIPART_UPLOAD_REQUEST, output: S_COMPLETE_MULTIPART_UPLOAD_OUTPUT, method: "POST", uri: "/{Bucket}/{Key+}", checksum_required: false, checksum_member: "", sse_md5: true, copy_source_sse_md5: false, unsupported: "" };
+pub static COPY_OBJECT: Operation = Operation { name: "CopyObject", input: S_COPY_OBJECT_REQUEST, output: S_COPY_OBJECT_OUTPUT, method: "PUT", uri: "/{Bucket}/{Key+}", checksum_required: false, checksum_member: "", sse_md5: true, copy_source_sse_md5: true, unsupported: "" };
+pub static CREATE_BUCKET: Operation = Operation { name: "CreateBucket", input: S_CREATE_BUCKET_REQUEST, output: S_CREATE_BUCKET_OUTPUT, method: "PUT", uri: "/{Bucket}", checksum_required: false, checksum_member: "", sse_md5: false, copy_source_sse_md5: false, unsupported: "" };
+pub static CREATE_BUCKET_METADATA_CONFIGURATION: Operation = Operation { name: "CreateBucketMetadataConfiguration", input: S_CREATE_BUCKET_METADATA_CONFIGURATION_REQUEST, output: &[], method: "POST", uri: "/{Bucket}?metadataConfiguration", checksum_required: true, checksum_member: "ChecksumAlgorithm", sse_md5: false, copy_source_sse_md5: false, unsupported: "" };
+pub static CREATE_BUCKET_METADATA_TABLE_CONFIGURATION: Operation = Operation { name: "CreateBucketMetadataTableConfiguration", input: S_CREATE_BUCKET_METADATA_TABLE_CONFIGURATION_REQUEST, output: &[], method: "POST", uri: "/{Bucket}?metadataTable", checksum_required: true, checksum_member: "ChecksumAlgorithm", sse_md5: false, copy_source_sse_md5: false, unsupported: "" };
+pub static CREATE_MULTIPART_UPLOAD: Operation = Operation { name: "CreateMultipartUpload", input: S_CREATE_MULTIPART_UPLOAD_REQUEST, output: S_CREATE_MULTIPART_UPLOAD_OUTPUT, method: "POST", uri: "/{Bucket}/{Key+}?uploads", checksum_required: false, checksum_member: "", sse_md5: true, copy_source_sse_md5: false, unsupported: "" };
+pub static CREATE_SESSION: Operation = Operation { name: "CreateSession", input: S_CREATE_SESSION_REQUEST, output: S_CREATE_SESSION_OUTPUT, method: "GET", uri: "/{Bucket}?session", checksum_required: false, checksum_member: "", sse_md5: false, copy_source_sse_md5: false, unsupported: "" };
+pub static DELETE_BUCKET: Operation = Operation { name: "DeleteBucket", input: S_DELETE_BUCKET_REQUEST, output: &[], method: "DELETE", uri: "/{Bucket}", checksum_required: false, checksum_member: "", sse_md5: false, copy_source_sse_md5: false, unsupported: "" };
+pub static DELETE_BUCKET_ANALYTICS_CONFIGURATION: Operation = Operation { name: "DeleteBucketAnalyticsConfiguration", input: S_DELETE_BUCKET_ANALYTICS_CONFIGURATION_REQUEST, output: &[], method: "DELETE", uri: "/{Bucket}?analytics", checksum_required: false, checksum_member: "", sse_md5: false, copy_source_sse_md5: false, unsupported: "" };
+pub static DELETE_BUCKET_CORS: Operation = Operation { name: "DeleteBucketCors", input: S_DELETE_BUCKET_CORS_REQUEST, output: &[], method: "DELETE", uri: "/{Bucket}?cors", checksum_required: false, checksum_member: "", sse_md5: false, copy_source_sse_md5: false, unsupported: "" };
+pub static DELETE_BUCKET_ENCRYPTION: Operation = Operation { name: "DeleteBucketEncryption", input: S_DELETE_BUCKET_ENCRYPTION_REQUEST, output: &[], method: "DELETE", uri: "/{Bucket}?encryption", checksum_required: false, checksum_member: "", sse_md5: false, copy_source_sse_md5: false, unsupported: "" };
+pub static DELETE_BUCKET_INTELLIGENT_TIERING_CONFIGURATION: Operation = Operation { name: "DeleteBucketIntelligentTieringConfiguration", input: S_DELETE_BUCKET_INTELLIGENT_TIERING_CONFIGURATION_REQUEST, output: &[], method: "DELETE", uri: "/{Bucket}?intelligent-tiering", checksum_required: false, checksum_member: "", sse_md5: false, copy_source_sse_md5: false, unsupported: "" };
+pub static DELETE_BUCKET_INVENTORY_CONFIGURATION: Operation = Operation { name: "DeleteBucketInventoryConfiguration", input: S_DELETE_BUCKET_INVENTORY_CONFIGURATION_REQUEST, output: &[], method: "DELETE", uri: "/{Bucket}?inventory", checksum_required: false, checksum_member: "", sse_md5: false, copy_source_sse_md5: false, unsupported: "" };
+pub static DELETE_BUCKET_LIFECYCLE: Operation = Operation { name: "DeleteBucketLifecycle", input: S_DELETE_BUCKET_LIFECYCLE_REQUEST, output: &[], method: "DELETE", uri: "/{Bucket}?lifecycle", checksum_required: false, checksum_member: "", sse_md5: false, copy_source_sse_md5: false, unsupported: "" };
+pub static DELETE_BUCKET_METADATA_CONFIGURATION: Operation = Operation { name: "DeleteBucketMetadataConfiguration", input: S_DELETE_BUCKET_METADATA_CONFIGURATION_REQUEST, output: &[], method: "DELETE", uri: "/{Bucket}?metadataConfiguration", checksum_required: false, checksum_member: "", sse_md5: false, copy_source_sse_md5: false, unsupported: "" };
+pub static DELETE_BUCKET_METADATA_TABLE_CONFIGURATION: Operation = Operation { name: "DeleteBucketMetadataTableConfiguration", input: S_DELETE_BUCKET_METADATA_TABLE_CONFIGURATION_REQUEST, output: &[], method: "DELETE", uri: "/{Bucket}?metadataTable", checksum_required: false, checksum_member: "", sse_md5: false, copy_source_sse_md5: false, unsupported: "" };
+pub static DELETE_BUCKET_METRICS_CONFIGURATION: Operation = Operation { name: "DeleteBucketMetricsConfiguration", input: S_DELETE_BUCKET_METRICS_CONFIGURATION_REQUEST, output: &[], method: "DELETE", uri: "/{Bucket}?metrics", checksum_required: false, checksum_member: "", sse_md5: false, copy_source_sse_md5: false, unsupported: "" };
+pub static DELETE_BUCKET_OWNERSHIP_CONTROLS: Operation = Operation { name: "DeleteBucketOwnershipControls", input: S_DELETE_BUCKET_OWNERSHIP_CONTROLS_REQUEST, output: &[], method: "DELETE", uri: "/{Bucket}?ownershipControls", checksum_required: false, checksum_member: "", sse_md5: false, copy_source_sse_md5: false, unsupported: "" };
+pub static DELETE_BUCKET_POLICY: Operation = Operation { name: "DeleteBucketPolicy", input: S_DELETE_BUCKET_POLICY_REQUEST, output: &[], method: "DELETE", uri: "/{Bucket}?policy", checksum_required: false, checksum_member: "", sse_md5: false, copy_source_sse_md5: false, unsupported: "" };
+pub static DELETE_BUCKET_REPLICATION: Operation = Operation { name: "DeleteBucketReplication", input: S_DELETE_BUCKET_REPLICATION_REQUEST, output: &[], method: "DELETE", uri: "/{Bucket}?replication", checksum_required: false, checksum_member: "", sse_md5: false, copy_source_sse_md5: false, unsupported: "" };
+pub static DELETE_BUCKET_TAGGING: Operation = Operation { name: "DeleteBucketTagging", input: S_DELETE_BUCKET_TAGGING_REQUEST, output: &[], method: "DELETE", uri: "/{Bucket}?tagging", checksum_required: false, checksum_member: "", sse_md5: false, copy_source_sse_md5: false, unsupported: "" };
+pub static DELETE_BUCKET_WEBSITE: Operation = Operation { name: "DeleteBucketWebsite", input: S_DELETE_BUCKET_WEBSITE_REQUEST, output: &[], method: "DELETE", uri: "/{Bucket}?website", checksum_required: false, checksum_member: "", sse_md5: false, copy_source_sse_md5: false, unsupported: "" };
+pub static DELETE_OBJECT: Operation = Operation { name: "DeleteObject", input: S_DELETE_OBJECT_REQUEST, output: S_DELETE_OBJECT_OUTPUT, method: "DELETE", uri: "/{Bucket}/{Key+}", checksum_required: false, checksum_member: "", sse_md5: false, copy_source_sse_md5: false, unsupported: "" };
+pub static DELETE_OBJECT_TAGGING: Operation = Operation { name: "DeleteObjectTagging", input: S_DELETE_OBJECT_TAGGING_REQUEST, output: S_DELETE_OBJECT_TAGGING_OUTPUT, method: "DELETE", uri: "/{Bucket}/{Key+}?tagging", checksum_required: false, checksum_member: "", sse_md5: false, copy_source_sse_md5: false, unsupported: "" };
+pub static DELETE_OBJECTS: Operation = Operation { name: "DeleteObjects", input: S_DELETE_OBJECTS_REQUEST, output: S_DELETE_OBJECTS_OUTPUT, method: "POST", uri: "/{Bucket}?delete", checksum_required: true, checksum_member: "ChecksumAlgorithm", sse_md5: false, copy_source_sse_md5: false, unsupported: "" };
+pub static DELETE_PUBLIC_ACCESS_BLOCK: Operation = Operation { name: "DeletePublicAccessBlock", input: S_DELETE_PUBLIC_ACCESS_BLOCK_REQUEST, output: &[], method: "DELETE", uri: "/{Bucket}?publicAccessBlock", checksum_required: false, checksum_member: "", sse_md5: false, copy_source_sse_md5: false, unsupported: "" };
+pub static GET_BUCKET_ABAC: Operation = Operation { name: "GetBucketAbac", input: S_GET_BUCKET_ABAC_REQUEST, output: S_GET_BUCKET_ABAC_OUTPUT, method: "GET", uri: "/{Bucket}?abac", checksum_required: false, checksum_member: "", sse_md5: false, copy_source_sse_md5: false, unsupported: "" };
+pub static GET_BUCKET_ACCELERATE_CONFIGURATION: Operation = Operation { name: "GetBucketAccelerateConfiguration", input: S_GET_BUCKET_ACCELERATE_CONFIGURATION_REQUEST, output: S_GET_BUCKET_ACCELERATE_CONFIGURATION_OUTPUT, method: "GET", uri: "/{Bucket}?accelerate", checksum_required: false, checksum_member: "", sse_md5: false, copy_source_sse_md5: false, unsupported: "" };
+pub static GET_BUCKET_ACL: Operation = Operation { name: "GetBucketAcl", input: S_GET_BUCKET_ACL_REQUEST, output: S_GET_BUCKET_ACL_OUTPUT, method: "GET", uri: "/{Bucket}?acl", checksum_required: false, checksum_member: "", sse_md5: false, copy_source_sse_md5: false, unsupported: "" };
+pub static GET_BUCKET_ANALYTICS_CONFIGURATION: Operation = Operation { name: "GetBucketAnalyticsConfiguration", input: S_GET_BUCKET_ANALYTICS_CONFIGURATION_REQUEST, output: S_GET_BUCKET_ANALYTICS_CONFIGURATION_OUTPUT, method: "GET", uri: "/{Bucket}?analytics", checksum_required: false, checksum_member: "", sse_md5: false, copy_source_sse_md5: false, unsupported: "" };
+pub static GET_BUCKET_CORS: Operation = Operation { name: "GetBucketCors", input: S_GET_BUCKET_CORS_REQUEST, output: S_GET_BUCKET_CORS_OUTPUT, method: "GET", uri: "/{Bucket}?cors", checksum_required: false, checksum_member: "", sse_md5: false, copy_source_sse_md5: false, unsupported: "" };
+pub static GET_BUCKET_ENCRYPTION: Operation = Operation { name: "GetBucketEncryption", input: S_GET_BUCKET_ENCRYPTION_REQUEST, output: S_GET_BUCKET_ENCRYPTION_OUTPUT, method: "GET", uri: "/{Bucket}?encryption", checksum_required: false, checksum_member: "", sse_md5: false, copy_source_sse_md5: false, unsupported: "" };
+pub static GET_BUCKET_INTELLIGENT_TIERING_CONFIGURATION: Operation = Operation { name: "GetBucketIntelligentTieringConfiguration", input: S_GET_BUCKET_INTELLIGENT_TIERING_CONFIGURATION_REQUEST, output: S_GET_BUCKET_INTELLIGENT_TIERING_CONFIGURATION_OUTPUT, method: "GET", uri: "/{Bucket}?intelligent-tiering", checksum_required: false, checksum_member: "", sse_md5: false, copy_source_sse_md5: false, unsupported: "" };
+pub static GET_BUCKET_INVENTORY_CONFIGURATION: Operation = Operation { name: "GetBucketInventoryConfiguration", input: S_GET_BUCKET_INVENTORY_CONFIGURATION_REQUEST, output: S_GET_BUCKET_INVENTORY_CONFIGURATION_OUTPUT, method: "GET", uri: "/{Bucket}?inventory", checksum_required: false, checksum_member: "", sse_md5: false, copy_source_sse_md5: false, unsupported: "" };
+pub static GET_BUCKET_LIFECYCLE: Operation = Operation { name: "GetBucketLifecycle", input: S_GET_BUCKET_LIFECYCLE_REQUEST, output: S_GET_BUCKET_LIFECYCLE_OUTPUT, method: "GET", uri: "/{Bucket}?lifecycle", checksum_required: false, checksum_member: "", sse_md5: false, copy_source_sse_md5: false, unsupported: "" };
+pub static GET_BUCKET_LIFECYCLE_CONFIGURATION: Operation = Operation { name: "GetBucketLifecycleConfiguration", input: S_GET_BUCKET_LIFECYCLE_CONFIGURATION_REQUEST, output: S_GET_BUCKET_LIFECYCLE_CONFIGURATION_OUTPUT, method: "GET", uri: "/{Bucket}?lifecycle", checksum_required: false, checksum_member: "", sse_md5: false, copy_source_sse_md5: false, unsupported: "" };
+pub static GET_BUCKET_LOCATION: Operation = Operation { name: "GetBucketLocation", input: S_GET_BUCKET_LOCATION_REQUEST, output: S_GET_BUCKET_LOCATION_OUTPUT, method: "GET", uri: "/{Bucket}?location", checksum_required: false, checksum_member: "", sse_md5: false, copy_source_sse_md5: false, unsupported: "" };
+pub static GET_BUCKET_LOGGING: Operation = Operation { name: "GetBucketLogging", input: S_GET_BUCKET_LOGGING_REQUEST, output: S_GET_BUCKET_LOGGING_OUTPUT, method: "GET", uri: "/{Bucket}?logging", checksum_required: false, checksum_member: "", sse_md5: false, copy_source_sse_md5: false, unsupported: "" };
+pub static GET_BUCKET_METADATA_CONFIGURATION: Operation = Operation { name: "GetBucketMetadataConfiguration", input: S_GET_BUCKET_METADATA_CONFIGURATION_REQUEST, output: S_GET_BUCKET_METADATA_CONFIGURATION_OUTPUT, method: "GET", uri: "/{Bucket}?metadataConfiguration", checksum_required: false, checksum_member: "", sse_md5: false, copy_source_sse_md5: false, unsupported: "" };
+pub static GET_BUCKET_METADATA_TABLE_CONFIGURATION: Operation = Operation { name: "GetBucketMetadataTableConfiguration", input: S_GET_BUCKET_METADATA_TABLE_CONFIGURATION_REQUEST, output: S_GET_BUCKET_METADATA_TABLE_CONFIGURATION_OUTPUT, method: "GET", uri: "/{Bucket}?metadataTable", checksum_required: false, checksum_member: "", sse_md5: false, copy_source_sse_md5: false, unsupported: "" };
+pub static GET_BUCKET_METRICS_CONFIGURATION: Operation = Operation { name: "GetBucketMetricsConfiguration", input: S_GET_BUCKET_METRICS_CONFIGURATION_REQUEST, output: S_GET_BUCKET_METRICS_CONFIGURATION_OUTPUT, method: "GET", uri: "/{Bucket}?metrics", checksum_required: false, checksum_member: "", sse_md5: false, copy_source_sse_md5: false, unsupported: "" };
+pub static GET_BUCKET_NOTIFICATION: Operation = Operation { name: "GetBucketNotification", input: S_GET_BUCKET_NOTIFICATION_CONFIGURATION_REQUEST, output: S_NOTIFICATION_CONFIGURATION_DEPRECATED, method: "GET", uri: "/{Bucket}?notification", checksum_required: false, checksum_member: "", sse_md5: false, copy_source_sse_md5: false, unsupported: "" };
+pub static GET_BUCKET_NOTIFICATION_CONFIGURATION: Operation = Operation { name: "GetBucketNotificationConfiguration", input: S_GET_BUCKET_NOTIFICATION_CONFIGURATION_REQUEST, output: S_NOTIFICATION_CONFIGURATION, method: "GET", uri: "/{Bucket}?notification", checksum_required: false, checksum_member: "", sse_md5: false, copy_source_sse_md5: false, unsupported: "" };
+pub static GET_BUCKET_OWNERSHIP_CONTROLS: Operation = Operation { name: "GetBucketOwnershipControls", input: S_GET_BUCKET_OWNERSHIP_CONTROLS_REQUEST, output: S_GET_BUCKET_OWNERSHIP_CONTROLS_OUTPUT, method: "GET", uri: "/{Bucket}?ownershipControls", checksum_required: false, checksum_member: "", sse_md5: false, copy_source_sse_md5: false, unsupported: "" };
+pub static GET_BUCKET_POLICY: Operation = Operation { name: "GetBucketPolicy", input: S_GET_BUCKET_POLICY_REQUEST, output: S_GET_BUCKET_POLICY_OUTPUT, method: "GET", uri: "/{Bucket}?policy", checksum_required: false, checksum_member: "", sse_md5: false, copy_source_sse_md5: false, unsupported: "" };
+pub static GET_BUCKET_POLICY_STATUS: Operation = Operation { name: "GetBucketPolicyStatus", input: S_GET_BUCKET_POLICY_STATUS_REQUEST, output: S_GET_BUCKET_POLICY_STATUS_OUTPUT, method: "GET", uri: "/{Bucket}?policyStatus", checksum_required: false, checksum_member: "", sse_md5: false, copy_source_sse_md5: false, unsupported: "" };
+pub static GET_BUCKET_REPLICATION: Operation = Operation { name: "GetBucketReplication", input: S_GET_BUCKET_REPLICATION_REQUEST, output: S_GET_BUCKET_REPLICATION_OUTPUT, method: "GET", uri: "/{Bucket}?replication", checksum_required: false, checksum_member: "", sse_md5: false, copy_source_sse_md5: false, unsupported: "" };
+pub static GET_BUCKET_REQUEST_PAYMENT: Operation = Operation { name: "GetBucketRequestPayment", input: S_GET_BUCKET_REQUEST_PAYMENT_REQUEST, output: S_GET_BUCKET_REQUEST_PAYMENT_OUTPUT, method: "GET", uri: "/{Bucket}?requestPayment", checksum_required: false, checksum_member: "", sse_md5: false, copy_source_sse_md5: false, unsupported: "" };
+pub static GET_BUCKET_TAGGING: Operation = Operation { name: "GetBucketTagging", input: S_GET_BUCKET_TAGGING_REQUEST, output: S_GET_BUCKET_TAGGING_OUTPUT, method: "GET", uri: "/{Bucket}?tagging", checksum_required: false, checksum_member: "", sse_md5: false, copy_source_sse_md5: false, unsupported: "" };
+pub static GET_BUCKET_VERSIONING: Operation = Operation { name: "GetBucketVersioning", input: S_GET_BUCKET_VERSIONING_REQUEST, output: S_GET_BUCKET_VERSIONING_OUTPUT, method: "GET", uri: "/{Bucket}?versioning", checksum_required: false, checksum_member: "", sse_md5: false, copy_source_sse_md5: false, unsupported: "" };
+pub static GET_BUCKET_WEBSITE: Operation = Operation { name: "GetBucketWebsite", input: S_GET_BUCKET_WEBSITE_REQUEST, output: S_GET_BUCKET_WEBSITE_OUTPUT, method: "GET", uri: "/{Bucket}?website", checksum_required: false, checksum_member: "", sse_md5: false, copy_source_sse_md5: false, unsupported: "" };
+pub static GET_OBJECT: Operation = Operation { name: "GetObject", input: S_GET_OBJECT_REQUEST, output: S_GET_OBJECT_OUTPUT, method: "GET", uri: "/{Bucket}/{Key+}", checksum_required: false, checksum_member: "", sse_md5: true, copy_source_sse_md5: false, unsupported: "" };
+pub static GET_OBJECT_ACL: Operation = Operation { name: "GetObjectAcl", input: S_GET_OBJECT_ACL_REQUEST, output: S_GET_OBJECT_ACL_OUTPUT, method: "GET", uri: "/{Bucket}/{Key+}?acl", checksum_required: false, checksum_member: "", sse_md5: false, copy_source_sse_md5: false, unsupported: "" };
+pub static GET_OBJECT_ATTRIBUTES: Operation = Operation { name: "GetObjectAttributes", input: S_GET_OBJECT_ATTRIBUTES_REQUEST, output: S_GET_OBJECT_ATTRIBUTES_OUTPUT, method: "GET", uri: "/{Bucket}/{Key+}?attributes", checksum_required: false, checksum_member: "", sse_md5: false, copy_source_sse_md5: false, unsupported: "" };
+pub static GET_OBJECT_LEGAL_HOLD: Operation = Operation { name: "GetObjectLegalHold", input: S_GET_OBJECT_LEGAL_HOLD_REQUEST, output: S_GET_OBJECT_LEGAL_HOLD_OUTPUT, method: "GET", uri: "/{Bucket}/{Key+}?legal-hold", checksum_required: false, checksum_member: "", sse_md5: false, copy_source_sse_md5: false, unsupported: "" };
+pub static GET_OBJECT_LOCK_CONFIGURATION: Operation = Operation { name: "GetObjectLockConfiguration", input: S_GET_OBJECT_LOCK_CONFIGURATION_REQUEST, output: S_GET_OBJECT_LOCK_CONFIGURATION_OUTPUT, method: "GET", uri: "/{Bucket}?object-lock", checksum_required: false, checksum_member: "", sse_md5: false, copy_source_sse_md5: false, unsupported: "" };
+pub static GET_OBJECT_RETENTION: Operation = Operation { name: "GetObjectRetention", input: S_GET_OBJECT_RETENTION_REQUEST, output: S_GET_OBJECT_RETENTION_OUTPUT, method: "GET", uri: "/{Bucket}/{Key+}?retention", checksum_required: false, checksum_member: "", sse_md5: false, copy_source_sse_md5: false, unsupported: "" };
+pub static GET_OBJECT_TAGGING: Operation = Operation { name: "GetObjectTagging", input: S_GET_OBJECT_TAGGING_REQUEST, output: S_GET_OBJECT_TAGGING_OUTPUT, method: "GET", uri: "/{Bucket}/{Key+}?tagging", checksum_required: false, checksum_member: "", sse_md5: false, copy_source_sse_md5: false, unsupported: "" };
+pub static GET_OBJECT_TORRENT: Operation = Operation { name: "GetObjectTorrent", input: S_GET_OBJECT_TORRENT_REQUEST, output: S_GET_OBJECT_TORRENT_OUTPUT, method: "GET", uri: "/{Bucket}/{Key+}?torrent", checksum_required: false, checksum_member: "", sse_md5: false, copy_source_sse_md5: false, unsupported: "" };
+pub static GET_PUBLIC_ACCESS_BLOCK: Operation = Operation { name: "GetPublicAccessBlock", input: S_GET_PUBLIC_ACCESS_BLOCK_REQUEST, output: S_GET_PUBLIC_ACCESS_BLOCK_OUTPUT, method: "GET", uri: "/{Bucket}?publicAccessBlock", checksum_required: false, checksum_member: "", sse_md5: false, copy_source_sse_md5: false, unsupported: "" };
+pub static HEAD_BUCKET: Operation = Operation { name: "HeadBucket", input: S_HEAD_BUCKET_REQUEST, output: S_HEAD_BUCKET_OUTPUT, method: "HEAD", uri: "/{Bucket}", checksum_required: false, checksum_member: "", sse_md5: false, copy_source_sse_md5: false, unsupported: "" };
+pub static HEAD_OBJECT: Operation = Operation { name: "HeadObject", input: S_HEAD_OBJECT_REQUEST, output: S_HEAD_OBJECT_OUTPUT, method: "HEAD", uri: "/{Bucket}/{Key+}", checksum_required: false, checksum_member: "", sse_md5: true, copy_source_sse_md5: false, unsupported: "" };
+pub static LIST_BUCKET_ANALYTICS_CONFIGURATIONS: Operation = Operation { name: "ListBucketAnalyticsConfigurations", input: S_LIST_BUCKET_ANALYTICS_CONFIGURATIONS_REQUEST, output: S_LIST_BUCKET_ANALYTICS_CONFIGURATIONS_OUTPUT, method: "GET", uri: "/{Bucket}?analytics", checksum_required: false, checksum_member: "", sse_md5: false, copy_source_sse_md5: false, unsupported: "" };
+pub static LIST_BUCKET_INTELLIGENT_TIERING_CONFIGURATIONS: Operation = Operation { name: "ListBucketIntelligentTieringConfigurations", input: S_LIST_BUCKET_INTELLIGENT_TIERING_CONFIGURATIONS_REQUEST, output: S_LIST_BUCKET_INTELLIGENT_TIERING_CONFIGURATIONS_OUTPUT, method: "GET", uri: "/{Bucket}?intelligent-tiering", checksum_required: false, checksum_member: "", sse_md5: false, copy_source_sse_md5: false, unsupported: "" };
+pub static LIST_BUCKET_INVENTORY_CONFIGURATIONS: Operation = Operation { name: "ListBucketInventoryConfigurations", input: S_LIST_BUCKET_INVENTORY_CONFIGURATIONS_REQUEST, output: S_LIST_BUCKET_INVENTORY_CONFIGURATIONS_OUTPUT, method: "GET", uri: "/{Bucket}?inventory", checksum_required: false, checksum_member: "", sse_md5: false, copy_source_sse_md5: false, unsupported: "" };
+pub static LIST_BUCKET_METRICS_CONFIGURATIONS: Operation = Operation { name: "ListBucketMetricsConfigurations", input: S_LIST_BUCKET_METRICS_CONFIGURATIONS_REQUEST, output: S_LIST_BUCKET_METRICS_CONFIGURATIONS_OUTPUT, method: "GET", uri: "/{Bucket}?metrics", checksum_required: false, checksum_member: "", sse_md5: false, copy_source_sse_md5: false, unsupported: "" };
+pub static LIST_BUCKETS: Operation = Operation { name: "ListBuckets", input: S_LIST_BUCKETS_REQUEST, output: S_LIST_BUCKETS_OUTPUT, method: "GET", uri: "/", checksum_required: false, checksum_member: "", sse_md5: false, copy_source_sse_md5: false, unsupported: "" };
+pub static LIST_DIRECTORY_BUCKETS: Operation = Operation { name: "ListDirectoryBuckets", input: S_LIST_DIRECTORY_BUCKETS_REQUEST, output: S_LIST_DIRECTORY_BUCKETS_OUTPUT, method: "GET", uri: "/", checksum_required: false, checksum_member: "", sse_md5: false, copy_source_sse_md5: false, unsupported: "" };
+pub static LIST_MULTIPART_UPLOADS: Operation = Operation { name: "ListMultipartUploads", input: S_LIST_MULTIPART_UPLOADS_REQUEST, output: S_LIST_MULTIPART_UPLOADS_OUTPUT, method: "GET", uri: "/{Bucket}?uploads", checksum_required: false, checksum_member: "", sse_md5: false, copy_source_sse_md5: false, unsupported: "" };
+pub static LIST_OBJECT_VERSIONS: Operation = Operation { name: "ListObjectVersions", input: S_LIST_OBJECT_VERSIONS_REQUEST, output: S_LIST_OBJECT_VERSIONS_OUTPUT, method: "GET", uri: "/{Bucket}?versions", checksum_required: false, checksum_member: "", sse_md5: false, copy_source_sse_md5: false, unsupported: "" };
+pub static LIST_OBJECTS: Operation = Operation { name: "ListObjects", input: S_LIST_OBJECTS_REQUEST, output: S_LIST_OBJECTS_OUTPUT, method: "GET", uri: "/{Bucket}", checksum_required: false, checksum_member: "", sse_md5: false, copy_source_sse_md5: false, unsupported: "" };
+pub static LIST_OBJECTS_V2: Operation = Operation { name: "ListObjectsV2", input: S_LIST_OBJECTS_V2_REQUEST, output: S_LIST_OBJECTS_V2_OUTPUT, method: "GET", uri: "/{Bucket}?list-type=2", checksum_required: false, checksum_member: "", sse_md5: false, copy_source_sse_md5: false, unsupported: "" };
+pub static LIST_PARTS: Operation = Operation { name: "ListParts", input: S_LIST_PARTS_REQUEST, output: S_LIST_PARTS_OUTPUT, method: "GET", uri: "/{Bucket}/{Key+}", checksum_required: false, checksum_member: "", sse_md5: false, copy_source_sse_md5: false, unsupported: "" };
+pub static PUT_BUCKET_ABAC: Operation = Operation { name: "PutBucketAbac", input: S_PUT_BUCKET_ABAC_REQUEST, output: &[], method: "PUT", uri: "/{Bucket}?abac", checksum_required: false, checksum_member: "ChecksumAlgorithm", sse_md5: false, copy_source_sse_md5: false, unsupported: "" };
+pub static PUT_BUCKET_ACCELERATE_CONFIGURATION: Operation = Operation { name: "PutBucketAccelerateConfiguration", input: S_PUT_BUCKET_ACCELERATE_CONFIGURATION_REQUEST, output: &[], method: "PUT", uri: "/{Bucket}?accelerate", checksum_required: false, checksum_member: "ChecksumAlgorithm", sse_md5: false, copy_source_sse_md5: false, unsupported: "" };
+pub static PUT_BUCKET_ACL: Operation = Operation { name: "PutBucketAcl", input: S_PUT_BUCKET_ACL_REQUEST, output: &[], method: "PUT", uri: "/{Bucket}?acl", checksum_required: true, checksum_member: "ChecksumAlgorithm", sse_md5: false, copy_source_sse_md5: false, unsupported: "" };
+pub static PUT_BUCKET_ANALYTICS_CONFIGURATION: Operation = Operation { name: "PutBucketAnalyticsConfiguration", input: S_PUT_BUCKET_ANALYTICS_CONFIGURATION_REQUEST, output: &[], method: "PUT", uri: "/{Bucket}?analytics", checksum_required: false, checksum_member: "", sse_md5: false, copy_source_sse_md5: false, unsupported: "" };
+pub static PUT_BUCKET_CORS: Operation = Operation { name: "PutBucketCors", input: S_PUT_BUCKET_CORS_REQUEST, output: &[], method: "PUT", uri: "/{Bucket}?cors", checksum_required: true, checksum_member: "ChecksumAlgorithm", sse_md5: false, copy_source_sse_md5: false, unsupported: "" };
+pub static PUT_BUCKET_ENCRYPTION: Operation = Operation { name: "PutBucketEncryption", input: S_PUT_BUCKET_ENCRYPTION_REQUEST, output: &[], method: "PUT", uri: "/{Bucket}?encryption", checksum_required: true, checksum_member: "ChecksumAlgorithm", sse_md5: false, copy_source_sse_md5: false, unsupported: "" };
+pub static PUT_BUCKET_INTELLIGENT_TIERING_CONFIGURATION: Operation = Operation { name: "PutBucketIntelligentTieringConfiguration", input: S_PUT_BUCKET_INTELLIGENT_TIERING_CONFIGURATION_REQUEST, output: &[], method: "PUT", uri: "/{Bucket}?intelligent-tiering", checksum_required: false, checksum_member: "", sse_md5: false, copy_source_sse_md5: false, unsupported: "" };
+pub static PUT_BUCKET_INVENTORY_CONFIGURATION: Operation = Operation { name: "PutBucketInventoryConfiguration", input: S_PUT_BUCKET_INVENTORY_CONFIGURATION_REQUEST, output: &[], method: "PUT", uri: "/{Bucket}?inventory", checksum_required: false, checksum_member: "", sse_md5: false, copy_source_sse_md5: false, unsupported: "" };
+pub static PUT_BUCKET_LIFECYCLE: Operation = Operation { name: "PutBucketLifecycle", input: S_PUT_BUCKET_LIFECYCLE_REQUEST, output: &[], method: "PUT", uri: "/{Bucket}?lifecycle", checksum_required: true, checksum_member: "ChecksumAlgorithm", sse_md5: false, copy_source_sse_md5: false, unsupported: "" };
+pub static PUT_BUCKET_LIFECYCLE_CONFIGURATION: Operation = Operation { name: "PutBucketLifecycleConfiguration", input: S_PUT_BUCKET_LIFECYCLE_CONFIGURATION_REQUEST, output: S_PUT_BUCKET_LIFECYCLE_CONFIGURATION_OUTPUT, method: "PUT", uri: "/{Bucket}?lifecycle", checksum_required: true, checksum_member: "ChecksumAlgorithm", sse_md5: false, copy_source_sse_md5: false, unsupported: "" };
+pub static PUT_BUCKET_LOGGING: Operation = Operation { name: "PutBucketLogging", input: S_PUT_BUCKET_LOGGING_REQUEST, output: &[], method: "PUT", uri: "/{Bucket}?logging", checksum_required: true, checksum_member: "ChecksumAlgorithm", sse_md5: false, copy_source_sse_md5: false, unsupported: "" };
+pub static PUT_BUCKET_METRICS_CONFIGURATION: Operation = Operation { name: "PutBucketMetricsConfiguration", input: S_PUT_BUCKET_METRICS_CONFIGURATION_REQUEST, output: &[], method: "PUT", uri: "/{Bucket}?metrics", checksum_required: false, checksum_member: "", sse_md5: false, copy_source_sse_md5: false, unsupported: "" };
+pub static PUT_BUCKET_NOTIFICATION: Operation = Operation { name: "PutBucketNotification", input: S_PUT_BUCKET_NOTIFICATION_REQUEST, output: &[], method: "PUT", uri: "/{Bucket}?notification", checksum_required: true, checksum_member: "ChecksumAlgorithm", sse_md5: false, copy_source_sse_md5: false, unsupported: "" };
+pub static PUT_BUCKET_NOTIFICATION_CONFIGURATION: Operation = Operation { name: "PutBucketNotificationConfiguration", input: S_PUT_BUCKET_NOTIFICATION_CONFIGURATION_REQUEST, output: &[], method: "PUT", uri: "/{Bucket}?notification", checksum_required: false, checksum_member: "", sse_md5: false, copy_source_sse_md5: false, unsupported: "" };
+pub static PUT_BUCKET_OWNERSHIP_CONTROLS: Operation = Operation { name: "PutBucketOwnershipControls", input: S_PUT_BUCKET_OWNERSHIP_CONTROLS_REQUEST, output: &[], method: "PUT", uri: "/{Bucket}?ownershipControls", checksum_required: true, checksum_member: "ChecksumAlgorithm", sse_md5: false, copy_source_sse_md5: false, unsupported: "" };
+pub static PUT_BUCKET_POLICY: Operation = Operation { name: "PutBucketPolicy", input: S_PUT_BUCKET_POLICY_REQUEST, output: &[], method: "PUT", uri: "/{Bucket}?policy", checksum_required: true, checksum_member: "ChecksumAlgorithm", sse_md5: false, copy_source_sse_md5: false, unsupported: "" };
+pub static PUT_BUCKET_REPLICATION: Operation = Operation { name: "PutBucketReplication", input: S_PUT_BUCKET_REPLICATION_REQUEST, output: &[], method: "PUT", uri: "/{Bucket}?replication", checksum_required: true, checksum_member: "ChecksumAlgorithm", sse_md5: false, copy_source_sse_md5: false, unsupported: "" };
+pub static PUT_BUCKET_REQUEST_PAYMENT: Operation = Operation { name: "PutBucketRequestPayment", input: S_PUT_BUCKET_REQUEST_PAYMENT_REQUEST, output: &[], method: "PUT", uri: "/{Bucket}?requestPayment", checksum_required: true, checksum_member: "ChecksumAlgorithm", sse_md5: false, copy_source_sse_md5: false, unsupported: "" };
+pub static PUT_BUCKET_TAGGING: Operation = Operation { name: "PutBucketTagging", input: S_PUT_BUCKET_TAGGING_REQUEST, output: &[], method: "PUT", uri: "/{Bucket}?tagging", checksum_required: true, checksum_member: "ChecksumAlgorithm", sse_md5: false, copy_source_sse_md5: false, unsupported: "" };
+pub static PUT_BUCKET_VERSIONING: Operation = Operation { name: "PutBucketVersioning", input: S_PUT_BUCKET_VERSIONING_REQUEST, output: &[], method: "PUT", uri: "/{Bucket}?versioning", checksum_required: true, checksum_member: "ChecksumAlgorithm", sse_md5: false, copy_source_sse_md5: false, unsupported: "" };
+pub static PUT_BUCKET_WEBSITE: Operation = Operation { name: "PutBucketWebsite", input: S_PUT_BUCKET_WEBSITE_REQUEST, output: &[], method: "PUT", uri: "/{Bucket}?website", checksum_required: true, checksum_member: "ChecksumAlgorithm", sse_md5: false, copy_source_sse_md5: false, unsupported: "" };
+pub static PUT_OBJECT: Operation = Operation { name: "PutObject", input: S_PUT_OBJECT_REQUEST, output: S_PUT_OBJECT_OUTPUT, method: "PUT", uri: "/{Bucket}/{Key+}", checksum_required: false, checksum_member: "ChecksumAlgorithm", sse_md5: true, copy_source_sse_md5: false, unsupported: "" };
+pub static PUT_OBJECT_ACL: Operation = Operation { name: "PutObjectAcl", input: S_PUT_OBJECT_ACL_REQUEST, output: S_PUT_OBJECT_ACL_OUTPUT, method: "PUT", uri: "/{Bucket}/{Key+}?acl", checksum_required: true, checksum_member: "ChecksumAlgorithm", sse_md5: false, copy_source_sse_md5: false, unsupported: "" };
+pub static PUT_OBJECT_LEGAL_HOLD: Operation = Operation { name: "PutObjectLegalHold", input: S_PUT_OBJECT_LEGAL_HOLD_REQUEST, output: S_PUT_OBJECT_LEGAL_HOLD_OUTPUT, method: "PUT", uri: "/{Bucket}/{Key+}?legal-hold", checksum_required: true, checksum_member: "ChecksumAlgorithm", sse_md5: false, copy_source_sse_md5: false, unsupported: "" };
+pub static PUT_OBJECT_LOCK_CONFIGURATION: Operation = Operation { name: "PutObjectLockConfiguration", input: S_PUT_OBJECT_LOCK_CONFIGURATION_REQUEST, output: S_PUT_OBJECT_LOCK_CONFIGURATION_OUTPUT, method: "PUT", uri: "/{Bucket}?object-lock", checksum_required: true, checksum_member: "ChecksumAlgorithm", sse_md5: false, copy_source_sse_md5: false, unsupported: "" };
+pub static PUT_OBJECT_RETENTION: Operation = Operation { name: "PutObjectRetention", input: S_PUT_OBJECT_RETENTION_REQUEST, output: S_PUT_OBJECT_RETENTION_OUTPUT, method: "PUT", uri: "/{Bucket}/{Key+}?retention", checksum_required: true, checksum_member: "ChecksumAlgorithm", sse_md5: false, copy_source_sse_md5: false, unsupported: "" };
+pub static PUT_OBJECT_TAGGING: Operation = Operation { name: "PutObjectTagging", input: S_PUT_OBJECT_TAGGING_REQUEST, output: S_PUT_OBJECT_TAGGING_OUTPUT, method: "PUT", uri: "/{Bucket}/{Key+}?tagging", checksum_required: true, checksum_member: "ChecksumAlgorithm", sse_md5: false, copy_source_sse_md5: false, unsupported: "" };
+pub static PUT_PUBLIC_ACCESS_BLOCK: Operation = Operation { name: "PutPublicAccessBlock", input: S_PUT_PUBLIC_ACCESS_BLOCK_REQUEST, output: &[], method: "PUT", uri: "/{Bucket}?publicAccessBlock", checksum_required: true, checksum_member: "ChecksumAlgorithm", sse_md5: false, copy_source_sse_md5: false, unsupported: "" };
+pub static RENAME_OBJECT: Operation = Operation { name: "RenameObject", input: S_RENAME_OBJECT_REQUEST, output: S_RENAME_OBJECT_OUTPUT, method: "PUT", uri: "/{Bucket}/{Key+}?renameObject", checksum_required: false, checksum_member: "", sse_md5: false, copy_source_sse_md5: false, unsupported: "" };
+pub static RESTORE_OBJECT: Operation = Operation { name: "RestoreObject", input: S_RESTORE_OBJECT_REQUEST, output: S_RESTORE_OBJECT_OUTPUT, method: "POST", uri: "/{Bucket}/{Key+}?restore", checksum_required: false, checksum_member: "ChecksumAlgorithm", sse_md5: false, copy_source_sse_md5: false, unsupported: "" };
+pub static SELECT_OBJECT_CONTENT: Operation = Operation { name: "SelectObjectContent", input: S_SELECT_OBJECT_CONTENT_REQUEST, output: S_SELECT_OBJECT_CONTENT_OUTPUT, method: "POST", uri: "/{Bucket}/{Key+}?select&select-type=2", checksum_required: false, checksum_member: "", sse_md5: true, copy_source_sse_md5: false, unsupported: "its response is an event stream" };
+pub static UPDATE_BUCKET_METADATA_INVENTORY_TABLE_CONFIGURATION: Operation = Operation { name: "UpdateBucketMetadataInventoryTableConfiguration", input: S_UPDATE_BUCKET_METADATA_INVENTORY_TABLE_CONFIGURATION_REQUEST, output: &[], method: "PUT", uri: "/{Bucket}?metadataInventoryTable", checksum_required: true, checksum_member: "ChecksumAlgorithm", sse_md5: false, copy_source_sse_md5: false, unsupported: "" };
+pub static UPDATE_BUCKET_METADATA_JOURNAL_TABLE_CONFIGURATION: Operation = Operation { name: "UpdateBucketMetadataJournalTableConfiguration", input: S_UPDATE_BUCKET_METADATA_JOURNAL_TABLE_CONFIGURATION_REQUEST, output: &[], method: "PUT", uri: "/{Bucket}?metadataJournalTable", checksum_required: true, checksum_member: "ChecksumAlgorithm", sse_md5: false, copy_source_sse_md5: false, unsupported: "" };
+pub static UPDATE_OBJECT_ENCRYPTION: Operation = Operation { name: "UpdateObjectEncryption", input: S_UPDATE_OBJECT_ENCRYPTION_REQUEST, output: S_UPDATE_OBJECT_ENCRYPTION_RESPONSE, method: "PUT", uri: "/{Bucket}/{Key+}?encryption", checksum_required: true, checksum_member: "ChecksumAlgorithm", sse_md5: false, copy_source_sse_md5: false, unsupported: "" };
+pub static UPLOAD_PART: Operation = Operation { name: "UploadPart", input: S_UPLOAD_PART_REQUEST, output: S_UPLOAD_PART_OUTPUT, method: "PUT", uri: "/{Bucket}/{Key+}", checksum_required: false, checksum_member: "ChecksumAlgorithm", sse_md5: true, copy_source_sse_md5: false, unsupported: "" };
+pub static UPLOAD_PART_COPY: Operation = Operation { name: "UploadPartCopy", input: S_UPLOAD_PART_COPY_REQUEST, output: S_UPLOAD_PART_COPY_OUTPUT, method: "PUT", uri: "/{Bucket}/{Key+}", checksum_required: false, checksum_member: "", sse_md5: true, copy_source_sse_md5: true, unsupported: "" };
+pub static WRITE_GET_OBJECT_RESPONSE: Operation = Operation { name: "WriteGetObjectResponse", input: S_WRITE_GET_OBJECT_RESPONSE_REQUEST, output: &[], method: "POST", uri: "/WriteGetObjectResponse", checksum_required: false, checksum_member: "", sse_md5: false, copy_source_sse_md5: false, unsupported: "it is for S3 Object Lambda functions (a host-prefixed endpoint)" };
+
+/// Every operation, by name (the one dispatch table).
+pub static OPERATIONS: &[&Operation] = &[
+    &ABORT_MULTIPART_UPLOAD,
+    &COMPLETE_MULTIPART_UPLOAD,
+    &COPY_OBJECT,
+    &CREATE_BUCKET,
+    &CREATE_BUCKET_METADATA_CONFIGURATION,
+    &CREATE_BUCKET_METADATA_TABLE_CONFIGURATION,
+    &CREATE_MULTIPART_UPLOAD,
+    &CREATE_SESSION,
+    &DELETE_BUCKET,
+    &DELETE_BUCKET_ANALYTICS_CONFIGURATION,
+    &DELETE_BUCKET_CORS,
+    &DELETE_BUCKET_ENCRYPTION,
+    &DELETE_BUCKET_INTELLIGENT_TIERING_CONFIGURATION,
+    &DELETE_BUCKET_INVENTORY_CONFIGURATION,
+    &DELETE_BUCKET_LIFECYCLE,
+    &DELETE_BUCKET_METADATA_CONFIGURATION,
+    &DELETE_BUCKET_METADATA_TABLE_CONFIGURATION,
+    &DELETE_BUCKET_METRICS_CONFIGURATION,
+    &DELETE_BUCKET_OWNERSHIP_CONTROLS,
+    &DELETE_BUCKET_POLICY,
+    &DELETE_BUCKET_REPLICATION,
+    &DELETE_BUCKET_TAGGING,
+    &DELETE_BUCKET_WEBSITE,
+    &DELETE_OBJECT,
+    &DELETE_OBJECT_TAGGING,
+    &DELETE_OBJECTS,
+    &DELETE_PUBLIC_ACCESS_BLOCK,
+    &GET_BUCKET_ABAC,
+    &GET_BUCKET_ACCELERATE_CONFIGURATION,
+    &GET_BUCKET_ACL,
+    &GET_BUCKET_ANALYTICS_CONFIGURATION,
+    &GET_BUCKET_CORS,
+    &GET_BUCKET_ENCRYPTION,
+    &GET_BUCKET_INTELLIGENT_TIERING_CONFIGURATION,
+    &GET_BUCKET_INVENTORY_CONFIGURATION,
+    &GET_BUCKET_LIFECYCLE,
+    &GET_BUCKET_LIFECYCLE_CONFIGURATION,
+    &GET_BUCKET_LOCATION,
+    &GET_BUCKET_LOGGING,
+    &GET_BUCKET_METADATA_CONFIGURATION,
+    &GET_BUCKET_METADATA_TABLE_CONFIGURATION,
+    &GET_BUCKET_METRICS_CONFIGURATION,
+    &GET_BUCKET_NOTIFICATION,
+    &GET_BUCKET_NOTIFICATION_CONFIGURATION,
+    &GET_BUCKET_OWNERSHIP_CONTROLS,
+    &GET_BUCKET_POLICY,
+    &GET_BUCKET_POLICY_STATUS,
+    &GET_BUCKET_REPLICATION,
+    &GET_BUCKET_REQUEST_PAYMENT,
+    &GET_BUCKET_TAGGING,
+    &GET_BUCKET_VERSIONING,
+    &GET_BUCKET_WEBSITE,
+    &GET_OBJECT,
+    &GET_OBJECT_ACL,
+    &GET_OBJECT_ATTRIBUTES,
+    &GET_OBJECT_LEGAL_HOLD,
+    &GET_OBJECT_LOCK_CONFIGURATION,
+    &GET_OBJECT_RETENTION,
+    &GET_OBJECT_TAGGING,
+    &GET_OBJECT_TORRENT,
+    &GET_PUBLIC_ACCESS_BLOCK,
+    &HEAD_BUCKET,
+    &HEAD_OBJECT,
+    &LIST_BUCKET_ANALYTICS_CONFIGURATIONS,
+    &LIST_BUCKET_INTELLIGENT_TIERING_CONFIGURATIONS,
+    &LIST_BUCKET_INVENTORY_CONFIGURATIONS,
+    &LIST_BUCKET_METRICS_CONFIGURATIONS,
+    &LIST_BUCKETS,
+    &LIST_DIRECTORY_BUCKETS,
+    &LIST_MULTIPART_UPLOADS,
+    &LIST_OBJECT_VERSIONS,
+    &LIST_OBJECTS,
+    &LIST_OBJECTS_V2,
+    &LIST_PARTS,
+    &PUT_BUCKET_ABAC,
+    &PUT_BUCKET_ACCELERATE_CONFIGURATION,
+    &PUT_BUCKET_ACL,
+    &PUT_BUCKET_ANALYTICS_CONFIGURATION,
+    &PUT_BUCKET_CORS,
+    &PUT_BUCKET_ENCRYPTION,
+    &PUT_BUCKET_INTELLIGENT_TIERING_CONFIGURATION,
+    &PUT_BUCKET_INVENTORY_CONFIGURATION,
+    &PUT_BUCKET_LIFECYCLE,
+    &PUT_BUCKET_LIFECYCLE_CONFIGURATION,
+    &PUT_BUCKET_LOGGING,
+    &PUT_BUCKET_METRICS_CONFIGURATION,
+    &PUT_BUCKET_NOTIFICATION,
+    &PUT_BUCKET_NOTIFICATION_CONFIGURATION,
+    &PUT_BUCKET_OWNERSHIP_CONTROLS,
+    &PUT_BUCKET_POLICY,
+    &PUT_BUCKET_REPLICATION,
+    &PUT_BUCKET_REQUEST_PAYMENT,
+    &PUT_BUCKET_TAGGING,
+    &PUT_BUCKET_VERSIONING,
+    &PUT_BUCKET_WEBSITE,
+    &PUT_OBJECT,
+    &PUT_OBJECT_ACL,
+    &PUT_OBJECT_LEGAL_HOLD,
+    &PUT_OBJECT_LOCK_CONFIGURATION,
+    &PUT_OBJECT_RETENTION,
+    &PUT_OBJECT_TAGGING,
+    &PUT_PUBLIC_ACCESS_BLOCK,
+    &RENAME_OBJECT,
+    &RESTORE_OBJECT,
+    &SELECT_OBJECT_CONTENT,
+    &UPDATE_BUCKET_METADATA_INVENTORY_TABLE_CONFIGURATION,
+    &UPDATE_BUCKET_METADATA_JOURNAL_TABLE_CONFIGURATION,
+    &UPDATE_OBJECT_ENCRYPTION,
+    &UPLOAD_PART,
+    &UPLOAD_PART_COPY,
+    &WRITE_GET_OBJECT_RESPONSE,
+];

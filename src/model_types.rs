@@ -14,6 +14,8 @@ pub enum Loc {
     Body,
     /// The whole body (a blob or an XML document).
     Payload,
+    /// The response's HTTP status code.
+    Status,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,6 +50,15 @@ pub struct Member {
     pub sensitive: bool,
     /// The model's `min` length for strings and lists (0 when none).
     pub min_len: u32,
+    /// A list written as repeated elements, without a wrapping element.
+    pub flattened: bool,
+    /// A list's item element name when the model names one (else `member`, or `wire`
+    /// when flattened).
+    pub item_name: &'static str,
+    /// Written as an XML attribute of the parent element (`xsi:type`).
+    pub xml_attribute: bool,
+    /// The XML namespace (prefix, uri) the element declares.
+    pub xml_ns: Option<(&'static str, &'static str)>,
 }
 
 #[derive(Debug)]
@@ -55,13 +66,35 @@ pub struct Operation {
     pub name: &'static str,
     pub input: &'static [Member],
     pub output: &'static [Member],
+    pub method: &'static str,
+    /// The request URI template: `/{Bucket}/{Key+}?tagging`.
+    pub uri: &'static str,
+    /// The body must carry a checksum (`httpChecksum.requestChecksumRequired`).
+    pub checksum_required: bool,
+    /// The member naming the request checksum algorithm (`""` when none).
+    pub checksum_member: &'static str,
     /// botocore's `sse_md5` handler runs for this operation.
     pub sse_md5: bool,
     /// botocore's `copy_source_sse_md5` handler runs for this operation.
     pub copy_source_sse_md5: bool,
+    /// Why s3seal does not offer this operation yet (`""` when it does).
+    pub unsupported: &'static str,
 }
 
 impl Operation {
+    /// The operation of this name, from the generated table.
+    pub fn named(name: &str) -> Option<&'static Operation> {
+        crate::model::OPERATIONS
+            .iter()
+            .copied()
+            .find(|op| op.name == name)
+    }
+
+    /// The body member (`payload` in the model), if any.
+    pub fn payload(&self) -> Option<&'static Member> {
+        self.input.iter().find(|m| m.loc == Loc::Payload)
+    }
+
     pub fn input_member(&self, name: &str) -> Option<&'static Member> {
         self.input.iter().find(|m| m.name == name)
     }

@@ -36,11 +36,6 @@ impl Params {
     pub fn string(&self, name: &str) -> Option<String> {
         self.str(name).map(str::to_owned)
     }
-
-    /// Whether an SSE-C key (of the object or of a copy source) goes out with the request.
-    pub fn sends_customer_key(&self) -> bool {
-        self.get("SSECustomerKey").is_some() || self.get("CopySourceSSECustomerKey").is_some()
-    }
 }
 
 /// botocore's `VALID_BUCKET` regex `^[a-zA-Z0-9.\-_]{1,255}$`, or an ARN.
@@ -110,8 +105,11 @@ pub fn parse_template(
     }
     let mut errors = Vec::new();
     let mut fields = convert_struct(kwargs, op.input, "", &mut errors, overrides, deferred)?;
-    // botocore's set_list_objects_encoding_type_url.
-    let encoding_type_auto_set = op.name == "ListObjectsV2" && !kwargs.contains("EncodingType")?;
+    // botocore's set_list_objects_encoding_type_url (decode_list_object* undo it).
+    let encoding_type_auto_set = matches!(
+        op.name,
+        "ListObjectsV2" | "ListObjects" | "ListObjectVersions"
+    ) && !kwargs.contains("EncodingType")?;
     if encoding_type_auto_set {
         fields.push(("EncodingType", Value::Str("url".to_owned())));
     }

@@ -9,6 +9,8 @@ use crate::sse::Secret;
 
 #[derive(Debug)]
 pub enum Value {
+    /// botocore's `None` for a member that is present but empty (`LocationConstraint`).
+    None,
     Str(String),
     /// A `sensitive` member: an SSE-C key, a KMS key id or encryption context.
     Secret(Secret),

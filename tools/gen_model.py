@@ -1,10 +1,16 @@
-"""Generate src/model.rs from botocore's S3 service model.
+"""Generate s3seal's operation table from botocore's S3 service model.
 
-The tables drive parameter validation (botocore's wording and member order), the
-serialisation of header-bound parameters and the parsing of header-bound response
-members, so that s3seal follows the same model botocore does.
+One source, three outputs, so that an operation exists everywhere at once:
 
-Run: python tools/gen_model.py > src/model.rs   (needs botocore importable)
+- ``src/model.rs``: every operation's input and output members with where each lives on
+  the wire (URI, query, header, XML element, payload), the XML names and namespaces, the
+  HTTP method and request URI, and the checksum and SSE-C rules botocore applies. The
+  engine (``src/engine``) serialises requests and parses responses from these tables.
+- ``python/s3seal/_ops.py``: the client's methods, one per operation, each a call through
+  the one native dispatch (``_call``).
+- ``python/s3seal/_ops.pyi``: their typed keyword arguments, for mypy and IDEs.
+
+Run: python tools/gen_model.py   (needs botocore importable; writes the three files)
 """
 
 from __future__ import annotations
@@ -12,28 +18,20 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import subprocess
+import sys
+from pathlib import Path
 
 import botocore
+from botocore import xform_name
 
-OPERATIONS = [
-    "PutObject",
-    "GetObject",
-    "HeadObject",
-    "CopyObject",
-    "DeleteObject",
-    "DeleteObjects",
-    "ListObjectsV2",
-    "CreateBucket",
-    "DeleteBucket",
-    "HeadBucket",
-    "CreateMultipartUpload",
-    "UploadPart",
-    "UploadPartCopy",
-    "CompleteMultipartUpload",
-    "AbortMultipartUpload",
-    "ListParts",
-    "ListMultipartUploads",
-]
+ROOT = Path(__file__).resolve().parent.parent
+
+# Operations s3seal does not offer yet, and why (they raise a clear error if called).
+UNSUPPORTED = {
+    "SelectObjectContent": "its response is an event stream",
+    "WriteGetObjectResponse": "it is for S3 Object Lambda functions (a host-prefixed endpoint)",
+}
 # botocore/handlers.py registers sse_md5 / copy_source_sse_md5 on exactly these.
 SSE_MD5 = {
     "HeadObject",
@@ -53,22 +51,34 @@ LOCATIONS = {
     "querystring": "Query",
     "header": "Header",
     "headers": "Headers",
+    "statusCode": "Status",
 }
 
 
-def main() -> None:
+def load_model() -> dict:
     path = os.path.join(os.path.dirname(botocore.__file__), "data/s3/2006-03-01/service-2.json.gz")
-    model = json.load(gzip.open(path))
-    shapes = model["shapes"]
-    emitted: dict[str, str] = {}
-    out: list[str] = []
+    with gzip.open(path) as f:
+        return json.load(f)
 
-    def ident(name: str) -> str:
-        snake = "".join("_" + c if c.isupper() else c for c in name).lstrip("_").upper()
-        return "S_" + snake.replace("__", "_")
 
-    def shape_expr(name: str) -> str:
-        shape = shapes[name]
+def rust_str(s: str | None) -> str:
+    return json.dumps(s or "")
+
+
+def ident(name: str) -> str:
+    snake = "".join("_" + c if c.isupper() else c for c in name).lstrip("_").upper()
+    return "S_" + snake.replace("__", "_")
+
+
+class RustModel:
+    """Emits the member tables of every shape reachable from the operations."""
+
+    def __init__(self, shapes: dict) -> None:
+        self.shapes = shapes
+        self.emitted: dict[str, str] = {}
+
+    def shape_expr(self, name: str) -> str:
+        shape = self.shapes[name]
         kind = shape["type"]
         if kind in ("string", "character"):
             return "Shape::Str"
@@ -83,57 +93,157 @@ def main() -> None:
         if kind == "map":
             return "Shape::Map"
         if kind == "list":
-            return f"Shape::List(&{struct_or_scalar(shape['member']['shape'])})"
+            return f"Shape::List(&{self.shape_expr(shape['member']['shape'])})"
         if kind == "structure":
-            return f"Shape::Struct({members_ident(name)})"
+            return f"Shape::Struct({self.members_ident(name)})"
         raise ValueError(kind)
 
-    def struct_or_scalar(name: str) -> str:
-        if shapes[name]["type"] == "structure":
-            members_ident(name)
-            return f"Shape::Struct({ident(name)})"
-        return shape_expr(name)
+    def namespace(self, spec: dict, target: dict) -> str:
+        ns = spec.get("xmlNamespace") or target.get("xmlNamespace")
+        if not ns:
+            return "None"
+        return f"Some(({rust_str(ns.get('prefix'))}, {rust_str(ns['uri'])}))"
 
-    def members_ident(name: str) -> str:
-        key = ident(name)
-        if key in emitted:
-            return key
-        emitted[key] = ""
-        shape = shapes[name]
-        required = set(shape.get("required", []))
-        rows = []
-        for member, spec in shape["members"].items():
-            target = shapes[spec["shape"]]
-            loc = LOCATIONS[spec.get("location")]
-            if member == shape.get("payload"):
-                loc = "Payload"
-            wire = spec.get("locationName", member)
-            rows.append(
-                f'    Member {{ name: "{member}", shape: {shape_expr(spec["shape"])}, '
-                f'loc: Loc::{loc}, wire: "{wire}", required: {str(member in required).lower()}, '
-                f"sensitive: {str(bool(target.get('sensitive'))).lower()}, "
-                f"min_len: {target.get('min', 0) if target['type'] in ('string', 'list') else 0} }},"
-            )
-        emitted[key] = f"static {key}: &[Member] = &[\n" + "\n".join(rows) + "\n];\n"
-        return key
-
-    ops = []
-    for op in OPERATIONS:
-        spec = model["operations"][op]
-        inp = members_ident(spec["input"]["shape"])
-        outp = members_ident(spec["output"]["shape"]) if "output" in spec else "&[]"
-        ops.append(
-            f'pub static {ident(op)[2:]}: Operation = Operation {{ name: "{op}", input: {inp}, '
-            f"output: {outp}, sse_md5: {str(op in SSE_MD5).lower()}, "
-            f"copy_source_sse_md5: {str(op in COPY_SOURCE_SSE_MD5).lower()} }};"
+    def member_row(self, shape: dict, member: str, spec: dict) -> str:
+        target = self.shapes[spec["shape"]]
+        loc = LOCATIONS[spec.get("location")]
+        if member == shape.get("payload"):
+            loc = "Payload"
+        # botocore resolves a member's serialised name from the member, then its shape.
+        wire = spec.get("locationName") or target.get("locationName") or member
+        is_list = target["type"] == "list"
+        flattened = bool(spec.get("flattened") or (is_list and target.get("flattened")))
+        item_name = target["member"].get("locationName", "") if is_list else ""
+        min_len = target.get("min", 0) if target["type"] in ("string", "list") else 0
+        return (
+            f"    Member {{ name: {rust_str(member)}, shape: {self.shape_expr(spec['shape'])}, "
+            f"loc: Loc::{loc}, wire: {rust_str(wire)}, "
+            f"required: {str(member in set(shape.get('required', []))).lower()}, "
+            f"sensitive: {str(bool(target.get('sensitive'))).lower()}, min_len: {min_len}, "
+            f"flattened: {str(flattened).lower()}, item_name: {rust_str(item_name)}, "
+            f"xml_attribute: {str(bool(spec.get('xmlAttribute'))).lower()}, "
+            f"xml_ns: {self.namespace(spec, target)} }},"
         )
 
-    out.append("// @generated by tools/gen_model.py from botocore's S3 service model. Do not edit.")
-    out.append("#![allow(clippy::all, clippy::pedantic, dead_code)]")
-    out.append("use crate::model_types::{Loc, Member, Operation, Shape, TsFormat};\n")
-    out.extend(v for v in emitted.values())
-    out.extend(ops)
-    print("\n".join(out))
+    def members_ident(self, name: str) -> str:
+        key = ident(name)
+        if key in self.emitted:
+            return key
+        self.emitted[key] = ""
+        shape = self.shapes[name]
+        rows = [self.member_row(shape, member, spec) for member, spec in shape["members"].items()]
+        self.emitted[key] = f"static {key}: &[Member] = &[\n" + "\n".join(rows) + "\n];\n"
+        return key
+
+    def operation(self, op: dict) -> str:
+        name = op["name"]
+        inp = self.members_ident(op["input"]["shape"]) if "input" in op else "&[]"
+        outp = self.members_ident(op["output"]["shape"]) if "output" in op else "&[]"
+        checksum = op.get("httpChecksum", {})
+        required = bool(checksum.get("requestChecksumRequired") or op.get("httpChecksumRequired"))
+        return (
+            f"pub static {ident(name)[2:]}: Operation = Operation {{ name: {rust_str(name)}, "
+            f"input: {inp}, output: {outp}, method: {rust_str(op['http']['method'])}, "
+            f"uri: {rust_str(op['http']['requestUri'])}, "
+            f"checksum_required: {str(required).lower()}, "
+            f"checksum_member: {rust_str(checksum.get('requestAlgorithmMember'))}, "
+            f"sse_md5: {str(name in SSE_MD5).lower()}, "
+            f"copy_source_sse_md5: {str(name in COPY_SOURCE_SSE_MD5).lower()}, "
+            f"unsupported: {rust_str(UNSUPPORTED.get(name))} }};"
+        )
+
+
+def rust_model(model: dict) -> str:
+    gen = RustModel(model["shapes"])
+    ops = [gen.operation(op) for op in model["operations"].values()]
+    names = [ident(op)[2:] for op in model["operations"]]
+    out = [
+        "// @generated by tools/gen_model.py from botocore's S3 service model. Do not edit.",
+        "#![allow(clippy::all, clippy::pedantic, dead_code)]",
+        "use crate::model_types::{Loc, Member, Operation, Shape, TsFormat};\n",
+        *gen.emitted.values(),
+        *ops,
+        "\n/// Every operation, by name (the one dispatch table).",
+        "pub static OPERATIONS: &[&Operation] = &[",
+        *(f"    &{n}," for n in names),
+        "];",
+    ]
+    return "\n".join(out) + "\n"
+
+
+def python_type(shapes: dict, name: str) -> str:
+    kind = shapes[name]["type"]
+    return {
+        "string": "str",
+        "integer": "int",
+        "long": "int",
+        "boolean": "bool",
+        "timestamp": "datetime | str | int | float",
+        "blob": "bytes | bytearray | str | IO[Any]",
+        "map": "Mapping[str, str]",
+        "list": "Sequence[Any]",
+        "structure": "Mapping[str, Any]",
+    }[kind]
+
+
+def python_ops(model: dict) -> tuple[str, str]:
+    header = "# @generated by tools/gen_model.py from botocore's S3 service model. Do not edit.\n"
+    runtime = [
+        header,
+        '"""The client\'s operations: one method each, all through the one native dispatch."""\n',
+        "from __future__ import annotations\n",
+        "from typing import Any\n\n",
+        "# boto3's method name -> the model's operation name.",
+        "OPERATION_NAMES: dict[str, str] = {",
+        *(f"    {xform_name(op)!r}: {op!r}," for op in model["operations"]),
+        "}\n\n",
+        "def _operation(name: str, method: str) -> Any:",
+        "    def call(self: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:",
+        "        if args:",
+        '            raise TypeError(f"{method}() only accepts keyword arguments.")',
+        "        return self._make_api_call(name, kwargs)  # type: ignore[no-any-return]\n",
+        "    call.__name__ = call.__qualname__ = method",
+        '    call.__doc__ = f"boto3\'s ``{method}``: the S3 ``{name}`` operation."',
+        "    return call\n\n",
+        "class Operations:",
+        '    """A method per S3 operation, generated from the model."""\n',
+        "    _make_api_call: Any\n\n",
+        "for _method, _name in OPERATION_NAMES.items():",
+        "    setattr(Operations, _method, _operation(_name, _method))",
+    ]
+    shapes = model["shapes"]
+    stub = [
+        header,
+        "from collections.abc import Mapping, Sequence",
+        "from datetime import datetime",
+        "from typing import IO, Any\n",
+        "OPERATION_NAMES: dict[str, str]\n",
+        "class Operations:",
+        "    _make_api_call: Any",
+    ]
+    for op_name, op in model["operations"].items():
+        members = shapes[op["input"]["shape"]]["members"] if "input" in op else {}
+        required = set(shapes[op["input"]["shape"]].get("required", [])) if "input" in op else set()
+        args = []
+        for member, spec in members.items():
+            default = "" if member in required else " = ..."
+            args.append(f"{member}: {python_type(shapes, spec['shape'])}{default}")
+        star = ", *, " + ", ".join(args) if args else ""
+        stub.append(f"    def {xform_name(op_name)}(self{star}) -> dict[str, Any]: ...")
+    return "\n".join(runtime) + "\n", "\n".join(stub) + "\n"
+
+
+def main() -> None:
+    model = load_model()
+    (ROOT / "src/model.rs").write_text(rust_model(model))
+    runtime, stub = python_ops(model)
+    python_files = [ROOT / "python/s3seal/_ops.py", ROOT / "python/s3seal/_ops.pyi"]
+    for path, text in zip(python_files, (runtime, stub), strict=True):
+        path.write_text(text)
+    # The project's own formatter and import order, so that the lint sees no difference.
+    ruff = [sys.executable, "-m", "ruff"]
+    subprocess.run([*ruff, "check", "--fix", "-q", *map(str, python_files)], check=True)
+    subprocess.run([*ruff, "format", "-q", *map(str, python_files)], check=True)
 
 
 if __name__ == "__main__":

@@ -44,7 +44,7 @@ class Client:
         aws_access_key_id: str | None = None,
         aws_secret_access_key: str | None = None,
         aws_session_token: str | None = None,
-        verify: str | None = None,
+        verify: bool | str | None = None,
         max_attempts: int = 5,
         retry_mode: str = "legacy",
         connect_timeout: float = 60.0,
@@ -96,57 +96,13 @@ class Client:
     ) -> None:
         """The managed-copy engine, after the HeadObject on the source."""
 
-    def put_object(self, **kwargs: Any) -> dict[str, Any]:
-        """PutObject. ``Body``: bytes, bytearray, memoryview, str or a readable file object.
-
-        SSE-C: ``SSECustomerAlgorithm='AES256', SSECustomerKey=<32 bytes or str>`` (base64
-        and MD5 computed as botocore does), or a base64 key plus ``SSECustomerKeyMD5``
-        (passed through). SSE-KMS / SSE-S3: ``ServerSideEncryption``, ``SSEKMSKeyId``,
-        ``SSEKMSEncryptionContext``, ``BucketKeyEnabled``.
+    def _call(self, operation: str, kwargs: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The one dispatch of every operation: the model's name (``"PutObject"``) and
+        boto3's keyword arguments; the methods of ``s3seal._ops`` call it.
 
         Raises:
             ParamValidationError: unknown, missing or mistyped parameters (botocore's text).
             ClientError: the server refused (``client.exceptions.AccessDenied``, ...).
             InsecureTransportError: an SSE-C key would go over plain http off this machine.
+            AttributeError: S3 has no operation of that name.
         """
-
-    def get_object(self, **kwargs: Any) -> dict[str, Any]:
-        """GetObject; ``['Body']`` is a ``StreamingBody``. SSE-C objects need their key."""
-
-    def head_object(self, **kwargs: Any) -> dict[str, Any]:
-        """HeadObject. Errors carry botocore's synthesized codes ('400', '403', '404')."""
-
-    def copy_object(self, **kwargs: Any) -> dict[str, Any]:
-        """CopyObject. ``CopySourceSSECustomer*`` with ``SSECustomer*`` rotates an SSE-C key."""
-
-    def delete_object(self, **kwargs: Any) -> dict[str, Any]:
-        """DeleteObject."""
-
-    def delete_objects(self, **kwargs: Any) -> dict[str, Any]:
-        """DeleteObjects (``Delete={'Objects': [{'Key': ...}], 'Quiet': bool}``)."""
-
-    def list_objects_v2(self, **kwargs: Any) -> dict[str, Any]:
-        """ListObjectsV2 (keys are url-encoded on the wire and decoded, as in botocore)."""
-
-    def create_bucket(self, **kwargs: Any) -> dict[str, Any]:
-        """CreateBucket."""
-
-    def delete_bucket(self, **kwargs: Any) -> dict[str, Any]:
-        """DeleteBucket."""
-
-    def head_bucket(self, **kwargs: Any) -> dict[str, Any]:
-        """HeadBucket."""
-    def create_multipart_upload(self, **kwargs: Any) -> dict[str, Any]:
-        """botocore's ``create_multipart_upload``."""
-    def upload_part(self, **kwargs: Any) -> dict[str, Any]:
-        """botocore's ``upload_part``."""
-    def upload_part_copy(self, **kwargs: Any) -> dict[str, Any]:
-        """botocore's ``upload_part_copy``."""
-    def complete_multipart_upload(self, **kwargs: Any) -> dict[str, Any]:
-        """botocore's ``complete_multipart_upload``."""
-    def abort_multipart_upload(self, **kwargs: Any) -> dict[str, Any]:
-        """botocore's ``abort_multipart_upload``."""
-    def list_parts(self, **kwargs: Any) -> dict[str, Any]:
-        """botocore's ``list_parts``."""
-    def list_multipart_uploads(self, **kwargs: Any) -> dict[str, Any]:
-        """botocore's ``list_multipart_uploads``."""

@@ -92,6 +92,7 @@ ConnectionClosedError = _error(
     "ConnectionClosedError",
     'Connection was closed before we received a valid response from endpoint URL: "{endpoint_url}".',
 )
+FlexibleChecksumError = _error("FlexibleChecksumError", "{error_msg}")
 SSLError = _error("SSLError", "SSL validation failed for {endpoint_url} {error}")
 ResponseStreamingError = _error(
     "ResponseStreamingError", "An error occurred while reading from response stream: {error}"
@@ -99,6 +100,19 @@ ResponseStreamingError = _error(
 IncompleteReadError = _error(
     "IncompleteReadError", "{actual_bytes} read, but total bytes expected is {expected_bytes}."
 )
+
+
+try:  # pragma: no cover - depends on the environment
+    from botocore.parsers import ResponseParserError as _ResponseParserErrorBase
+except ImportError:  # pragma: no cover
+    _ResponseParserErrorBase = Exception  # type: ignore[assignment,misc]
+
+
+class ResponseParserError(_ResponseParserErrorBase):  # type: ignore[misc,valid-type]
+    """A successful status with a body that is not what the model says (botocore's class)."""
+
+    def __init__(self, message: str = "") -> None:
+        super().__init__(message)
 
 
 class InsecureTransportError(BotoCoreError):  # type: ignore[misc,valid-type]
@@ -206,6 +220,7 @@ __all__ = [
     "ConnectTimeoutError",
     "ConnectionClosedError",
     "EndpointConnectionError",
+    "FlexibleChecksumError",
     "IncompleteReadError",
     "InsecureTransportError",
     "InvalidConfigError",
@@ -214,6 +229,7 @@ __all__ = [
     "ParamValidationError",
     "ProfileNotFound",
     "ReadTimeoutError",
+    "ResponseParserError",
     "ResponseStreamingError",
     "RetriesExceededError",
     "S3TransferFailedError",

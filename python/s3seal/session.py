@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from s3seal import _native, transfer
+from s3seal._ops import Operations
 from s3seal.config import Config, client_options
 from s3seal.exceptions import InvalidConfigError, ProfileNotFound
 
@@ -178,13 +179,16 @@ def _rebuild_client(options: dict[str, Any]) -> S3Client:
     return S3Client(**options)
 
 
-class S3Client(_native.Client):
-    """An S3 client with boto3's method names, parameters and response dicts.
+class S3Client(Operations, _native.Client):
+    """An S3 client with boto3's method names, parameters and response dicts: a method per
+    operation of the model (``s3seal._ops``), all through the one native dispatch.
 
     It pickles by configuration (region, profile, endpoint, TLS and Config options): the
     receiving process resolves credentials from its own chain. A client given explicit keys
     refuses to pickle rather than write them into the pickle.
     """
+
+    _make_api_call = _native.Client._call
 
     def __init__(self, **options: Any) -> None:
         # The native __new__ has consumed ``options``; keep the non-secret ones to rebuild

@@ -3,7 +3,6 @@
 //! serialised by [`crate::hooks::Hooks`]); each operation sets only what the SDK must know
 //! (bucket, key, bodies, checksum settings) through its typed builder.
 
-pub mod bucket;
 pub mod multipart;
 pub mod object;
 
@@ -31,30 +30,21 @@ pub struct Ctx {
     pub unsigned_payload: bool,
 }
 
+/// The operations run here, through the SDK's typed calls: those with request or response
+/// bodies that stream (object uploads and downloads). Every other operation runs through
+/// the model-driven engine; the transfer engine still calls the SDK directly.
+pub fn handles(op: &Operation) -> bool {
+    matches!(op.name, "PutObject" | "GetObject" | "UploadPart")
+}
+
 /// Run the operation `params` is for.
 pub async fn run(ctx: &Ctx, params: &Params) -> crate::error::Result<Output> {
     match params.op.name {
         "PutObject" => object::put_object(ctx, params).await,
         "GetObject" => object::get_object(ctx, params).await,
-        "HeadObject" => object::head_object(ctx, params).await,
-        "CopyObject" => object::copy_object(ctx, params).await,
-        "DeleteObject" => object::delete_object(ctx, params).await,
-        "DeleteObjects" => bucket::delete_objects(ctx, params).await,
-        "ListObjectsV2" => {
-            bucket::list_objects_v2(ctx, params, params.encoding_type_auto_set).await
-        }
-        "CreateBucket" => bucket::create_bucket(ctx, params).await,
-        "DeleteBucket" => bucket::delete_bucket(ctx, params).await,
-        "HeadBucket" => bucket::head_bucket(ctx, params).await,
-        "CreateMultipartUpload" => multipart::create_multipart_upload(ctx, params).await,
         "UploadPart" => multipart::upload_part(ctx, params).await,
-        "UploadPartCopy" => multipart::upload_part_copy(ctx, params).await,
-        "CompleteMultipartUpload" => multipart::complete_multipart_upload(ctx, params).await,
-        "AbortMultipartUpload" => multipart::abort_multipart_upload(ctx, params).await,
-        "ListParts" => multipart::list_parts(ctx, params).await,
-        "ListMultipartUploads" => multipart::list_multipart_uploads(ctx, params).await,
         other => Err(crate::error::Error::Internal(format!(
-            "{other} is not implemented"
+            "{other} does not run through the SDK"
         ))),
     }
 }
@@ -211,18 +201,6 @@ pub fn bucket(p: &Params) -> String {
 pub fn push_str(fields: &mut Fields, name: &'static str, v: Option<&str>) {
     if let Some(v) = v {
         fields.push((name, Value::Str(v.to_owned())));
-    }
-}
-
-pub fn push_int(fields: &mut Fields, name: &'static str, v: Option<i64>) {
-    if let Some(v) = v {
-        fields.push((name, Value::Int(v)));
-    }
-}
-
-pub fn push_bool(fields: &mut Fields, name: &'static str, v: Option<bool>) {
-    if let Some(v) = v {
-        fields.push((name, Value::Bool(v)));
     }
 }
 

@@ -162,9 +162,3 @@ pub async fn copy_object(ctx: &Ctx, p: &Params) -> Result<Output> {
     }
     Ok(finish(p.op, seen, body, ctx.max_attempts))
 }
-
-pub async fn delete_object(ctx: &Ctx, p: &Params) -> Result<Output> {
-    let fluent = ctx.s3.delete_object().bucket(bucket(p)).key(key(p));
-    let (_, seen) = send!(ctx, p, &[], fluent)?;
-    Ok(finish(p.op, seen, Fields::new(), ctx.max_attempts))
-}

@@ -1,0 +1,245 @@
+//! The model-driven engine (botocore's `_make_api_call`, serializer, `RestXMLParser` and
+//! retry handler in one): any operation of the model, from validated [`Params`] to the
+//! [`Output`] botocore would return, over the client's one [`Transport`].
+
+mod request;
+mod response;
+mod sign;
+
+use std::time::{Duration, SystemTime};
+
+use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
+use aws_smithy_types::body::SdkBody;
+use aws_smithy_types::byte_stream::ByteStream;
+
+use crate::error::{from_connector, service_error, Error, ResponseMeta, Result};
+use crate::hooks::Seen;
+use crate::ops::Output;
+use crate::params::Params;
+use crate::transport::Transport;
+pub use request::Target;
+
+/// botocore's retry modes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RetryMode {
+    Legacy,
+    Standard,
+}
+
+/// What one client's engine runs with.
+#[derive(Debug, Clone)]
+pub struct Engine {
+    pub transport: Transport,
+    pub credentials: Option<SharedCredentialsProvider>,
+    pub target: Target,
+    pub retry_mode: RetryMode,
+    /// Attempts in all, the first included.
+    pub max_attempts: u32,
+    pub checksum_when_required: bool,
+}
+
+/// One attempt's outcome, before retry classification.
+enum Attempt {
+    Done(Output),
+    Failed(Error),
+}
+
+impl Engine {
+    /// Run one operation: build, sign and send it, retrying as botocore's retry handler
+    /// does, and parse the answer. `region` overrides the signing region after a redirect.
+    pub async fn call(&self, params: &Params, region: Option<&str>) -> Result<Output> {
+        let op = params.op;
+        if !op.unsupported.is_empty() {
+            return Err(Error::Unsupported(op.name, op.unsupported));
+        }
+        let mut target = self.target.clone();
+        if let Some(region) = region {
+            target.region = region.to_owned();
+        }
+        let built = request::build(params, &target, self.checksum_when_required)?;
+        let max = self.max_attempts.max(1);
+        let mut attempt = 1;
+        loop {
+            let credentials = self.credentials().await?;
+            let error = match self
+                .attempt(params, &built, &target, &credentials, attempt)
+                .await?
+            {
+                Attempt::Done(output) => return Ok(output),
+                Attempt::Failed(e) => e,
+            };
+            if attempt >= max || !self.retryable(&error) {
+                return Err(error);
+            }
+            tokio::time::sleep(self.backoff(attempt)).await;
+            attempt += 1;
+        }
+    }
+
+    async fn credentials(&self) -> Result<aws_credential_types::Credentials> {
+        let provider = self.credentials.as_ref().ok_or(Error::NoCredentials)?;
+        provider
+            .provide_credentials()
+            .await
+            .map_err(|_| Error::NoCredentials)
+    }
+
+    async fn attempt(
+        &self,
+        params: &Params,
+        built: &request::Built,
+        target: &Target,
+        credentials: &aws_credential_types::Credentials,
+        attempt: u32,
+    ) -> Result<Attempt> {
+        let op = params.op;
+        let mut req = http::Request::builder()
+            .method(built.method.clone())
+            .uri(&built.uri);
+        for (name, value) in &built.headers {
+            req = req.header(name, value);
+        }
+        if !built.body.is_empty() || matches!(op.method, "PUT" | "POST") {
+            req = req.header(http::header::CONTENT_LENGTH, built.body.len());
+        }
+        let mut req = req
+            .body(built.body.clone())
+            .map_err(|e| Error::ParamValidation(format!("Invalid request: {e}")))?;
+        // Bodies here are small documents: signing them costs little, and so stays
+        // valid over plain http too.
+        sign::sign_request(
+            &mut req,
+            credentials,
+            &target.region,
+            false,
+            SystemTime::now(),
+        )?;
+        let url = built.uri.split('?').next().unwrap_or_default().to_owned();
+        let response = match self.transport.send(req.map(SdkBody::from)).await {
+            Ok(r) => r,
+            Err(e) => return Ok(Attempt::Failed(from_connector(&e, url))),
+        };
+        let status = response.status().as_u16();
+        let headers = raw_headers(response.headers());
+        let body = match ByteStream::new(response.into_body()).collect().await {
+            Ok(b) => b.into_bytes(),
+            Err(_) => return Ok(Attempt::Failed(Error::ConnectionClosed(url))),
+        };
+        let seen = Seen {
+            attempts: attempt,
+            status,
+            headers,
+            url,
+        };
+        if status >= 300 {
+            return Ok(Attempt::Failed(service_error(
+                op.name,
+                &body,
+                seen,
+                self.max_attempts,
+            )));
+        }
+        // S3 can answer 200 with an error document (botocore's `_handle_200_error`).
+        if body_is_error(&body) {
+            let mut seen = seen;
+            seen.status = 500;
+            return Ok(Attempt::Failed(service_error(
+                op.name,
+                &body,
+                seen,
+                self.max_attempts,
+            )));
+        }
+        let mut fields = response::parse(op, &seen, &body)?;
+        if params.encoding_type_auto_set {
+            response::decode_listing(op, &mut fields);
+        }
+        Ok(Attempt::Done(Output {
+            fields,
+            meta: ResponseMeta::from_seen(seen, self.max_attempts),
+        }))
+    }
+
+    /// botocore's retry rules (`_retry.json` for legacy, `retries/standard.py`):
+    /// connection failures, 5xx and throttling answers.
+    fn retryable(&self, error: &Error) -> bool {
+        match error {
+            Error::EndpointConnection(_)
+            | Error::ConnectionClosed(_)
+            | Error::ReadTimeout(_)
+            | Error::ConnectTimeout(_) => true,
+            Error::Service(e) => {
+                matches!(e.meta.status, 500 | 502 | 503 | 504)
+                    || THROTTLING.contains(&e.code())
+                    || TRANSIENT.contains(&e.code())
+            }
+            _ => false,
+        }
+    }
+
+    /// Legacy: `rand * 2^(attempt-1)` seconds; standard: the same, capped at 20 s.
+    fn backoff(&self, attempt: u32) -> Duration {
+        let base = 2f64.powi(attempt.saturating_sub(1).min(16) as i32);
+        let delay = jitter() * base;
+        let delay = match self.retry_mode {
+            RetryMode::Legacy => delay,
+            RetryMode::Standard => delay.min(20.0),
+        };
+        Duration::from_secs_f64(delay)
+    }
+}
+
+const THROTTLING: &[&str] = &[
+    "Throttling",
+    "ThrottlingException",
+    "ThrottledException",
+    "RequestThrottledException",
+    "TooManyRequestsException",
+    "ProvisionedThroughputExceededException",
+    "TransactionInProgressException",
+    "RequestLimitExceeded",
+    "BandwidthLimitExceeded",
+    "LimitExceededException",
+    "RequestThrottled",
+    "SlowDown",
+    "PriorRequestNotComplete",
+    "EC2ThrottledException",
+];
+const TRANSIENT: &[&str] = &["RequestTimeout", "RequestTimeoutException", "InternalError"];
+
+/// Whether a 200 body is an `<Error>` document rather than the operation's result.
+fn body_is_error(body: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(&body[..body.len().min(512)]);
+    let text = text.trim_start();
+    let text = match text.strip_prefix("<?xml") {
+        Some(rest) => rest.split_once("?>").map_or("", |(_, r)| r).trim_start(),
+        None => text,
+    };
+    text.starts_with("<Error>")
+}
+
+/// A random factor in [0, 1) for backoff jitter, without a dependency: the low bits of
+/// the clock are as good as any for spreading retries.
+fn jitter() -> f64 {
+    let nanos = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or_default();
+    f64::from(nanos % 1_000_000) / 1_000_000.0
+}
+
+/// Response headers as botocore shows them: names lower-cased, repeats joined by ", ".
+fn raw_headers(headers: &http::HeaderMap) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::with_capacity(headers.len());
+    for (name, value) in headers {
+        let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
+        match out.iter_mut().find(|(n, _)| n == name.as_str()) {
+            Some(existing) => {
+                existing.1.push_str(", ");
+                existing.1.push_str(&value);
+            }
+            None => out.push((name.as_str().to_owned(), value)),
+        }
+    }
+    out
+}
