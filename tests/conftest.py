@@ -6,6 +6,7 @@ import base64
 import hashlib
 import os
 import shutil
+import signal
 import sys
 import tempfile
 import uuid
@@ -45,6 +46,13 @@ SSE_KEY_B64 = base64.b64encode(SSE_KEY).decode()
 SSE_KEY_MD5 = base64.b64encode(hashlib.md5(SSE_KEY).digest()).decode()
 OTHER_KEY = bytes(range(100, 132))
 SECRETS = [SSE_KEY_B64, base64.b64encode(OTHER_KEY).decode(), "alias/s3seal-test-kms-key"]
+
+
+def ignore_sigint() -> None:
+    """``preexec_fn`` starting a child with SIGINT ignored, as under ``nohup`` or ``&`` in a
+    non-interactive shell: Python then keeps SIG_IGN, so a child that expects Ctrl-C must
+    restore ``signal.default_int_handler`` itself."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 @pytest.fixture(scope="session")

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 
 import pytest
 import s3seal
+from conftest import ignore_sigint
 from s3seal.exceptions import ReadTimeoutError
 
 
@@ -101,7 +102,9 @@ def test_eight_threads_beat_one(ministack, mbucket) -> None:
 
 CHILD = textwrap.dedent(
     """
-    import sys, time, s3seal
+    import signal, sys, time, s3seal
+    # Ctrl-C must work even if this child inherited SIGINT ignored (nohup, `&`).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     c = s3seal.client("s3", endpoint_url=sys.argv[1], aws_access_key_id="a",
                       aws_secret_access_key="b", region_name="us-east-1")
     print("ready", flush=True)
@@ -115,12 +118,14 @@ CHILD = textwrap.dedent(
 )
 
 
-def test_ctrl_c_interrupts_a_waiting_call(silent_server: str) -> None:
+@pytest.mark.parametrize("inherited", ["default", "ignored"])
+def test_ctrl_c_interrupts_a_waiting_call(silent_server: str, inherited: str) -> None:
     proc = subprocess.Popen(
         [sys.executable, "-c", CHILD, silent_server],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=ignore_sigint if inherited == "ignored" else None,
     )
     assert proc.stdout is not None
     assert proc.stdout.readline().strip() == "ready"

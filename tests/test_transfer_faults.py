@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 import s3seal
 import servers
-from conftest import SSE_KEY, make_bucket
+from conftest import SSE_KEY, ignore_sigint, make_bucket
 from s3seal import Config, TransferConfig, exceptions
 
 MIB = 1024 * 1024
@@ -130,7 +130,9 @@ def test_server_killed_mid_download_keeps_the_old_file(doomed, tmp_path: Path) -
 
 CHILD = textwrap.dedent(
     """
-    import sys, s3seal
+    import signal, sys, s3seal
+    # Ctrl-C must work even if this child inherited SIGINT ignored (nohup, `&`).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     kw = dict(endpoint_url=sys.argv[1], aws_access_key_id=sys.argv[2], aws_secret_access_key=sys.argv[3],
               region_name="us-east-1")
     op, bucket, path = sys.argv[4], sys.argv[5], sys.argv[6]
@@ -168,7 +170,11 @@ def interrupt(garage: servers.Server, op: str, bucket: str, path: Path) -> tuple
         bucket,
         str(path),
     ]
-    child = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # Started with SIGINT ignored, the harder inheritance (the suite under nohup): the child
+    # restores the default handler itself. (test_runtime checks both inheritances.)
+    child = subprocess.Popen(
+        args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=ignore_sigint
+    )
     assert child.stdout is not None
     line = child.stdout.readline()
     assert line.strip() == "started", child.stderr.read() if child.stderr else line
@@ -204,7 +210,9 @@ def test_ctrl_c_mid_download_removes_the_temporary_file(garage, tmp_path: Path) 
 
 MEMORY_CHILD = textwrap.dedent(
     """
-    import sys, s3seal
+    import signal, sys, s3seal
+    # Ctrl-C must work even if this child inherited SIGINT ignored (nohup, `&`).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     kw = dict(endpoint_url=sys.argv[1], aws_access_key_id=sys.argv[2], aws_secret_access_key=sys.argv[3],
               region_name="us-east-1")
     bucket, src, dst = sys.argv[4], sys.argv[5], sys.argv[6]

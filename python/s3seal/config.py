@@ -29,6 +29,8 @@ class Config:
             and to this machine, signed over plain http elsewhere).
         request_checksum_calculation: ``'when_supported'`` or ``'when_required'``.
         response_checksum_validation: ``'when_supported'`` or ``'when_required'``.
+        ignore_configured_endpoint_urls: ignore every endpoint URL but the ``endpoint_url``
+            argument (environment, profile, services section), as botocore does.
     """
 
     region_name: str | None = None
@@ -40,6 +42,7 @@ class Config:
     request_checksum_calculation: str | None = None
     response_checksum_validation: str | None = None
     user_agent_extra: str | None = field(default=None, repr=False)
+    ignore_configured_endpoint_urls: bool | None = None
 
     def merge(self, other: Any) -> Config:
         """A copy with the options ``other`` sets taking precedence (botocore's merge)."""

@@ -82,6 +82,7 @@ ParamValidationError = _error("ParamValidationError", "Parameter validation fail
 NoCredentialsError = _error("NoCredentialsError", "Unable to locate credentials")
 ProfileNotFound = _error("ProfileNotFound", "The config profile ({profile}) could not be found")
 NoRegionError = _error("NoRegionError", "You must specify a region.")
+InvalidConfigError = _error("InvalidConfigError", "{error_msg}")
 EndpointConnectionError = _error(
     "EndpointConnectionError", 'Could not connect to the endpoint URL: "{endpoint_url}"'
 )
@@ -238,6 +239,7 @@ __all__ = [
     "FlexibleChecksumError",
     "IncompleteReadError",
     "InsecureTransportError",
+    "InvalidConfigError",
     "NoCredentialsError",
     "NoRegionError",
     "OperationNotPageableError",

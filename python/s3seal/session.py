@@ -4,40 +4,213 @@ from __future__ import annotations
 
 import configparser
 import os
-from collections.abc import Callable
-from typing import Any
+import shlex
+import weakref
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
 
 from s3seal import _native, transfer
 from s3seal._ops import Operations
 from s3seal.client_surface import ClientSurface
 from s3seal.config import Config, client_options
-from s3seal.exceptions import ProfileNotFound
+from s3seal.exceptions import InvalidConfigError, ProfileNotFound
+
+# The native client's keyword arguments that carry a secret: never recorded, never pickled.
+_CREDENTIAL_ARGS = ("aws_access_key_id", "aws_secret_access_key", "aws_session_token")
 
 
-def _profiles() -> set[str]:
-    """Profile names in the shared config and credentials files, as botocore reads them."""
-    found: set[str] = set()
-    config_file = os.path.expanduser(os.environ.get("AWS_CONFIG_FILE", "~/.aws/config"))
-    creds_file = os.path.expanduser(os.environ.get("AWS_SHARED_CREDENTIALS_FILE", "~/.aws/credentials"))
-    for path, is_config in ((config_file, True), (creds_file, False)):
-        parser = configparser.RawConfigParser()
-        try:
-            parser.read(path)
-        except configparser.Error:
-            continue
-        for section in parser.sections():
-            name = section.strip()
-            if is_config and name.startswith("profile "):
-                name = name[len("profile ") :].strip()
-            found.add(name)
-    return found
+def _config_path(env_var: str, default: str) -> str:
+    """A shared file's path as botocore finds it (environment, then default; ~ and $VARS)."""
+    return os.path.expanduser(os.path.expandvars(os.environ.get(env_var, default)))
+
+
+def _read_ini(path: str) -> dict[str, dict[str, Any]]:
+    """botocore's ``raw_config_parse``: sections of key/values, indented blocks as dicts.
+
+    A missing or unparseable file reads as empty (s3seal has always been lenient here;
+    botocore raises ConfigParseError for a broken file).
+    """
+    parser = configparser.RawConfigParser()
+    try:
+        parser.read([path])
+    except (configparser.Error, UnicodeDecodeError):
+        return {}
+    return {
+        section: {key: _nested(parser.get(section, key)) for key in parser.options(section)}
+        for section in parser.sections()
+    }
+
+
+def _nested(value: str) -> Any:
+    """An indented block under ``s3 =`` -> a dict of its ``key = value`` lines (botocore's
+    ``_parse_nested``); other values unchanged. Lines without ``=`` are skipped (botocore
+    refuses the file; s3seal stays lenient, as for the rest of the file)."""
+    if not value.startswith("\n"):
+        return value
+    pairs = (line.split("=", 1) for line in value.splitlines() if "=" in line)
+    return {k.strip(): v.strip() for k, v in pairs}
+
+
+def _named_section(section: str) -> str | None:
+    """``profile x`` / ``services x`` -> ``x``, as botocore's shlex-based _parse_section."""
+    try:
+        parts = shlex.split(section)
+    except ValueError:
+        return None
+    return parts[1] if len(parts) == 2 else None
+
+
+@dataclass(frozen=True)
+class SharedConfig:
+    """The shared config and credentials files, grouped as botocore's ``full_config``."""
+
+    profiles: dict[str, dict[str, Any]] = field(default_factory=dict)
+    services: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls) -> SharedConfig:
+        loaded = cls()
+        for section, values in _read_ini(_config_path("AWS_CONFIG_FILE", "~/.aws/config")).items():
+            for prefix, group in (("profile", loaded.profiles), ("services", loaded.services)):
+                if section.startswith(prefix):
+                    name = _named_section(section)
+                    if name is not None:
+                        group[name] = values
+                    break
+            else:
+                if section == "default":
+                    loaded.profiles["default"] = values
+        # The credentials file's sections are profiles too, merged over the config file's.
+        creds = _read_ini(_config_path("AWS_SHARED_CREDENTIALS_FILE", "~/.aws/credentials"))
+        for name, values in creds.items():
+            loaded.profiles.setdefault(name, {}).update(values)
+        return loaded
+
+    def scoped(self, profile: str | None) -> dict[str, Any]:
+        """The profile's settings (botocore's ``get_scoped_config``); ``default`` when None."""
+        if profile is None:
+            return self.profiles.get("default", {})
+        if profile not in self.profiles:
+            raise ProfileNotFound(profile=profile)
+        return self.profiles[profile]
+
+
+def _ensure_boolean(value: Any) -> bool:
+    """botocore's ``utils.ensure_boolean``: only ``True`` or a case-insensitive 'true'."""
+    if isinstance(value, bool):
+        return value
+    return isinstance(value, str) and value.lower() == "true"
+
+
+def _ignore_configured_endpoint_urls(config: Any, scoped: Mapping[str, Any]) -> bool:
+    """botocore's precedence: the client Config, then the environment, then the profile."""
+    from_config = getattr(config, "ignore_configured_endpoint_urls", None)
+    if from_config is not None:
+        return bool(from_config)
+    if "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS" in os.environ:
+        return _ensure_boolean(os.environ["AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"])
+    return _ensure_boolean(scoped.get("ignore_configured_endpoint_urls"))
+
+
+def _services_endpoint_url(shared: SharedConfig, scoped: Mapping[str, Any]) -> str | None:
+    """``services = x`` in the profile, then ``[services x]`` / ``s3 = endpoint_url = ...``.
+
+    Like botocore, only the ``s3`` subsection counts (a bare ``endpoint_url`` directly in
+    a services section is not read), and naming a missing section is an error.
+    """
+    if "services" not in scoped:
+        return None
+    section = shared.services.get(scoped["services"])
+    if not section:
+        raise InvalidConfigError(
+            error_msg=f"The profile is configured to use the services section but the "
+            f'"{scoped["services"]}" services configuration does not exist.'
+        )
+    s3 = section.get("s3")
+    return s3.get("endpoint_url") if isinstance(s3, dict) else None
+
+
+def resolve_endpoint_url(
+    endpoint_url: str | None, config: Any, shared: SharedConfig, scoped: Mapping[str, Any]
+) -> str | None:
+    """The endpoint a client talks to, with botocore's full precedence (args.py,
+    ``ConfiguredEndpointProvider``); None means S3's own endpoint for the region.
+
+    The explicit argument wins; unless configured endpoints are ignored, then come
+    ``AWS_ENDPOINT_URL_S3``, ``AWS_ENDPOINT_URL``, the profile's services section and the
+    profile's ``endpoint_url``. Empty values are skipped, as botocore does.
+    """
+    if endpoint_url is not None:
+        return endpoint_url
+    if _ignore_configured_endpoint_urls(config, scoped):
+        return None
+    # Lazily, in order: a broken services reference only matters when it is reached.
+    sources: tuple[Callable[[], str | None], ...] = (
+        lambda: os.environ.get("AWS_ENDPOINT_URL_S3"),
+        lambda: os.environ.get("AWS_ENDPOINT_URL"),
+        lambda: _services_endpoint_url(shared, scoped),
+        lambda: scoped.get("endpoint_url"),
+    )
+    for source in sources:
+        url = source()
+        if url:
+            return url
+    return None
+
+
+def resolve_verify(verify: bool | str | None, scoped: Mapping[str, Any]) -> bool | str | None:
+    """What to trust: the ``verify`` argument, else ``AWS_CA_BUNDLE``, else the profile's
+    ``ca_bundle`` (botocore's ``ca_bundle`` variable); None means the system roots."""
+    if verify is not None:
+        return verify
+    bundle = os.environ.get("AWS_CA_BUNDLE") if "AWS_CA_BUNDLE" in os.environ else scoped.get("ca_bundle")
+    return bundle or None
+
+
+class ClientMeta(NamedTuple):
+    """A first slice of botocore's ``client.meta``: where requests go."""
+
+    endpoint_url: str
+    region_name: str | None
+
+
+def _rebuild_client(options: dict[str, Any]) -> S3Client:
+    """Unpickle a client: the same configuration, credentials from the chain here."""
+    return S3Client(**options)
 
 
 class S3Client(ClientSurface, Operations, _native.Client):
     """An S3 client with boto3's method names, parameters and response dicts: a method per
-    operation of the model (``s3seal._ops``), all through the one native dispatch."""
+    operation of the model (``s3seal._ops``), all through the one native dispatch.
+
+    It pickles by configuration (region, profile, endpoint, TLS and Config options): the
+    receiving process resolves credentials from its own chain. A client given explicit keys
+    refuses to pickle rather than write them into the pickle.
+    """
 
     _make_api_call = _native.Client._call
+
+    def __init__(self, **options: Any) -> None:
+        # The native __new__ has consumed ``options``; keep the non-secret ones to rebuild
+        # from, and only whether secrets were given.
+        self._options = {k: v for k, v in options.items() if k not in _CREDENTIAL_ARGS}
+        self._static_credentials = any(options.get(k) is not None for k in _CREDENTIAL_ARGS)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        if self._static_credentials:
+            raise TypeError(
+                "cannot pickle an s3seal client created with explicit credentials: they would "
+                "be written into the pickle. Create it without aws_access_key_id/"
+                "aws_secret_access_key (environment, profile or instance credentials are "
+                "resolved again where it is unpickled)."
+            )
+        return _rebuild_client, (self._options,)
+
+    @property
+    def meta(self) -> ClientMeta:
+        """``client.meta.endpoint_url`` and ``.region_name`` (a first slice of botocore's)."""
+        return ClientMeta(endpoint_url=self.endpoint_url, region_name=self.region_name)
 
     @property
     def exceptions(self) -> Any:
@@ -122,15 +295,28 @@ class S3Client(ClientSurface, Operations, _native.Client):
         transfer.copy(self, CopySource, Bucket, Key, ExtraArgs, Callback, SourceClient, Config)
 
 
+# Explicit static credentials of each Session, kept out of the object's own state so that
+# ``vars(session)``, its repr and any attempt to pickle it never see them.
+_SESSION_CREDENTIALS: weakref.WeakKeyDictionary[Session, tuple[str | None, str | None, str | None]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _rebuild_session(profile_name: str | None, region_name: str | None) -> Session:
+    return Session(profile_name=profile_name, region_name=region_name)
+
+
 class Session:
     """boto3's ``Session``: where credentials, region and profile come from.
 
     Credentials and region follow the standard AWS chain (environment, shared config and
     credentials files and their profiles, SSO, web identity, container and instance
-    metadata) unless given here.
+    metadata) unless given here. A Session pickles by profile and region only; one given
+    explicit credentials refuses to pickle.
 
     Raises:
-        ProfileNotFound: ``profile_name`` (or ``AWS_PROFILE``) names no known profile.
+        ProfileNotFound: ``profile_name`` (or ``AWS_DEFAULT_PROFILE`` / ``AWS_PROFILE``)
+            names no known profile.
     """
 
     def __init__(
@@ -143,12 +329,14 @@ class Session:
         profile_name: str | None = None,
         aws_account_id: str | None = None,
     ) -> None:
-        profile = profile_name or os.environ.get("AWS_PROFILE") or os.environ.get("AWS_DEFAULT_PROFILE")
-        if profile is not None and profile not in _profiles():
-            raise ProfileNotFound(profile=profile)
+        # botocore's order: AWS_DEFAULT_PROFILE before AWS_PROFILE.
+        profile = profile_name or os.environ.get("AWS_DEFAULT_PROFILE") or os.environ.get("AWS_PROFILE")
+        if profile is not None:
+            SharedConfig.load().scoped(profile)  # raises ProfileNotFound
         self._profile = profile
-        self._credentials = (aws_access_key_id, aws_secret_access_key, aws_session_token)
         self._region_name = region_name
+        if (aws_access_key_id, aws_secret_access_key, aws_session_token) != (None, None, None):
+            _SESSION_CREDENTIALS[self] = (aws_access_key_id, aws_secret_access_key, aws_session_token)
 
     @property
     def profile_name(self) -> str:
@@ -160,6 +348,15 @@ class Session:
 
     def __repr__(self) -> str:
         return f"Session(region_name={self._region_name!r})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        if self in _SESSION_CREDENTIALS:
+            raise TypeError(
+                "cannot pickle an s3seal Session created with explicit credentials: they would "
+                "be written into the pickle. Use a profile or environment credentials, which "
+                "are resolved again where it is unpickled."
+            )
+        return _rebuild_session, (self._profile, self._region_name)
 
     def client(
         self,
@@ -175,24 +372,32 @@ class Session:
         config: Any = None,
         aws_account_id: str | None = None,
     ) -> S3Client:
-        """Create an S3 client, as ``boto3.Session.client('s3', ...)`` does."""
+        """Create an S3 client, as ``boto3.Session.client('s3', ...)`` does.
+
+        ``endpoint_url`` and ``verify`` are resolved here with botocore's precedence, and the
+        native client is given the final values (see ``resolve_endpoint_url``).
+
+        Raises:
+            InvalidConfigError: the profile names a ``[services ...]`` section that is missing.
+        """
         if service_name != "s3":
             raise ValueError(f"s3seal provides only the 's3' client, not {service_name!r}")
-        if verify is False:
-            raise ValueError("verify=False is not supported: pass the CA bundle's path as verify=")
         config = config if config is not None else Config()
         if aws_access_key_id is None and aws_secret_access_key is None:
-            aws_access_key_id, aws_secret_access_key, session_token = self._credentials
+            aws_access_key_id, aws_secret_access_key, session_token = _SESSION_CREDENTIALS.get(
+                self, (None, None, None)
+            )
             aws_session_token = aws_session_token or session_token
-        region = region_name or getattr(config, "region_name", None) or self._region_name
+        shared = SharedConfig.load()
+        scoped = shared.scoped(self._profile)
         return S3Client(
-            region_name=region,
+            region_name=region_name or getattr(config, "region_name", None) or self._region_name,
             profile_name=self._profile,
-            endpoint_url=endpoint_url,
+            endpoint_url=resolve_endpoint_url(endpoint_url, config, shared, scoped),
             aws_access_key_id=aws_access_key_id,
             aws_secret_access_key=aws_secret_access_key,
             aws_session_token=aws_session_token,
-            verify=verify if isinstance(verify, str) else None,
+            verify=resolve_verify(verify, scoped),
             **client_options(config),
         )
 
