@@ -11,7 +11,7 @@ use aws_sdk_s3::config::{
     Region, RequestChecksumCalculation, ResponseChecksumValidation, StalledStreamProtectionConfig,
 };
 
-use crate::engine::{Engine, RetryMode, Target};
+use crate::engine::{ChecksumPolicy, Engine, RetryMode, Target};
 use crate::error::{Error, Result};
 use crate::sse::Secret;
 pub use crate::transport::Verify;
@@ -170,8 +170,13 @@ pub async fn build_clients(opts: &ClientOptions) -> Result<Clients> {
         loader = loader.endpoint_url(url);
     }
     let shared = loader.load().await;
-    let endpoint = Endpoint::parse(shared.endpoint_url())?;
+    // The Python layer resolved the endpoint with botocore's full precedence: that URL, or
+    // none, is final. aws-config would otherwise add its own (AWS_ENDPOINT_URL_S3 through
+    // the service config, AWS_ENDPOINT_URL, the profile) even where botocore ignores them;
+    // and whatever the SDK ends up with, the transport checks the final request anyway.
+    let endpoint = Endpoint::parse(opts.endpoint_url.as_deref())?;
     let mut conf = aws_sdk_s3::config::Builder::from(&shared);
+    conf.set_endpoint_url(opts.endpoint_url.clone());
     if shared.region().is_none() {
         // botocore talks to S3 in us-east-1 when no region is configured.
         conf = conf.region(Region::from_static("us-east-1"));
@@ -212,7 +217,10 @@ pub async fn build_clients(opts: &ClientOptions) -> Result<Clients> {
             RetryMode::Standard
         },
         max_attempts: opts.max_attempts,
-        checksum_when_required: opts.checksum_when_required == Some(true),
+        checksums: ChecksumPolicy {
+            request_when_required: opts.checksum_when_required == Some(true),
+            response_when_required: opts.validate_when_required == Some(true),
+        },
     };
     Ok(Clients {
         sdk: aws_sdk_s3::Client::from_conf(conf.build()),

@@ -73,6 +73,10 @@ pub struct Operation {
     pub checksum_required: bool,
     /// The member naming the request checksum algorithm (`""` when none).
     pub checksum_member: &'static str,
+    /// The member asking for response checksum validation (`""` when none).
+    pub validation_mode_member: &'static str,
+    /// The response body is a stream handed to the caller (GetObject), not a document.
+    pub streaming_output: bool,
     /// botocore's `sse_md5` handler runs for this operation.
     pub sse_md5: bool,
     /// botocore's `copy_source_sse_md5` handler runs for this operation.

@@ -197,7 +197,14 @@ pub fn find_source<'a, E: std::error::Error + 'static>(
         if let Some(found) = e.downcast_ref::<E>() {
             return Some(found);
         }
-        next = e.source();
+        // io::Error::source() skips the error it wraps (it returns that error's source):
+        // step into it instead, or a rustls error inside hyper's io errors is never seen.
+        next = match e.downcast_ref::<std::io::Error>() {
+            Some(io) => io
+                .get_ref()
+                .map(|inner| inner as &(dyn std::error::Error + 'static)),
+            None => e.source(),
+        };
     }
     None
 }

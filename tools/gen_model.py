@@ -140,12 +140,16 @@ class RustModel:
         outp = self.members_ident(op["output"]["shape"]) if "output" in op else "&[]"
         checksum = op.get("httpChecksum", {})
         required = bool(checksum.get("requestChecksumRequired") or op.get("httpChecksumRequired"))
+        output = self.shapes[op["output"]["shape"]] if "output" in op else {}
+        payload = output.get("members", {}).get(output.get("payload", ""), {})
         return (
             f"pub static {ident(name)[2:]}: Operation = Operation {{ name: {rust_str(name)}, "
             f"input: {inp}, output: {outp}, method: {rust_str(op['http']['method'])}, "
             f"uri: {rust_str(op['http']['requestUri'])}, "
             f"checksum_required: {str(required).lower()}, "
             f"checksum_member: {rust_str(checksum.get('requestAlgorithmMember'))}, "
+            f"validation_mode_member: {rust_str(checksum.get('requestValidationModeMember'))}, "
+            f"streaming_output: {str(bool(payload.get('streaming'))).lower()}, "
             f"sse_md5: {str(name in SSE_MD5).lower()}, "
             f"copy_source_sse_md5: {str(name in COPY_SOURCE_SSE_MD5).lower()}, "
             f"unsupported: {rust_str(UNSUPPORTED.get(name))} }};"

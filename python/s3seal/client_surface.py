@@ -99,7 +99,8 @@ class ClientSurface:
     endpoint_url: str  # provided by the native client
 
     def __init__(self, **options: Any) -> None:
-        # The native client's __new__ consumed these; keep them for meta.config.
+        # The native client's __new__ consumed these; keep them for meta.config. The client
+        # passes them without credentials: no secret is kept in the object's state.
         self._surface_options = options
         self._surface_meta: ClientMeta | None = None
 

@@ -8,7 +8,7 @@ import shlex
 import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any
 
 from s3seal import _native, transfer
 from s3seal._ops import Operations
@@ -168,13 +168,6 @@ def resolve_verify(verify: bool | str | None, scoped: Mapping[str, Any]) -> bool
     return bundle or None
 
 
-class ClientMeta(NamedTuple):
-    """A first slice of botocore's ``client.meta``: where requests go."""
-
-    endpoint_url: str
-    region_name: str | None
-
-
 def _rebuild_client(options: dict[str, Any]) -> S3Client:
     """Unpickle a client: the same configuration, credentials from the chain here."""
     return S3Client(**options)
@@ -196,6 +189,7 @@ class S3Client(ClientSurface, Operations, _native.Client):
         # from, and only whether secrets were given.
         self._options = {k: v for k, v in options.items() if k not in _CREDENTIAL_ARGS}
         self._static_credentials = any(options.get(k) is not None for k in _CREDENTIAL_ARGS)
+        super().__init__(**self._options)
 
     def __reduce__(self) -> tuple[Any, ...]:
         if self._static_credentials:
@@ -206,11 +200,6 @@ class S3Client(ClientSurface, Operations, _native.Client):
                 "resolved again where it is unpickled)."
             )
         return _rebuild_client, (self._options,)
-
-    @property
-    def meta(self) -> ClientMeta:
-        """``client.meta.endpoint_url`` and ``.region_name`` (a first slice of botocore's)."""
-        return ClientMeta(endpoint_url=self.endpoint_url, region_name=self.region_name)
 
     @property
     def exceptions(self) -> Any:

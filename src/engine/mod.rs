@@ -17,7 +17,7 @@ use crate::hooks::Seen;
 use crate::ops::Output;
 use crate::params::Params;
 use crate::transport::Transport;
-pub use request::Target;
+pub use request::{ChecksumPolicy, Target};
 
 /// botocore's retry modes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,7 +35,7 @@ pub struct Engine {
     pub retry_mode: RetryMode,
     /// Attempts in all, the first included.
     pub max_attempts: u32,
-    pub checksum_when_required: bool,
+    pub checksums: ChecksumPolicy,
 }
 
 /// One attempt's outcome, before retry classification.
@@ -56,7 +56,7 @@ impl Engine {
         if let Some(region) = region {
             target.region = region.to_owned();
         }
-        let built = request::build(params, &target, self.checksum_when_required)?;
+        let built = request::build(params, &target, self.checksums)?;
         let max = self.max_attempts.max(1);
         let mut attempt = 1;
         loop {
@@ -121,6 +121,26 @@ impl Engine {
         };
         let status = response.status().as_u16();
         let headers = raw_headers(response.headers());
+        if status < 300 && op.streaming_output {
+            let seen = Seen {
+                attempts: attempt,
+                status,
+                headers,
+                url,
+            };
+            let validating = built
+                .headers
+                .iter()
+                .any(|(n, v)| n == "x-amz-checksum-mode" && v == "ENABLED");
+            let body = response.into_body();
+            return Ok(Attempt::Done(Self::streaming_output(
+                op,
+                seen,
+                body,
+                validating,
+                self.max_attempts,
+            )));
+        }
         let body = match ByteStream::new(response.into_body()).collect().await {
             Ok(b) => b.into_bytes(),
             Err(_) => return Ok(Attempt::Failed(Error::ConnectionClosed(url))),
@@ -158,6 +178,43 @@ impl Engine {
             fields,
             meta: ResponseMeta::from_seen(seen, self.max_attempts),
         }))
+    }
+    /// A streamed answer (GetObject): the body goes to the caller as it arrives, checked at
+    /// its end against the response checksum when one was asked for and sent (botocore
+    /// validates CRC32, SHA1 and SHA256 without awscrt, in that order; a composite `-N`
+    /// checksum of a multipart object cannot be checked on a whole-object read).
+    fn streaming_output(
+        op: &'static crate::model_types::Operation,
+        seen: Seen,
+        body: SdkBody,
+        validating: bool,
+        max: u32,
+    ) -> Output {
+        // botocore reports the algorithm lower-case in ResponseMetadata.
+        const VALIDATED: [&str; 3] = ["crc32", "sha1", "sha256"];
+        let length = seen
+            .header("content-length")
+            .and_then(|v| v.trim().parse::<u64>().ok());
+        let check = VALIDATED
+            .into_iter()
+            .filter(|_| validating)
+            .find_map(|name| {
+                let value = seen.header(&format!("x-amz-checksum-{name}"))?;
+                let expected = decode_checksum(value)?;
+                Some((name, expected))
+            });
+        let (body, validated) = match check {
+            Some((name, expected)) => (checked_body(body, name, expected), Some(name)),
+            None => (body, None),
+        };
+        let mut fields = vec![(
+            "Body",
+            crate::value::Value::Stream(ByteStream::new(body), length),
+        )];
+        fields.extend(crate::ops::header_fields(op, &seen));
+        let mut meta = ResponseMeta::from_seen(seen, max);
+        meta.checksum_algorithm = validated;
+        Output { fields, meta }
     }
 
     /// botocore's retry rules (`_retry.json` for legacy, `retries/standard.py`):
@@ -216,6 +273,32 @@ fn body_is_error(body: &[u8]) -> bool {
         None => text,
     };
     text.starts_with("<Error>")
+}
+
+/// A whole-object checksum header's value (base64), `None` for a composite `-N` one.
+fn decode_checksum(value: &str) -> Option<bytes::Bytes> {
+    use base64::Engine as _;
+    if value.contains('-') {
+        return None;
+    }
+    let raw = base64::engine::general_purpose::STANDARD
+        .decode(value.trim())
+        .ok()?;
+    Some(bytes::Bytes::from(raw))
+}
+
+/// `body`, checked at its end against `expected` (a mismatch is a stream error).
+fn checked_body(body: SdkBody, algorithm: &str, expected: bytes::Bytes) -> SdkBody {
+    match algorithm.parse::<aws_smithy_checksums::ChecksumAlgorithm>() {
+        Ok(algorithm) => {
+            SdkBody::from_body_1_x(aws_smithy_checksums::body::validate::ChecksumBody::new(
+                body,
+                algorithm.into_impl(),
+                expected,
+            ))
+        }
+        Err(_) => body,
+    }
 }
 
 /// A random factor in [0, 1) for backoff jitter, without a dependency: the low bits of

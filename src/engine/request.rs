@@ -29,7 +29,14 @@ pub struct Built {
     pub body: Bytes,
 }
 
-pub fn build(params: &Params, target: &Target, checksum_when_required: bool) -> Result<Built> {
+/// botocore's `request_checksum_calculation` / `response_checksum_validation`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ChecksumPolicy {
+    pub request_when_required: bool,
+    pub response_when_required: bool,
+}
+
+pub fn build(params: &Params, target: &Target, checksums: ChecksumPolicy) -> Result<Built> {
     let op = params.op;
     let (path_template, static_query) = op.uri.split_once('?').unwrap_or((op.uri, ""));
     let bucket = params.str("Bucket");
@@ -44,8 +51,11 @@ pub fn build(params: &Params, target: &Target, checksum_when_required: bool) -> 
     let mut headers = header_pairs(params, &[])?;
     headers.extend(list_headers(params)?);
     let body = body(params)?;
-    if needs_checksum(params, checksum_when_required) && !has_checksum(&headers) {
+    if needs_checksum(params, checksums.request_when_required) && !has_checksum(&headers) {
         headers.push(checksum_header(params, &body)?);
+    }
+    if let Some(mode) = validation_mode(params, checksums.response_when_required)? {
+        headers.push(mode);
     }
     let method = http::Method::from_bytes(op.method.as_bytes())
         .map_err(|_| Error::Internal(format!("bad method in the model: {}", op.method)))?;
@@ -334,6 +344,27 @@ fn percent_encode(value: &str) -> String {
 fn needs_checksum(params: &Params, when_required: bool) -> bool {
     let op = params.op;
     op.checksum_required || (!op.checksum_member.is_empty() && !when_required)
+}
+
+/// botocore 1.36+ (`handle_request_validation_mode_member`): with `when_supported`, ask
+/// for the response's checksum (`x-amz-checksum-mode: ENABLED`) unless the caller chose.
+fn validation_mode(
+    params: &Params,
+    when_required: bool,
+) -> Result<Option<(HeaderName, HeaderValue)>> {
+    let op = params.op;
+    if when_required
+        || op.validation_mode_member.is_empty()
+        || params.get(op.validation_mode_member).is_some()
+    {
+        return Ok(None);
+    }
+    let member = op
+        .input_member(op.validation_mode_member)
+        .ok_or_else(|| Error::Internal(format!("no member {}", op.validation_mode_member)))?;
+    let name = HeaderName::from_bytes(member.wire.to_ascii_lowercase().as_bytes())
+        .map_err(|_| Error::Internal(format!("bad header name {}", member.wire)))?;
+    Ok(Some((name, HeaderValue::from_static("ENABLED"))))
 }
 
 fn has_checksum(headers: &[(HeaderName, HeaderValue)]) -> bool {

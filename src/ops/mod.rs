@@ -30,18 +30,17 @@ pub struct Ctx {
     pub unsigned_payload: bool,
 }
 
-/// The operations run here, through the SDK's typed calls: those with request or response
-/// bodies that stream (object uploads and downloads). Every other operation runs through
+/// The operations run here, through the SDK's typed calls: those whose request bodies
+/// stream (object uploads). Every other operation runs through
 /// the model-driven engine; the transfer engine still calls the SDK directly.
 pub fn handles(op: &Operation) -> bool {
-    matches!(op.name, "PutObject" | "GetObject" | "UploadPart")
+    matches!(op.name, "PutObject" | "UploadPart")
 }
 
 /// Run the operation `params` is for.
 pub async fn run(ctx: &Ctx, params: &Params) -> crate::error::Result<Output> {
     match params.op.name {
         "PutObject" => object::put_object(ctx, params).await,
-        "GetObject" => object::get_object(ctx, params).await,
         "UploadPart" => multipart::upload_part(ctx, params).await,
         other => Err(crate::error::Error::Internal(format!(
             "{other} does not run through the SDK"

@@ -96,33 +96,6 @@ pub async fn send_get(
     send_prepared!(ctx, "GetObject", prepared, fluent)
 }
 
-/// The checksums botocore validates on a GET without awscrt, in its priority order.
-const RESPONSE_CHECKSUMS: [&str; 3] = ["crc32", "sha1", "sha256"];
-
-pub async fn get_object(ctx: &Ctx, p: &Params) -> Result<Output> {
-    // botocore asks for (and validates) response checksums unless told not to.
-    let mode = checksum_mode(p).or(ctx.validate_checksums.then_some(ChecksumMode::Enabled));
-    let validating = mode == Some(ChecksumMode::Enabled);
-    let fluent = ctx
-        .s3
-        .get_object()
-        .bucket(bucket(p))
-        .key(key(p))
-        .set_checksum_mode(mode);
-    let (out, seen) = send!(ctx, p, &["ChecksumMode"], fluent)?;
-    let validated = RESPONSE_CHECKSUMS.into_iter().find(|a| {
-        seen.header(&format!("x-amz-checksum-{a}"))
-            .is_some_and(|v| !v.contains('-'))
-    });
-    let length = out.content_length().and_then(|n| u64::try_from(n).ok());
-    let body = vec![("Body", Value::Stream(out.body, length))];
-    let mut output = finish(p.op, seen, body, ctx.max_attempts);
-    if validating {
-        output.meta.checksum_algorithm = validated;
-    }
-    Ok(output)
-}
-
 pub async fn head_object(ctx: &Ctx, p: &Params) -> Result<Output> {
     let fluent = ctx
         .s3
