@@ -381,6 +381,52 @@ impl Client {
         self.call(py, op, kwargs)
     }
 
+    /// botocore's `generate_presigned_url` for `operation` with `kwargs`, valid for
+    /// `expires_in` seconds; `http_method` overrides the operation's.
+    #[pyo3(signature = (operation, kwargs, expires_in, http_method=None))]
+    fn _presign(
+        &self,
+        py: Python<'_>,
+        operation: &str,
+        kwargs: Option<&Bound<'_, PyDict>>,
+        expires_in: u64,
+        http_method: Option<String>,
+    ) -> PyResult<String> {
+        let op = Operation::named(operation).ok_or_else(|| {
+            pyo3::exceptions::PyAttributeError::new_err(format!(
+                "S3 has no operation named {operation:?}"
+            ))
+        })?;
+        let params = parse(py, op, kwargs)?;
+        let inner = Arc::clone(&self.inner);
+        Ok(wait(py, async move {
+            let engine = inner.clients().await?.engine;
+            engine
+                .presign(
+                    &params,
+                    Duration::from_secs(expires_in),
+                    http_method.as_deref(),
+                )
+                .await
+        })?)
+    }
+
+    /// For `generate_presigned_post`: `(x-amz-credential, session token or None,
+    /// x-amz-signature)` of the base64 `policy` at `epoch_seconds`.
+    fn _sign_post_policy(
+        &self,
+        py: Python<'_>,
+        policy: String,
+        epoch_seconds: u64,
+    ) -> PyResult<(String, Option<String>, String)> {
+        let inner = Arc::clone(&self.inner);
+        let time = std::time::UNIX_EPOCH + Duration::from_secs(epoch_seconds);
+        Ok(wait(py, async move {
+            let engine = inner.clients().await?.engine;
+            engine.sign_post_policy(&policy, time).await
+        })?)
+    }
+
     /// The engine of `upload_file` / `upload_fileobj`; `source` is a path (str) or a file
     /// object, `requests` the templates the Python layer built from `ExtraArgs`.
     #[pyo3(signature = (source, requests, callback, plan, size=None))]

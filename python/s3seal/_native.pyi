@@ -96,6 +96,14 @@ class Client:
     ) -> None:
         """The managed-copy engine, after the HeadObject on the source."""
 
+    def _presign(
+        self, operation: str, kwargs: dict[str, Any] | None, expires_in: int, http_method: str | None = None
+    ) -> str:
+        """A presigned URL for ``operation`` (``generate_presigned_url``)."""
+
+    def _sign_post_policy(self, policy: str, epoch_seconds: int) -> tuple[str, str | None, str]:
+        """``(x-amz-credential, session token, signature)`` for ``generate_presigned_post``."""
+
     def _call(self, operation: str, kwargs: dict[str, Any] | None = None) -> dict[str, Any]:
         """The one dispatch of every operation: the model's name (``"PutObject"``) and
         boto3's keyword arguments; the methods of ``s3seal._ops`` call it.

@@ -165,6 +165,32 @@ class ClientSurface:
             raise ValueError(f"Waiter does not exist: {waiter_name}")
         return create_waiter(WAITER_NAMES[waiter_name], WaiterModel(WAITERS), self)
 
+    def generate_presigned_url(
+        self,
+        ClientMethod: str,
+        Params: dict[str, Any] | None = None,
+        ExpiresIn: int = 3600,
+        HttpMethod: str | None = None,
+    ) -> str:
+        """botocore's presigned URL (SigV4 query auth) for any operation; SSE-C parameters
+        become signed headers the URL's user must send, never query parameters."""
+        from s3seal.presign import generate_presigned_url
+
+        return generate_presigned_url(self, ClientMethod, Params, ExpiresIn, HttpMethod)
+
+    def generate_presigned_post(
+        self,
+        Bucket: str,
+        Key: str,
+        Fields: dict[str, Any] | None = None,
+        Conditions: list[Any] | None = None,
+        ExpiresIn: int = 3600,
+    ) -> dict[str, Any]:
+        """botocore's presigned POST: ``{'url': ..., 'fields': {...}}`` for a form upload."""
+        from s3seal.presign import generate_presigned_post
+
+        return generate_presigned_post(self, Bucket, Key, Fields, Conditions, ExpiresIn)
+
     def close(self) -> None:
         """botocore's ``close()`` closes idle pooled connections and the client stays usable.
         s3seal's pool lives in the native client and is freed with it: nothing to do."""

@@ -101,6 +101,7 @@ IncompleteReadError = _error(
     "IncompleteReadError", "{actual_bytes} read, but total bytes expected is {expected_bytes}."
 )
 
+UnknownClientMethodError = _error("UnknownClientMethodError", "Client does not have method: {method_name}")
 PaginationError = _error("PaginationError", "Error during pagination: {message}")
 OperationNotPageableError = _error(
     "OperationNotPageableError", "Operation cannot be paginated: {operation_name}"
@@ -253,6 +254,7 @@ __all__ = [
     "S3TransferFailedError",
     "S3UploadFailedError",
     "SSLError",
+    "UnknownClientMethodError",
     "WaiterError",
     *MODELED_CODES,
 ]

@@ -76,6 +76,79 @@ impl Engine {
         }
     }
 
+    /// botocore's `generate_presigned_url`: the request `params` describe, signed in its
+    /// query for `expires_in`. Its headers (the SSE-C ones among them) stay headers, signed:
+    /// whoever uses the URL must send them, and no key is ever written into the URL.
+    pub async fn presign(
+        &self,
+        params: &Params,
+        expires_in: Duration,
+        method: Option<&str>,
+    ) -> Result<String> {
+        // No checksum or validation headers: the URL's user sends the body and reads the answer.
+        let checksums = ChecksumPolicy {
+            request_when_required: true,
+            response_when_required: true,
+        };
+        let mut built = request::build(params, &self.target, checksums)?;
+        built
+            .headers
+            .retain(|(name, _)| !name.as_str().starts_with("x-amz-checksum-"));
+        let method = match method {
+            Some(m) => http::Method::from_bytes(m.to_ascii_uppercase().as_bytes())
+                .map_err(|_| Error::ParamValidation(format!("Invalid HttpMethod: {m}")))?,
+            None => built.method.clone(),
+        };
+        let mut req = http::Request::builder().method(method).uri(&built.uri);
+        for (name, value) in &built.headers {
+            req = req.header(name, value);
+        }
+        let mut req = req
+            .body(bytes::Bytes::new())
+            .map_err(|e| Error::ParamValidation(format!("Invalid request: {e}")))?;
+        let credentials = self.credentials().await?;
+        let signing = sign::Signing::Query { expires_in };
+        sign::sign_request(
+            &mut req,
+            &credentials,
+            &self.target.region,
+            signing,
+            SystemTime::now(),
+        )?;
+        Ok(req.uri().to_string())
+    }
+
+    /// For botocore's `generate_presigned_post`, at `time`: the `x-amz-credential` field,
+    /// the session token if any, and the signature of the base64 policy document.
+    pub async fn sign_post_policy(
+        &self,
+        policy_b64: &str,
+        time: SystemTime,
+    ) -> Result<(String, Option<String>, String)> {
+        let credentials = self.credentials().await?;
+        let region = &self.target.region;
+        let date = aws_smithy_types::DateTime::from(time)
+            .fmt(aws_smithy_types::date_time::Format::DateTime)
+            .unwrap_or_default();
+        let day: String = date.chars().filter(char::is_ascii_digit).take(8).collect();
+        let credential = format!(
+            "{}/{day}/{region}/s3/aws4_request",
+            credentials.access_key_id()
+        );
+        let key = aws_sigv4::sign::v4::generate_signing_key(
+            credentials.secret_access_key(),
+            time,
+            region,
+            "s3",
+        );
+        let signature = aws_sigv4::sign::v4::calculate_signature(key, policy_b64.as_bytes());
+        Ok((
+            credential,
+            credentials.session_token().map(str::to_owned),
+            signature,
+        ))
+    }
+
     async fn credentials(&self) -> Result<aws_credential_types::Credentials> {
         let provider = self.credentials.as_ref().ok_or(Error::NoCredentials)?;
         provider
@@ -107,11 +180,14 @@ impl Engine {
             .map_err(|e| Error::ParamValidation(format!("Invalid request: {e}")))?;
         // Bodies here are small documents: signing them costs little, and so stays
         // valid over plain http too.
+        let signing = sign::Signing::Headers {
+            unsigned_payload: false,
+        };
         sign::sign_request(
             &mut req,
             credentials,
             &target.region,
-            false,
+            signing,
             SystemTime::now(),
         )?;
         let url = built.uri.split('?').next().unwrap_or_default().to_owned();
