@@ -14,6 +14,7 @@ use crate::config::{
 };
 use crate::convert::output_to_dict;
 use crate::error::{Error, Result, ServiceError};
+use crate::events::RequestHook;
 use crate::model::{self};
 use crate::model_types::Operation;
 use crate::ops::{self, Ctx, Output};
@@ -34,6 +35,8 @@ struct Inner {
     region: String,
     /// The clients (and so the connection pool) of the current fork generation.
     clients: Mutex<Option<(u64, Clients)>>,
+    /// Fires `before-call` / `before-sign` / `before-send` while handlers are registered.
+    request_hook: Mutex<Option<RequestHook>>,
     /// Bucket regions learnt from cross-region redirects, as botocore caches them.
     bucket_regions: Mutex<HashMap<String, String>>,
 }
@@ -57,6 +60,13 @@ impl Inner {
         Ok(clients)
     }
 
+    fn request_hook(&self) -> Option<RequestHook> {
+        self.request_hook
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
     fn cached_region(&self, bucket: Option<&str>) -> Option<String> {
         let bucket = bucket?;
         self.bucket_regions
@@ -73,6 +83,7 @@ impl Inner {
             max_attempts: self.opts.max_attempts,
             validate_checksums: self.opts.validate_when_required != Some(true),
             unsigned_payload: self.unsigned_payload(),
+            request_hook: self.request_hook(),
         })
     }
 
@@ -105,7 +116,9 @@ impl Inner {
             ops::run(ctx, params).await
         } else {
             let engine = self.clients().await?.engine;
-            engine.call(params, ctx.region.as_deref()).await
+            engine
+                .call(params, ctx.region.as_deref(), ctx.request_hook.as_ref())
+                .await
         }
     }
 }
@@ -331,6 +344,7 @@ impl Client {
                 region: clients.engine.target.region.clone(),
                 clients: Mutex::new(Some((fork_generation(), clients))),
                 bucket_regions: Mutex::new(HashMap::new()),
+                request_hook: Mutex::new(None),
             }),
         })
     }
@@ -379,6 +393,16 @@ impl Client {
             ))
         })?;
         self.call(py, op, kwargs)
+    }
+
+    /// Set (or, with None, clear) the callable that emits the request-level events.
+    #[pyo3(signature = (hook=None))]
+    fn _set_request_hook(&self, hook: Option<Py<PyAny>>) {
+        *self
+            .inner
+            .request_hook
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = hook.map(RequestHook::new);
     }
 
     /// botocore's `generate_presigned_url` for `operation` with `kwargs`, valid for

@@ -168,6 +168,10 @@ where
     if has_source::<CredentialsError>(&err) {
         return Error::NoCredentials;
     }
+    // An event handler (client.meta.events) raised: its exception is the caller's.
+    if let Some(Error::Python(e)) = find_source::<Error>(&err) {
+        return Error::Python(Python::attach(|py| e.clone_ref(py)));
+    }
     // Service errors first: they are the common case (a HEAD 404 in an existence check)
     // and must not pay for formatting the error chain.
     let err = match err {

@@ -10,7 +10,10 @@ use aws_sdk_s3::config::interceptors::{
 };
 use aws_sdk_s3::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
 use http::{HeaderName, HeaderValue};
+
+use crate::events::{apply_headers, RequestHook, Stage};
 
 /// What the last attempt of a request saw on the wire.
 #[derive(Debug, Default, Clone)]
@@ -37,6 +40,8 @@ pub struct Hooks {
     /// Query-string parameters, already percent-encoded.
     query: Arc<String>,
     seen: Arc<Mutex<Seen>>,
+    /// `client.meta.events`' request-level events, with the operation's name.
+    events: Option<(RequestHook, &'static str)>,
 }
 
 impl Hooks {
@@ -45,7 +50,39 @@ impl Hooks {
             headers,
             query,
             seen: Arc::default(),
+            events: None,
         }
+    }
+
+    pub fn with_request_hook(mut self, hook: Option<RequestHook>, operation: &'static str) -> Self {
+        self.events = hook.map(|h| (h, operation));
+        self
+    }
+
+    /// Fire a request-level event on the SDK's request; handlers may change its headers.
+    fn fire(&self, stage: Stage, request: &mut HttpRequest) -> Result<(), BoxError> {
+        let Some((hook, operation)) = &self.events else {
+            return Ok(());
+        };
+        let headers: Vec<(String, String)> = request
+            .headers()
+            .iter()
+            .map(|(n, v)| (n.to_owned(), v.to_owned()))
+            .collect();
+        let body = request.body().bytes().map(<[u8]>::to_vec);
+        let method = request.method().to_owned();
+        let uri = request.uri().to_owned();
+        let changed = hook.emit(stage, operation, &method, &uri, headers, body.as_deref())?;
+        let changed = apply_headers(changed)?;
+        let headers = request.headers_mut();
+        let names: Vec<String> = headers.iter().map(|(n, _)| n.to_owned()).collect();
+        for name in names {
+            headers.remove(name);
+        }
+        for (name, value) in changed {
+            headers.append(name, value);
+        }
+        Ok(())
     }
 
     pub fn seen(&self) -> Seen {
@@ -85,7 +122,17 @@ impl Intercept for Hooks {
             };
             request.set_uri(joined)?;
         }
-        Ok(())
+        self.fire(Stage::Call, request)?;
+        self.fire(Stage::Sign, request)
+    }
+
+    fn modify_before_transmit(
+        &self,
+        context: &mut BeforeTransmitInterceptorContextMut<'_>,
+        _: &RuntimeComponents,
+        _: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        self.fire(Stage::Send, context.request_mut())
     }
 
     fn read_before_attempt(

@@ -6,6 +6,7 @@ mod config;
 mod convert;
 mod engine;
 mod error;
+mod events;
 mod hooks;
 #[rustfmt::skip]
 mod model;

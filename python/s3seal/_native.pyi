@@ -96,6 +96,9 @@ class Client:
     ) -> None:
         """The managed-copy engine, after the HeadObject on the source."""
 
+    def _set_request_hook(self, hook: Any = None) -> None:
+        """The callable that fires before-call/before-sign/before-send (None: none)."""
+
     def _presign(
         self, operation: str, kwargs: dict[str, Any] | None, expires_in: int, http_method: str | None = None
     ) -> str:

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import configparser
 import os
+import weakref
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from s3seal.config import DEFAULT_ATTEMPTS, Config
+from s3seal.events import REQUEST_EVENTS, AWSRequest, EventHooks, HTTPResponse, request_dict
 from s3seal.exceptions import OperationNotPageableError
 
 if TYPE_CHECKING:  # the modules themselves are imported on first use
@@ -92,6 +94,11 @@ def config_from_options(options: dict[str, Any]) -> ClientConfig:
     )
 
 
+def _http_response(parsed: dict[str, Any]) -> HTTPResponse:
+    meta = parsed.get("ResponseMetadata", {})
+    return HTTPResponse(meta.get("HTTPStatusCode", 0), dict(meta.get("HTTPHeaders", {})))
+
+
 class ClientSurface:
     """``meta``, ``can_paginate``/``get_paginator``, ``get_waiter``/``waiter_names``,
     ``close()`` and ``with client:`` for an S3 client."""
@@ -117,7 +124,94 @@ class ClientSurface:
                 endpoint_url=self.endpoint_url,
                 method_to_api_mapping=dict(OPERATION_NAMES),
             )
+            self._surface_meta.events = EventHooks(self._events_changed)
         return self._surface_meta
+
+    def _events_changed(self, events: EventHooks) -> None:
+        """Route calls through the event machinery only while handlers are registered:
+        with none, a call goes straight to the native dispatch."""
+        if events.listening():
+            self._make_api_call = self._evented_call  # type: ignore[method-assign]
+        else:
+            self.__dict__.pop("_make_api_call", None)
+        native: Any = self
+        if events.listening(REQUEST_EVENTS):
+            # A weak reference: the native client must not keep its own Python object alive.
+            me = weakref.ref(self)
+
+            def hook(*args: Any) -> dict[str, str]:
+                client = me()
+                return client._request_event(*args) if client is not None else args[4]
+
+            native._set_request_hook(hook)
+        else:
+            native._set_request_hook(None)
+
+    def _evented_call(self, operation: str, kwargs: dict[str, Any]) -> dict[str, Any]:
+        """botocore's ``_make_api_call`` event sequence around the native dispatch."""
+        from s3seal.exceptions import ClientError
+
+        events = self.meta.events
+        model = self.meta.service_model.operation_model(operation)
+        context: dict[str, Any] = {}
+        _, replaced = events.emit_until_response(
+            f"provide-client-params.s3.{operation}", params=kwargs, model=model, context=context
+        )
+        params = kwargs if replaced is None else replaced
+        events.emit(f"before-parameter-build.s3.{operation}", params=params, model=model, context=context)
+        native: Any = self
+        try:
+            parsed: dict[str, Any] = native._call(operation, params)
+        except ClientError as e:
+            events.emit(
+                f"after-call.s3.{operation}",
+                http_response=_http_response(e.response),
+                parsed=e.response,
+                model=model,
+                context=context,
+            )
+            raise
+        except Exception as e:
+            events.emit(f"after-call-error.s3.{operation}", exception=e, context=context)
+            raise
+        events.emit(
+            f"after-call.s3.{operation}",
+            http_response=_http_response(parsed),
+            parsed=parsed,
+            model=model,
+            context=context,
+        )
+        return parsed
+
+    def _request_event(
+        self, event: str, operation: str, method: str, url: str, headers: dict[str, str], body: bytes | None
+    ) -> dict[str, str]:
+        """The native request path's callback: fire ``event`` and hand back the headers."""
+        events = self.meta.events
+        name = f"{event}.s3.{operation}"
+        if event == "before-call":
+            request = request_dict(method, url, headers, body)
+            model = self.meta.service_model.operation_model(operation)
+            events.emit(name, model=model, params=request, request_signer=None, context=request["context"])
+            return dict(request["headers"])
+        aws_request = AWSRequest(method, url, headers, body)
+        if event == "before-sign":
+            events.emit(
+                name,
+                request=aws_request,
+                operation_name=operation,
+                signing_name="s3",
+                region_name=self.meta.region_name,
+                signature_version="s3v4",
+                request_signer=None,
+            )
+        else:
+            _, response = events.emit_until_response(name, request=aws_request)
+            if response is not None:
+                raise NotImplementedError(
+                    "s3seal does not take a response from a before-send handler: the request was not sent"
+                )
+        return dict(aws_request.headers)
 
     def can_paginate(self, operation_name: str) -> bool:
         """Whether ``get_paginator(operation_name)`` has a paginator (KeyError for a method

@@ -241,6 +241,8 @@ class ClientMeta:
         self._endpoint_url = endpoint_url
         self._method_to_api_mapping = method_to_api_mapping
         self._partition = partition
+        # The client sets it: botocore's hook registry (s3seal.events.EventHooks).
+        self.events: Any = None
 
     @property
     def service_model(self) -> ServiceModel:

@@ -13,6 +13,7 @@ use aws_smithy_types::body::SdkBody;
 use aws_smithy_types::byte_stream::ByteStream;
 
 use crate::error::{from_connector, service_error, Error, ResponseMeta, Result};
+use crate::events::{apply_headers, header_strings, RequestHook, Stage};
 use crate::hooks::Seen;
 use crate::ops::Output;
 use crate::params::Params;
@@ -47,7 +48,12 @@ enum Attempt {
 impl Engine {
     /// Run one operation: build, sign and send it, retrying as botocore's retry handler
     /// does, and parse the answer. `region` overrides the signing region after a redirect.
-    pub async fn call(&self, params: &Params, region: Option<&str>) -> Result<Output> {
+    pub async fn call(
+        &self,
+        params: &Params,
+        region: Option<&str>,
+        hook: Option<&RequestHook>,
+    ) -> Result<Output> {
         let op = params.op;
         if !op.unsupported.is_empty() {
             return Err(Error::Unsupported(op.name, op.unsupported));
@@ -56,13 +62,24 @@ impl Engine {
         if let Some(region) = region {
             target.region = region.to_owned();
         }
-        let built = request::build(params, &target, self.checksums)?;
+        let mut built = request::build(params, &target, self.checksums)?;
+        if let Some(hook) = hook {
+            let changed = hook.emit(
+                Stage::Call,
+                op.name,
+                built.method.as_str(),
+                &built.uri,
+                header_strings(&built.headers),
+                Some(&built.body),
+            )?;
+            built.headers = apply_headers(changed)?;
+        }
         let max = self.max_attempts.max(1);
         let mut attempt = 1;
         loop {
             let credentials = self.credentials().await?;
             let error = match self
-                .attempt(params, &built, &target, &credentials, attempt)
+                .attempt(params, &built, &target, &credentials, attempt, hook)
                 .await?
             {
                 Attempt::Done(output) => return Ok(output),
@@ -164,6 +181,7 @@ impl Engine {
         target: &Target,
         credentials: &aws_credential_types::Credentials,
         attempt: u32,
+        hook: Option<&RequestHook>,
     ) -> Result<Attempt> {
         let op = params.op;
         let mut req = http::Request::builder()
@@ -180,6 +198,7 @@ impl Engine {
             .map_err(|e| Error::ParamValidation(format!("Invalid request: {e}")))?;
         // Bodies here are small documents: signing them costs little, and so stays
         // valid over plain http too.
+        fire(hook, Stage::Sign, op.name, &mut req)?;
         let signing = sign::Signing::Headers {
             unsigned_payload: false,
         };
@@ -190,6 +209,7 @@ impl Engine {
             signing,
             SystemTime::now(),
         )?;
+        fire(hook, Stage::Send, op.name, &mut req)?;
         let url = built.uri.split('?').next().unwrap_or_default().to_owned();
         let response = match self.transport.send(req.map(SdkBody::from)).await {
             Ok(r) => r,
@@ -349,6 +369,37 @@ fn body_is_error(body: &[u8]) -> bool {
         None => text,
     };
     text.starts_with("<Error>")
+}
+
+/// Fire a request-level event on a built request, taking back the handlers' headers.
+fn fire(
+    hook: Option<&RequestHook>,
+    stage: Stage,
+    operation: &str,
+    req: &mut http::Request<bytes::Bytes>,
+) -> Result<()> {
+    let Some(hook) = hook else {
+        return Ok(());
+    };
+    let headers: Vec<(http::HeaderName, http::HeaderValue)> = req
+        .headers()
+        .iter()
+        .map(|(n, v)| (n.clone(), v.clone()))
+        .collect();
+    let changed = hook.emit(
+        stage,
+        operation,
+        req.method().as_str(),
+        &req.uri().to_string(),
+        header_strings(&headers),
+        Some(req.body()),
+    )?;
+    let map = req.headers_mut();
+    map.clear();
+    for (name, value) in apply_headers(changed)? {
+        map.append(name, value);
+    }
+    Ok(())
 }
 
 /// A whole-object checksum header's value (base64), `None` for a composite `-N` one.

@@ -28,6 +28,8 @@ pub struct Ctx {
     /// Send request bodies as `UNSIGNED-PAYLOAD` (TLS or loopback, unless configured):
     /// SHA-256 over every body costs more CPU than the rest of a large PUT together.
     pub unsigned_payload: bool,
+    /// `client.meta.events`' request-level events, while handlers are registered.
+    pub request_hook: Option<crate::events::RequestHook>,
 }
 
 /// The operations run here, through the SDK's typed calls: those whose request bodies
@@ -86,7 +88,9 @@ macro_rules! send_prepared {
         $crate::ops::send_prepared!($ctx, $op_name, $prepared, $fluent, op => op)
     };
     ($ctx:expr, $op_name:expr, $prepared:expr, $fluent:expr, $op:ident => $custom:expr) => {{
-        let hooks = $prepared.hooks();
+        let hooks = $prepared
+            .hooks()
+            .with_request_hook($ctx.request_hook.clone(), $op_name);
         let $op = $fluent.customize().interceptor(hooks.clone());
         let mut op = $custom;
         if let Some(region) = &$ctx.region {
