@@ -167,3 +167,30 @@ def test_nothing_registered_costs_nothing(ms3, mbucket) -> None:  # type: ignore
     ms3.meta.events.unregister("after-call.s3.HeadBucket", handler)
     assert "_make_api_call" not in vars(ms3)
     ms3.head_bucket(Bucket=mbucket)
+
+
+def test_debug_logs_use_botocores_names_and_never_show_a_key(ms3, mbucket, caplog) -> None:  # type: ignore[no-untyped-def]
+    import logging
+
+    kms = "arn:aws:kms:us-east-1:123456789012:key/s3seal-log-test"
+    with caplog.at_level(logging.DEBUG, logger="botocore"):
+        ms3.put_object(
+            Bucket=mbucket, Key="logged", Body=b"x", SSECustomerAlgorithm="AES256", SSECustomerKey=SSE_KEY
+        )
+        ms3.put_object(Bucket=mbucket, Key="kms", Body=b"x", ServerSideEncryption="aws:kms", SSEKMSKeyId=kms)
+        with pytest.raises(botocore.exceptions.ClientError):
+            ms3.head_object(Bucket=mbucket, Key="logged")
+    names = {r.name for r in caplog.records}
+    assert {"botocore.endpoint", "botocore.parsers"} <= names
+    text = "\n".join(r.getMessage() for r in caplog.records)
+    assert "OperationModel(name=PutObject)" in text and "Response status: 400" in text
+    for secret in (SSE_KEY_B64, repr(SSE_KEY), kms, SSE_KEY.hex()):
+        assert secret not in text
+
+
+def test_set_stream_logger(capsys) -> None:  # type: ignore[no-untyped-def]
+    import logging
+
+    s3seal.set_stream_logger("s3seal-test-logger", logging.INFO, "%(name)s:%(message)s")
+    logging.getLogger("s3seal-test-logger").info("hello")
+    assert "s3seal-test-logger:hello" in capsys.readouterr().err

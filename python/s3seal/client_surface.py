@@ -15,6 +15,7 @@ import weakref
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from s3seal import logs
 from s3seal.config import DEFAULT_ATTEMPTS, Config
 from s3seal.events import REQUEST_EVENTS, AWSRequest, EventHooks, HTTPResponse, request_dict
 from s3seal.exceptions import OperationNotPageableError
@@ -161,7 +162,7 @@ class ClientSurface:
         events.emit(f"before-parameter-build.s3.{operation}", params=params, model=model, context=context)
         native: Any = self
         try:
-            parsed: dict[str, Any] = native._call(operation, params)
+            parsed: dict[str, Any] = logs.call(type(native)._call, self, operation, params)
         except ClientError as e:
             events.emit(
                 f"after-call.s3.{operation}",

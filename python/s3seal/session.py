@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from s3seal import _native, transfer
+from s3seal import _native, logs, transfer
 from s3seal._ops import Operations
 from s3seal.client_surface import ClientSurface
 from s3seal.config import Config, client_options
@@ -182,7 +182,9 @@ class S3Client(ClientSurface, Operations, _native.Client):
     refuses to pickle rather than write them into the pickle.
     """
 
-    _make_api_call = _native.Client._call
+    def _make_api_call(self, operation: str, kwargs: dict[str, Any]) -> dict[str, Any]:
+        # The native dispatch, logged (redacted) under botocore's names when DEBUG is on.
+        return logs.call(_native.Client._call, self, operation, kwargs)
 
     def __init__(self, **options: Any) -> None:
         # The native __new__ has consumed ``options``; keep the non-secret ones to rebuild
