@@ -12,7 +12,7 @@ from typing import Any
 from s3seal import exceptions
 from s3seal.config import Config
 from s3seal.response import StreamingBody
-from s3seal.session import S3Client, Session, client, setup_default_session
+from s3seal.session import S3Client, Session, client, resource, setup_default_session
 from s3seal.transfer import TransferConfig
 
 __version__ = "0.1.0"
@@ -96,6 +96,7 @@ __all__ = [
     "client",
     "download",
     "exceptions",
+    "resource",
     "setup_default_session",
     "upload",
 ]
