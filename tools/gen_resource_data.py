@@ -1,7 +1,7 @@
 """Generate ``python/s3seal/_resource_data.py``: boto3's S3 resource model, as Python literals.
 
 boto3's resource layer is data (``boto3/data/s3/2006-03-01/resources-1.json``) run by a small
-generic engine (``s3seal.resource``). s3seal does not import boto3 at runtime, so the model
+generic engine (``s3seal.resources``). s3seal does not import boto3 at runtime, so the model
 is copied here, unchanged: ``SERVICE`` (the service resource's actions, ``has`` and
 ``hasMany``) and ``RESOURCES`` (every resource's identifiers, shape, load, actions, batch
 actions, waiters, references, sub-resources and collections).

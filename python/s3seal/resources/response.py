@@ -12,11 +12,11 @@ from typing import TYPE_CHECKING, Any
 
 import jmespath
 
-from s3seal.resource.model import Parameter, ResponseResource, xform_name
-from s3seal.resource.params import get_data_member
+from s3seal.resources.model import Parameter, ResponseResource, xform_name
+from s3seal.resources.params import get_data_member
 
 if TYPE_CHECKING:
-    from s3seal.resource.factory import ResourceFactory
+    from s3seal.resources.factory import ResourceFactory
 
 
 def all_not_none(values: Iterable[Any]) -> bool:

@@ -2,7 +2,7 @@
 
 No class is written by hand: each one (``s3.Bucket``, ``s3.Object``...) is made with
 ``type()`` from its definition in ``s3seal._resource_data`` and the service model's shapes,
-then given boto3's S3 customizations (``s3seal.resource.inject``). Classes are built once per
+then given boto3's S3 customizations (``s3seal.resources.inject``). Classes are built once per
 factory and cached (boto3 rebuilds one for every resource a listing returns).
 """
 
@@ -12,12 +12,12 @@ from collections.abc import Callable, Mapping
 from functools import partial
 from typing import Any
 
-from s3seal.resource.action import ServiceAction, WaiterAction
-from s3seal.resource.base import ResourceMeta, ServiceResource
-from s3seal.resource.collection import collection_classes
-from s3seal.resource.errors import ResourceLoadException
-from s3seal.resource.model import Action, Collection, Identifier, ResourceModel, Waiter
-from s3seal.resource.response import ResourceHandler, build_identifiers
+from s3seal.resources.action import ServiceAction, WaiterAction
+from s3seal.resources.base import ResourceMeta, ServiceResource
+from s3seal.resources.collection import collection_classes
+from s3seal.resources.errors import ResourceLoadException
+from s3seal.resources.model import Action, Collection, Identifier, ResourceModel, Waiter
+from s3seal.resources.response import ResourceHandler, build_identifiers
 
 # Called with a new class's attributes, by class name (boto3's ``creating-resource-class``).
 Customizer = Callable[[dict[str, Any]], None]

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from s3seal.resource.base import ResourceMeta, ServiceResource
-from s3seal.resource.collection import CollectionManager, ResourceCollection
-from s3seal.resource.errors import ResourceLoadException
-from s3seal.resource.factory import ResourceFactory
+from s3seal.resources.base import ResourceMeta, ServiceResource
+from s3seal.resources.collection import CollectionManager, ResourceCollection
+from s3seal.resources.errors import ResourceLoadException
+from s3seal.resources.factory import ResourceFactory
 
 __all__ = [
     "CollectionManager",
@@ -31,7 +31,7 @@ __all__ = [
 def s3_factory(service_model: Any) -> ResourceFactory:
     """The factory of S3's resource classes, with boto3's S3 customizations."""
     from s3seal import _resource_data
-    from s3seal.resource.inject import S3_CUSTOMIZATIONS
+    from s3seal.resources.inject import S3_CUSTOMIZATIONS
 
     return ResourceFactory(
         "s3", _resource_data.SERVICE, _resource_data.RESOURCES, service_model, S3_CUSTOMIZATIONS

@@ -11,8 +11,8 @@ from typing import Any
 
 import jmespath
 
-from s3seal.resource.errors import ResourceLoadException
-from s3seal.resource.model import DefinitionWithParams, xform_name
+from s3seal.resources.errors import ResourceLoadException
+from s3seal.resources.model import DefinitionWithParams, xform_name
 
 _INDEX = re.compile(r"\[(.*)\]$")
 

@@ -12,13 +12,13 @@ import logging
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from s3seal.resource.action import BatchAction
-from s3seal.resource.model import Collection, xform_name
-from s3seal.resource.params import create_request_parameters
-from s3seal.resource.response import ResourceHandler
+from s3seal.resources.action import BatchAction
+from s3seal.resources.model import Collection, xform_name
+from s3seal.resources.params import create_request_parameters
+from s3seal.resources.response import ResourceHandler
 
 if TYPE_CHECKING:
-    from s3seal.resource.factory import ResourceFactory
+    from s3seal.resources.factory import ResourceFactory
 
 logger = logging.getLogger(__name__)
 

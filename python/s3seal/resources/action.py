@@ -12,12 +12,12 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
-from s3seal.resource.model import Action, Waiter, xform_name
-from s3seal.resource.params import create_request_parameters
-from s3seal.resource.response import RawHandler, ResourceHandler
+from s3seal.resources.model import Action, Waiter, xform_name
+from s3seal.resources.params import create_request_parameters
+from s3seal.resources.response import RawHandler, ResourceHandler
 
 if TYPE_CHECKING:
-    from s3seal.resource.factory import ResourceFactory
+    from s3seal.resources.factory import ResourceFactory
 
 logger = logging.getLogger(__name__)
 
