@@ -393,7 +393,7 @@ class Session:
     def resource(self, service_name: str, *args: Any, **kwargs: Any) -> Any:
         """boto3's resource API (``s3.Bucket(...)``, ``s3.Object(...)``...) over a client made
         with the same arguments as ``client()``; the client is ``resource.meta.client``."""
-        from s3seal.resource import create_resource
+        from s3seal.resources import create_resource
 
         return create_resource(self.client(service_name, *args, **kwargs))
 
