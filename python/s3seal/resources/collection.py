@@ -164,7 +164,8 @@ def collection_classes(
     service_name: str, resource_name: str, model: Collection, factory: ResourceFactory
 ) -> type[CollectionManager]:
     """The manager class of one collection, named as boto3 names it
-    (``s3.Bucket.objectsCollectionManager``), its collection class carrying the batch actions."""
+    (``s3.Bucket.objectsCollectionManager``). The batch actions are on both the manager and
+    its collections: ``bucket.objects.delete()`` and ``bucket.objects.filter(...).delete()``."""
     attrs = {}
     for action_model in model.batch_actions:
         name = xform_name(action_model.name)
@@ -172,4 +173,4 @@ def collection_classes(
     prefix = service_name if resource_name == service_name else f"{service_name}.{resource_name}"
     cls_name = f"{prefix}.{model.name}Collection"
     collection_cls = type(cls_name, (ResourceCollection,), attrs)
-    return type(f"{cls_name}Manager", (CollectionManager,), {"_collection_cls": collection_cls})
+    return type(f"{cls_name}Manager", (CollectionManager,), {**attrs, "_collection_cls": collection_cls})
