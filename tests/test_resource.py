@@ -167,6 +167,10 @@ def _object_script(s3: Any, name: str, tmp: Path) -> dict[str, Any]:
             seen[label] = "ok"
         except Exception as e:
             seen[label] = (type(e).__name__, e.response["Error"]["Code"])  # type: ignore[attr-defined]
+    try:
+        missing.get()
+    except s3.meta.client.exceptions.NoSuchKey as e:
+        seen["modeled"] = e.response["Error"]["Code"]
     seen["missing_bucket_date"] = s3.Bucket(name + "-x").creation_date
     obj.download_file(str(tmp / "a.txt"))
     bucket.upload_file(str(tmp / "a.txt"), "up.txt")
@@ -225,7 +229,18 @@ def test_object_and_bucket_script_matches_boto3(ministack, tmp_path: Path) -> No
         (tmp_path / sdk.__name__).mkdir()
         results.append(_rename(_object_script(s3, name, tmp_path / sdk.__name__), name))
     assert results[1] == results[0]
-    assert "('ClientError', '404')" in results[0] and "NoSuchKey" in results[0]
+    assert "('ClientError', '404')" in results[0] and "'modeled': 'NoSuchKey'" in results[0]
+
+
+def test_session_resource_takes_the_clients_arguments(ministack, mbucket: str) -> None:
+    kwargs = ministack.client_kwargs()
+    region = kwargs.pop("region_name")
+    s3 = s3seal.Session(region_name=region).resource("s3", **kwargs)
+    assert s3.meta.client.meta.region_name == region
+    assert s3.meta.client.meta.endpoint_url == kwargs["endpoint_url"]
+    assert mbucket in [b.name for b in s3.buckets.all()]
+    with pytest.raises(ValueError, match="only the 's3'"):
+        s3seal.resource("ec2", **OFFLINE)
 
 
 def test_subresource_script_matches_boto3(ministack) -> None:
