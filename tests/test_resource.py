@@ -4,6 +4,7 @@ the same ministack, compared; the generated classes compared with boto3's, witho
 from __future__ import annotations
 
 import io
+import json
 import subprocess
 import sys
 import uuid
@@ -72,6 +73,16 @@ def test_every_resource_class_has_boto3s_names_and_repr() -> None:
             assert repr(ours_c.filter(Prefix="p")) == repr(theirs_c.filter(Prefix="p"))
             assert _public(ours_c.all()) == _public(theirs_c.all()), (name, collection.name)
             assert _public(ours_c) == _public(theirs_c), (name, collection.name)
+
+
+def test_generated_data_is_boto3s_resource_model() -> None:
+    """``_resource_data`` is boto3's installed ``resources-1.json``, unchanged (regenerate with
+    tools/gen_resource_data.py after a boto3 upgrade)."""
+    from s3seal import _resource_data
+
+    path = Path(boto3.__file__).parent / "data/s3/2006-03-01/resources-1.json"
+    model = json.loads(path.read_text())
+    assert _resource_data.SERVICE == model["service"] and _resource_data.RESOURCES == model["resources"]
 
 
 def test_identity_equality_hash_and_introspection() -> None:

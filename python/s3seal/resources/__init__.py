@@ -5,6 +5,14 @@ The engine is boto3's ``boto3/resources`` package, ported: ``model`` (the defini
 names), ``params`` and ``response`` (request parameters in, results out: pure functions an
 async layer can share), ``action``, ``collection``, ``base`` and ``factory`` (the classes),
 and ``inject`` (boto3's S3 customizations).
+
+An async twin (aioboto3's ``await obj.get()``, ``async for o in bucket.objects.filter(...)``)
+is meant to reuse all of it but the few lines that call the client: ``ServiceAction.request()``
+and ``handle()`` around an awaited call, ``BatchAction.page_request()`` per page,
+``ResourceCollection._request()`` for a collection's parameters and pagination, the handlers
+for results, and the factory for classes (given async methods in place of the sync ones).
+Only ``data``-sourced parameters load the parent on demand, synchronously: an async layer
+loads first (``await resource.load()``).
 """
 
 from __future__ import annotations
