@@ -159,6 +159,7 @@ def _autoload_property(snake_cased: str, member_name: str) -> property:
         return self.meta.data.get(member_name)
 
     property_loader.__name__ = snake_cased
+    property_loader.__doc__ = f"The ``{member_name}`` of the loaded data (``load()`` on first access)."
     return property(property_loader)
 
 
@@ -166,6 +167,10 @@ def _load_method(action: ServiceAction) -> Callable[..., None]:
     def load(self: ServiceResource, *args: Any, **kwargs: Any) -> None:
         self.meta.data = action(self, *args, **kwargs)
 
+    load.__doc__ = (
+        f"Calls ``s3.Client.{action.operation_name}()`` to update the resource's attributes "
+        "(``load`` and ``reload`` are the same method)."
+    )
     return load
 
 
@@ -178,6 +183,9 @@ def _action_method(name: str, action: ServiceAction) -> Callable[..., Any]:
         return response
 
     do_action.__name__ = name
+    do_action.__doc__ = (
+        f"Calls ``s3.Client.{action.operation_name}()``, the resource's identifiers filled in."
+    )
     return do_action
 
 
@@ -188,4 +196,7 @@ def _waiter_method(model: Waiter) -> Callable[..., None]:
         waiter(self, *args, **kwargs)
 
     do_waiter.__name__ = model.name
+    do_waiter.__doc__ = (
+        f"Waits with ``s3.Client.get_waiter({waiter.waiter_name!r})``, the identifiers filled in."
+    )
     return do_waiter
