@@ -13,7 +13,7 @@ from s3seal import exceptions
 from s3seal.config import Config
 from s3seal.logs import set_stream_logger
 from s3seal.response import StreamingBody
-from s3seal.session import S3Client, Session, client, setup_default_session
+from s3seal.session import S3Client, Session, client, resource, setup_default_session
 from s3seal.transfer import TransferConfig
 
 __version__ = "0.1.0"
@@ -97,6 +97,7 @@ __all__ = [
     "client",
     "download",
     "exceptions",
+    "resource",
     "set_stream_logger",
     "setup_default_session",
     "upload",

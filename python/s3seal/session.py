@@ -392,6 +392,13 @@ class Session:
             **client_options(config),
         )
 
+    def resource(self, service_name: str, *args: Any, **kwargs: Any) -> Any:
+        """boto3's resource API (``s3.Bucket(...)``, ``s3.Object(...)``...) over a client made
+        with the same arguments as ``client()``; the client is ``resource.meta.client``."""
+        from s3seal.resources import create_resource
+
+        return create_resource(self.client(service_name, *args, **kwargs))
+
 
 _default_session: Session | None = None
 
@@ -412,3 +419,8 @@ def setup_default_session(**kwargs: Any) -> None:
 def client(service_name: str, *args: Any, **kwargs: Any) -> S3Client:
     """``boto3.client('s3', ...)``: a client of the default session."""
     return _get_default_session().client(service_name, *args, **kwargs)
+
+
+def resource(service_name: str, *args: Any, **kwargs: Any) -> Any:
+    """``boto3.resource('s3', ...)``: a service resource of the default session."""
+    return _get_default_session().resource(service_name, *args, **kwargs)
