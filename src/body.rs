@@ -143,6 +143,25 @@ impl RawStream {
         result
     }
 
+    /// `read` as a coroutine (the async StreamingBody). Cancelled mid-read, the body is
+    /// closed: where it stands is unknown.
+    #[pyo3(signature = (amt=None))]
+    fn _read_async<'py>(slf: &Bound<'py, Self>, amt: Option<usize>) -> PyResult<Bound<'py, PyAny>> {
+        let mut cursor = slf.get().take()?;
+        let mut owner = CloseUnlessReturned(Some(slf.clone().unbind()));
+        crate::aio::awaitable(slf.py(), async move {
+            let result = match amt {
+                Some(n) => cursor.read_up_to(n).await,
+                None => cursor.read_to_end().await,
+            };
+            if let Some(stream) = owner.0.take() {
+                stream.get().put_back(cursor);
+            }
+            let data = result?;
+            Ok(Python::attach(|py| PyBytes::new(py, &data).unbind()))
+        })
+    }
+
     fn close(&self) {
         *self.closed.lock().unwrap_or_else(PoisonError::into_inner) = true;
         // Dropping the stream closes (and does not reuse) an unfinished connection.
@@ -155,6 +174,22 @@ impl RawStream {
     #[getter]
     fn closed(&self) -> bool {
         *self.closed.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// Marks a body closed when an async read is dropped (cancelled) before it hands its
+/// cursor back. A frozen pyclass's locks need no GIL, so this is safe in any thread.
+struct CloseUnlessReturned(Option<Py<RawStream>>);
+
+impl Drop for CloseUnlessReturned {
+    fn drop(&mut self) {
+        if let Some(stream) = self.0.take() {
+            *stream
+                .get()
+                .closed
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner) = true;
+        }
     }
 }
 

@@ -395,6 +395,29 @@ impl Client {
         self.call(py, op, kwargs)
     }
 
+    /// `_call` as a coroutine (the async API): the awaitable resolves on s3seal's runtime,
+    /// and cancelling it drops the in-flight request.
+    #[pyo3(signature = (operation, kwargs=None))]
+    fn _call_async<'py>(
+        &self,
+        py: Python<'py>,
+        operation: &str,
+        kwargs: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let op = Operation::named(operation).ok_or_else(|| {
+            pyo3::exceptions::PyAttributeError::new_err(format!(
+                "S3 has no operation named {operation:?}"
+            ))
+        })?;
+        let params = parse(py, op, kwargs)?;
+        let inner = Arc::clone(&self.inner);
+        let read_timeout = self.inner.opts.read_timeout;
+        crate::aio::awaitable(py, async move {
+            let out = inner.run(&params).await?;
+            Python::attach(|py| Ok(output_to_dict(py, out, read_timeout)?.unbind()))
+        })
+    }
+
     /// Set (or, with None, clear) the callable that emits the request-level events.
     #[pyo3(signature = (hook=None))]
     fn _set_request_hook(&self, hook: Option<Py<PyAny>>) {

@@ -1,5 +1,6 @@
 //! s3seal's native core. This file only declares modules and registers the Python module.
 
+mod aio;
 mod body;
 mod client;
 mod config;

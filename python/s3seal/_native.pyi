@@ -1,6 +1,6 @@
 """s3seal's native core (Rust). Use it through ``s3seal``: these docs are its API reference."""
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, final
 
 from typing_extensions import disjoint_base
@@ -16,6 +16,9 @@ class RawStream:
 
         The GIL is released while waiting; a full read allocates the result once.
         """
+
+    def _read_async(self, amt: int | None = None) -> Awaitable[bytes]:
+        """``read`` as an awaitable (the async StreamingBody); cancelled mid-read, the body closes."""
 
     def close(self) -> None:
         """Stop reading; the connection is dropped, not reused."""
@@ -95,6 +98,9 @@ class Client:
         plan: tuple[int, int, int, int, int, int | None],
     ) -> None:
         """The managed-copy engine, after the HeadObject on the source."""
+
+    def _call_async(self, operation: str, kwargs: dict[str, Any] | None = None) -> Awaitable[dict[str, Any]]:
+        """``_call`` as an awaitable on s3seal's runtime; cancelling it drops the request."""
 
     def _set_request_hook(self, hook: Any = None) -> None:
         """The callable that fires before-call/before-sign/before-send (None: none)."""
