@@ -279,19 +279,25 @@ def _error_code(err: Exception) -> str | None:
     return str(response.get("Error", {}).get("Code"))
 
 
-def opens(client: Any, key: CustomerKey, **target: Any) -> bool:
-    """Whether ``key`` opens the object: a HEAD with it succeeds and S3 echoes its MD5.
+def head_with(client: Any, key: CustomerKey, **target: Any) -> dict[str, Any] | None:
+    """HEAD the object with ``key``: the response if the key opens it (S3 echoes its MD5),
+    None if S3 answers that it is not this key.
 
-    Raises the HEAD's error for anything but a wrong-key answer (a 404, a network error...).
+    Raises the HEAD's error for anything else (a ``'404'``, a network error...).
     """
     try:
-        head = client.head_object(**target, **key.params())
+        head: dict[str, Any] = client.head_object(**target, **key.params())
     except Exception as err:
         if _error_code(err) in _NOT_THIS_KEY:
-            return False
+            return None
         raise
     # A server that ignored the SSE-C headers (an object stored without SSE-C) echoes no MD5.
-    return bool(head.get("SSECustomerKeyMD5") == key.md5)
+    return head if head.get("SSECustomerKeyMD5") == key.md5 else None
+
+
+def opens(client: Any, key: CustomerKey, **target: Any) -> bool:
+    """Whether ``key`` opens the object (see :func:`head_with`)."""
+    return head_with(client, key, **target) is not None
 
 
 def _target(Bucket: str, Key: str, VersionId: str | None) -> dict[str, str]:
@@ -363,10 +369,21 @@ class KeyRing:
         Raises:
             ClientError: the object does not exist (``'404'``), or S3 failed otherwise.
         """
-        target = _target(Bucket, Key, VersionId)
+        found = self.match(client, use_tag=use_tag, **_target(Bucket, Key, VersionId))
+        return found[0] if found else None
+
+    def match(
+        self, client: Any, *, use_tag: bool = False, **target: Any
+    ) -> tuple[CustomerKey, dict[str, Any]] | None:
+        """The key that opens the object and the HEAD response it got, or None.
+
+        ``target`` is HeadObject's parameters without the SSE-C ones (``Bucket``, ``Key``,
+        optionally ``VersionId``, ``ChecksumMode``...).
+        """
         for key in self._candidates(client, target, use_tag):
-            if opens(client, key, **target):
-                return key
+            head = head_with(client, key, **target)
+            if head is not None:
+                return key, head
         return None
 
     def params_for(
@@ -382,9 +399,10 @@ class KeyRing:
             raise NoMatchingKeyError(f"no key of {self!r} opens s3://{Bucket}/{Key}")
         return key.params()
 
-    def _candidates(self, client: Any, target: dict[str, str], use_tag: bool) -> list[CustomerKey]:
+    def _candidates(self, client: Any, target: dict[str, Any], use_tag: bool) -> list[CustomerKey]:
         keys = list(self._keys.values())
-        tagged = self.get(read_key_tag(client, **target) or "") if use_tag else None
+        where = {k: v for k, v in target.items() if k in ("Bucket", "Key", "VersionId")}
+        tagged = self.get(read_key_tag(client, **where) or "") if use_tag else None
         if tagged is not None:
             keys.remove(tagged)
             keys.insert(0, tagged)
