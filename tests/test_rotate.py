@@ -214,8 +214,9 @@ def env_credentials(ministack: Any, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.mark.usefixtures("env_credentials")
-def test_rotation_through_a_spawned_process_pool(
-    ministack: Any, mbucket: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("start", ["spawn", "fork"])
+def test_rotation_through_a_process_pool(
+    start: str, ministack: Any, mbucket: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Work units cross the process boundary as configuration: the client without credentials,
     the old key as an environment reference and the new one as a file path."""
@@ -224,8 +225,7 @@ def test_rotation_through_a_spawned_process_pool(
     monkeypatch.setenv("ROTATE_OLD_BASE64", CustomerKey.from_bytes(SSE_KEY).b64)
     old, new = CustomerKey.from_env("ROTATE_OLD"), CustomerKey.from_file(tmp_path / "new.key")
     objects = populate(client, mbucket, old, 40)
-    spawn = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=2, mp_context=spawn) as pool:
+    with ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context(start)) as pool:
         with pytest.raises(TypeError, match="raw key material"):  # a key without a reference stays home
             rotate(
                 client,
@@ -274,3 +274,73 @@ def test_rotate_command(
     assert_rotated(client, mbucket, objects, old, new)
     assert main_rotate([*common[:3], "--new-key", "AAAA"]) == 2
     assert "never given on a command line" in capsys.readouterr().err
+
+
+def test_a_failed_object_is_reported_and_fails_the_command(
+    ministack: Any,
+    mbucket: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import s3seal.rotate as rotation
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", ministack.access_key)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", ministack.secret_key)
+    client = s3seal.client("s3", endpoint_url=ministack.url, region_name="us-east-1")
+    old = CustomerKey.from_bytes(SSE_KEY)
+    objects = populate(client, mbucket, old, 6)
+    real_copy = rotation._copy_to_new_key
+
+    def copy_fails_once(
+        client: Any, target: dict[str, str], old: CustomerKey, new: CustomerKey, *args: Any
+    ) -> None:
+        if target["Key"] == "data/0003":  # an error quoting a key, as botocore's validation errors do
+            raise RuntimeError(f"refused: {old.b64} {new.b64}")
+        real_copy(client, target, old, new, *args)
+
+    monkeypatch.setattr(rotation, "_copy_to_new_key", copy_fails_once)
+    (tmp_path / "a.key").write_bytes(SSE_KEY)
+    (tmp_path / "b.key").write_bytes(OTHER_KEY)
+    argv = [f"s3://{mbucket}/data/", "--old-key", f"fileb://{tmp_path / 'a.key'}"]
+    argv += [
+        "--new-key",
+        f"fileb://{tmp_path / 'b.key'}",
+        "--endpoint-url",
+        ministack.url,
+        "--region",
+        "us-east-1",
+    ]
+    assert main_rotate(argv) == 1
+    out = capsys.readouterr().out
+    assert "rotated 5," in out and "FAILED: data/0003: RuntimeError: refused: <redacted> <redacted>" in out
+    assert client.head_object(Bucket=mbucket, Key="data/0003", **old.params())["ContentLength"] == len(
+        objects["data/0003"]
+    )
+
+
+def test_versioned_bucket_keeps_old_versions_and_says_so(ms3: Any, mbucket: str) -> None:
+    old, new = CustomerKey.from_bytes(SSE_KEY), CustomerKey.from_bytes(OTHER_KEY)
+    ms3.put_bucket_versioning(Bucket=mbucket, VersioningConfiguration={"Status": "Enabled"})
+    ms3.put_object(Bucket=mbucket, Key="v", Body=b"one", **old.params())
+    first = ms3.list_object_versions(Bucket=mbucket)["Versions"][0]["VersionId"]
+    report = rotate(ms3, Bucket=mbucket, old=old, new=new)
+    assert report.rotated == ["v"] and report.versioned and "previous versions" in report.summary()
+    assert ms3.get_object(Bucket=mbucket, Key="v", VersionId=first, **old.params())["Body"].read() == b"one"
+
+
+def test_rotation_with_a_boto3_client(mboto: Any, mbucket: str) -> None:
+    """rotate() only uses boto3's API: a boto3 client (and its TransferConfig) works too."""
+    from boto3.s3.transfer import TransferConfig
+
+    old, new = CustomerKey.from_bytes(SSE_KEY), CustomerKey.from_bytes(OTHER_KEY)
+    objects = populate(mboto, mbucket, old, 12)
+    config = TransferConfig(multipart_threshold=5 * MiB, multipart_chunksize=5 * MiB)
+    report = rotate(mboto, Bucket=mbucket, Prefix="data/", old=old, new=new, Config=config)
+    assert report.ok and sorted(report.rotated) == sorted(objects), report.summary()
+    assert_rotated(mboto, mbucket, objects, old, new)
+    head = mboto.head_object(Bucket=mbucket, Key=BIG, **new.params())
+    assert (
+        head["Metadata"] == {"idx": "1", "owner": "rotate-test"}
+        and head["ContentType"] == "application/x-test-1"
+    )

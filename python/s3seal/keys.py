@@ -168,7 +168,8 @@ class CustomerKey:
     @staticmethod
     def _decode(b64: str | bytes, where: str = "the given key") -> bytearray:
         try:
-            raw = base64.b64decode(b64, validate=True)
+            # Surrounding whitespace (a trailing newline from a file or a shell) is not the key.
+            raw = base64.b64decode(b64.strip(), validate=True)
         except (binascii.Error, ValueError):
             # The cause would quote the input: drop it.
             raise CustomerKeyError(f"{where} is not valid base64") from None

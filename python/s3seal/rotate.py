@@ -76,6 +76,7 @@ class RotationReport:
     failed: list[tuple[str, str]] = field(default_factory=list)
     bytes_rotated: int = 0
     elapsed: float = 0.0
+    versioned: bool = False  # old versions keep the old key: see summary()
 
     @property
     def ok(self) -> bool:
@@ -102,6 +103,11 @@ class RotationReport:
             f"skipped {len(self.skipped)}, foreign {len(self.foreign)}, failed {len(self.failed)} "
             f"({self.bytes_rotated} bytes in {self.elapsed:.1f} s, {self.objects_per_second:.1f} objects/s)"
         ]
+        if self.versioned:
+            lines.append(
+                "  versioned bucket: the previous versions are still encrypted with the old key "
+                "(readable with it); delete them once you have checked the new ones"
+            )
         lines += [f"  foreign: {key}: {reason}" for key, reason in self.foreign]
         lines += [f"  FAILED: {key}: {reason}" for key, reason in self.failed]
         return "\n".join(lines)
@@ -142,7 +148,16 @@ def _rotate_object(unit: _WorkUnit, key: str, size: int) -> ObjectResult:
         _verify(client, target, old, unit.new, head)
         return ObjectResult(key, ROTATED, size)
     except Exception as err:  # one object's failure is reported, it does not stop the run
-        return ObjectResult(key, FAILED, size, f"{type(err).__name__}: {err}")
+        reason = _redact(f"{type(err).__name__}: {err}", unit.new, *unit.old)
+        return ObjectResult(key, FAILED, size, reason)
+
+
+def _redact(text: str, *keys: CustomerKey) -> str:
+    """s3seal's errors never quote a key, but a boto3 client's ParamValidationError does."""
+    for key in keys:
+        if not key.closed:
+            text = text.replace(key.b64, "<redacted>")
+    return text
 
 
 def _not_rotatable(client: Any, new: CustomerKey, target: dict[str, str], size: int) -> ObjectResult:
@@ -374,6 +389,7 @@ def rotate(
     assert pool is not None
     started = time.monotonic()
     try:
+        report.versioned = _versioned(client, Bucket)
         todo = _pending(_list_objects(client, Bucket, Prefix), log.done, report)
         per_unit = batch_size or (1 if own else 16)
         units = (
@@ -386,6 +402,17 @@ def rotate(
         if own:
             pool.shutdown(wait=True, cancel_futures=True)
     return report
+
+
+def _versioned(client: Any, bucket: str) -> bool:
+    """Whether copies leave old versions behind (a server without versioning: no)."""
+    try:
+        status = client.get_bucket_versioning(Bucket=bucket).get("Status")
+    except Exception as err:
+        if str(getattr(err, "response", {}).get("Error", {}).get("Code")) in ("NotImplemented", "501"):
+            return False
+        raise
+    return status in ("Enabled", "Suspended")
 
 
 def _pending(
