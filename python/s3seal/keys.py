@@ -273,7 +273,8 @@ class CustomerKey:
         return self
 
 
-def _error_code(err: Exception) -> str | None:
+def error_code(err: BaseException) -> str | None:
+    """``err.response['Error']['Code']`` of a ClientError (s3seal's or botocore's), else None."""
     response = getattr(err, "response", None)
     if not isinstance(response, dict):
         return None
@@ -289,7 +290,7 @@ def head_with(client: Any, key: CustomerKey, **target: Any) -> dict[str, Any] | 
     try:
         head: dict[str, Any] = client.head_object(**target, **key.params())
     except Exception as err:
-        if _error_code(err) in _NOT_THIS_KEY:
+        if error_code(err) in _NOT_THIS_KEY:
             return None
         raise
     # A server that ignored the SSE-C headers (an object stored without SSE-C) echoes no MD5.

@@ -6,7 +6,12 @@ through the managed copy (``client.copy``: CopyObject, or UploadPartCopy above t
 threshold) with the copy-source key and the new key; metadata, content headers, storage class
 and tags are read first and given back explicitly, because a multipart copy starts a new
 upload that inherits none of them. An object counts as rotated only once a HEAD with the new
-key echoes its MD5 and a HEAD with the old key is refused.
+key echoes its MD5 and a HEAD with the old key is refused. Not carried over, as with any S3
+copy: object ACLs (CopyObject resets them; buckets with ACLs disabled, S3's default, have
+none) and Object Lock retention or legal holds.
+
+In a versioned bucket the copy is a new version: the previous versions keep the old key
+(and stay readable with it); the report says so, and deleting them is left to the caller.
 
 Scale-out uses an existing executor, not a home-made one: ``executor=`` takes any
 ``concurrent.futures.Executor`` (a ``ProcessPoolExecutor``, dask.distributed's
@@ -28,7 +33,7 @@ from dataclasses import dataclass, field
 from typing import IO, Any
 from urllib.parse import urlencode
 
-from s3seal.keys import CustomerKey, KeyRing, head_with, opens
+from s3seal.keys import CustomerKey, KeyRing, error_code, head_with, opens
 
 ROTATED, SKIPPED, FOREIGN, FAILED, PENDING = "rotated", "skipped", "foreign", "failed", "pending"
 
@@ -45,6 +50,7 @@ _KEPT_HEADERS = (
     "WebsiteRedirectLocation",
 )
 _CHECKSUMS = ("CRC32", "CRC32C", "CRC64NVME", "SHA1", "SHA256")
+_NOT_IMPLEMENTED = ("NotImplemented", "501")  # servers without tagging or versioning (Garage)
 
 
 class RotationError(Exception):
@@ -166,7 +172,9 @@ def _not_rotatable(client: Any, new: CustomerKey, target: dict[str, str], size: 
         return ObjectResult(target["Key"], SKIPPED, size, "already on the new key")
     try:
         client.head_object(**target)
-    except Exception:
+    except Exception as err:
+        if error_code(err) not in ("400", "403"):  # anything but "needs a key" is a real error
+            raise
         return ObjectResult(target["Key"], FOREIGN, size, "SSE-C with a key that is not in `old`")
     return ObjectResult(target["Key"], FOREIGN, size, "not encrypted with SSE-C")
 
@@ -203,8 +211,7 @@ def _tags(client: Any, target: dict[str, str]) -> list[dict[str, str]] | None:
     try:
         return list(client.get_object_tagging(**target).get("TagSet", []))
     except Exception as err:
-        code = str(getattr(err, "response", {}).get("Error", {}).get("Code"))
-        if code in ("NotImplemented", "501"):
+        if error_code(err) in _NOT_IMPLEMENTED:
             return None
         raise
 
@@ -409,7 +416,7 @@ def _versioned(client: Any, bucket: str) -> bool:
     try:
         status = client.get_bucket_versioning(Bucket=bucket).get("Status")
     except Exception as err:
-        if str(getattr(err, "response", {}).get("Error", {}).get("Code")) in ("NotImplemented", "501"):
+        if error_code(err) in _NOT_IMPLEMENTED:
             return False
         raise
     return status in ("Enabled", "Suspended")
