@@ -50,6 +50,7 @@ _KEPT_HEADERS = (
     "WebsiteRedirectLocation",
 )
 _CHECKSUMS = ("CRC32", "CRC32C", "CRC64NVME", "SHA1", "SHA256")
+DEFAULT_MULTIPART_THRESHOLD = 8 * 2**20  # boto3's TransferConfig default
 _NOT_IMPLEMENTED = ("NotImplemented", "501")  # servers without tagging or versioning (Garage)
 
 
@@ -182,26 +183,37 @@ def _not_rotatable(client: Any, new: CustomerKey, target: dict[str, str], size: 
 def _copy_to_new_key(
     client: Any, target: dict[str, str], old: CustomerKey, new: CustomerKey, head: dict[str, Any], config: Any
 ) -> None:
-    extra = {**old.copy_source_params(), **new.params(), **_kept_attributes(client, target, head)}
+    extra = {**old.copy_source_params(), **new.params(), **_kept_attributes(head)}
     if head.get("ETag"):
         # Copy the version we looked at, not one written concurrently since.
         extra["CopySourceIfMatch"] = head["ETag"]
+    if int(head.get("ContentLength", 0)) < _multipart_threshold(config):
+        # What the managed copy would send, without its HEAD (``head`` is fresh); one
+        # CopyObject keeps the tags itself (TaggingDirective COPY).
+        client.copy_object(CopySource=dict(target), **target, **extra)
+        return
+    # A multipart copy starts a new upload that inherits no tags: give them back.
+    tags = _tags(client, target)
+    if tags is not None:
+        extra["TaggingDirective"] = "REPLACE"
+        extra["Tagging"] = urlencode([(t["Key"], t["Value"]) for t in tags])
     client.copy(dict(target), target["Bucket"], target["Key"], ExtraArgs=extra, Config=config)
 
 
-def _kept_attributes(client: Any, target: dict[str, str], head: dict[str, Any]) -> dict[str, Any]:
-    """Metadata, content headers, storage class, checksum algorithm and tags, given back
-    explicitly (REPLACE directives) so single-part and multipart copies keep the same."""
+def _multipart_threshold(config: Any) -> int:
+    return int(getattr(config, "multipart_threshold", None) or DEFAULT_MULTIPART_THRESHOLD)
+
+
+def _kept_attributes(head: dict[str, Any]) -> dict[str, Any]:
+    """Metadata, content headers, storage class and checksum algorithm, given back explicitly
+    (MetadataDirective REPLACE) so single-part and multipart copies keep the same; a copy
+    without StorageClass would land in STANDARD."""
     kept: dict[str, Any] = {name: head[name] for name in _KEPT_HEADERS if head.get(name)}
     kept["MetadataDirective"] = "REPLACE"
     kept["Metadata"] = head.get("Metadata") or {}
     algorithm = next((a for a in _CHECKSUMS if head.get(f"Checksum{a}")), None)
     if algorithm is not None:
         kept["ChecksumAlgorithm"] = algorithm
-    tags = _tags(client, target)
-    if tags is not None:
-        kept["TaggingDirective"] = "REPLACE"
-        kept["Tagging"] = urlencode([(t["Key"], t["Value"]) for t in tags])
     return kept
 
 
