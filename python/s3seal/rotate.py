@@ -10,6 +10,9 @@ key echoes its MD5 and a HEAD with the old key is refused. Not carried over, as 
 copy: object ACLs (CopyObject resets them; buckets with ACLs disabled, S3's default, have
 none) and Object Lock retention or legal holds.
 
+A run killed during a multipart copy leaves an incomplete multipart upload behind (billed
+until aborted): a lifecycle rule with ``AbortIncompleteMultipartUpload`` cleans those up.
+
 In a versioned bucket the copy is a new version: the previous versions keep the old key
 (and stay readable with it); the report says so, and deleting them is left to the caller.
 
@@ -18,6 +21,16 @@ Scale-out uses an existing executor, not a home-made one: ``executor=`` takes an
 ``Client.get_executor()``...). A work unit pickles by configuration only: the client as its
 configuration (credentials are resolved again on the worker) and the keys as references
 (``CustomerKey.from_env`` / ``from_file``), which the worker loads and checks by MD5.
+A dask cluster, for instance (every worker has the credentials and ``SSE_OLD_*`` /
+``SSE_NEW_*`` in its environment)::
+
+    from dask.distributed import Client
+    with Client("scheduler:8786") as dask:
+        report = rotate(  # from s3seal.rotate import rotate
+            s3seal.client("s3"), Bucket="b", Prefix="p/",
+            old=CustomerKey.from_env("SSE_OLD"), new=CustomerKey.from_env("SSE_NEW"),
+            executor=dask.get_executor(), max_concurrency=4 * n_workers, journal="rotate.jsonl",
+        )
 """
 
 from __future__ import annotations
@@ -335,12 +348,18 @@ class _Run:
 
     def _collect(self, done: Iterable[Future[list[ObjectResult]]]) -> None:
         results: list[ObjectResult] = []
+        error: BaseException | None = None
         for future in done:
             self.in_flight.discard(future)
-            results += future.result()
+            try:
+                results += future.result()
+            except BaseException as err:  # e.g. a unit that could not be pickled
+                error = error or err  # raised once the other units' results are recorded
         for result in results:
             self.report.add(result)
             self.journal.record(result)
+        if error is not None:
+            raise error
         if self.callback is not None:
             for result in results:
                 self.callback(result)
