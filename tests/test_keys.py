@@ -79,6 +79,8 @@ def test_from_bytes_copies_the_key() -> None:
     assert key.md5 == SSE_KEY_MD5
     with pytest.raises(CustomerKeyError, match="32 bytes"):
         CustomerKey.from_bytes(b"short")
+    with pytest.raises(TypeError, match="from_bytes"):
+        CustomerKey(SSE_KEY)  # type: ignore[arg-type]  # bytes could not be zeroed
 
 
 def test_from_file_reads_32_raw_bytes(tmp_path: Path) -> None:

@@ -12,9 +12,12 @@ is overwritten with zeros by :meth:`CustomerKey.close` (and when the key is garb
 That removes the copy this module owns, nothing more. Immutable copies made along the way are
 outside its reach: the base64 ``str`` that :attr:`CustomerKey.b64` and :meth:`CustomerKey.params`
 return (and every request header built from it), the ``bytes`` a caller passed to
-:meth:`CustomerKey.from_bytes`, the transient ``bytes`` that base64 decoding produces in
+:meth:`CustomerKey.from_bytes`, the transient ``bytes`` that the CSPRNG returns in
+:meth:`CustomerKey.generate` and that base64 decoding produces in
 :meth:`CustomerKey.from_base64` / :meth:`CustomerKey.from_env`, and the environment itself.
-Python strings cannot be wiped; they are freed, not cleared, when their last reference goes.
+Python strings and bytes cannot be wiped; they are freed, not cleared, when their last
+reference goes. The native client copies the header values into its own requests. Swap and
+core dumps are not addressed (no ``mlock``).
 """
 
 from __future__ import annotations
@@ -80,6 +83,9 @@ class CustomerKey:
     __slots__ = ("__weakref__", "_buf", "_md5", "_ref")
 
     def __init__(self, raw: bytearray, *, _ref: tuple[str, str] | None = None) -> None:
+        """Take ownership of ``raw`` (zeroed on close); the ``from_*`` loaders are the API."""
+        if not isinstance(raw, bytearray):
+            raise TypeError("CustomerKey() takes a bytearray it then owns; use CustomerKey.from_bytes(...)")
         if len(raw) != KEY_SIZE:
             size = len(raw)
             raw[:] = bytes(size)
@@ -442,7 +448,7 @@ def env_lines(key: CustomerKey, prefix: str = DEFAULT_ENV_PREFIX) -> str:
     return f"{prefix}_BASE64='{key.b64}'\n{prefix}_MD5='{key.md5}'\n"
 
 
-def _write_new_file(path: str, data: bytes) -> None:
+def _write_new_file(path: str, data: bytes | bytearray) -> None:
     """Create ``path`` with mode 0600 and write ``data``; never replace an existing file.
 
     O_EXCL makes "refuse to overwrite" atomic (no check-then-create race), and the mode is
@@ -482,7 +488,7 @@ def main_keygen(argv: list[str] | None = None) -> int:
         if not args.out:
             sys.stdout.write(env_lines(key, args.prefix))
             return 0
-        data = bytes(key._raw()) if args.raw else env_lines(key, args.prefix).encode("ascii")
+        data = key._raw() if args.raw else env_lines(key, args.prefix).encode("ascii")
         try:
             _write_new_file(args.out, data)
         except FileExistsError:
