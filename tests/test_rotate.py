@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 import s3seal
 from conftest import OTHER_KEY, SSE_KEY, make_bucket
-from s3seal.keys import CustomerKey, KeyRing
+from s3seal.keys import KEY_TAG, CustomerKey, KeyRing, record_key_tag
 from s3seal.rotate import ObjectResult, main_rotate, rotate
 
 MiB = 2**20
@@ -388,3 +388,16 @@ def test_rotation_with_a_boto3_client(mboto: Any, mbucket: str) -> None:
         head["Metadata"] == {"idx": "1", "owner": "rotate-test"}
         and head["ContentType"] == "application/x-test-1"
     )
+
+
+def test_rotation_maintains_the_key_tag(ms3: Any, mbucket: str) -> None:
+    keys = [CustomerKey.generate() for _ in range(3)]
+    new = CustomerKey.generate()
+    for i, key in enumerate(keys):
+        ms3.put_object(Bucket=mbucket, Key=f"t{i}", Body=b"x", Tagging="team=a", **key.params())
+        record_key_tag(ms3, key, Bucket=mbucket, Key=f"t{i}")
+    report = rotate(ms3, Bucket=mbucket, old=KeyRing(keys), new=new, key_tag=True)
+    assert sorted(report.rotated) == ["t0", "t1", "t2"]
+    for i in range(3):
+        tags = {t["Key"]: t["Value"] for t in ms3.get_object_tagging(Bucket=mbucket, Key=f"t{i}")["TagSet"]}
+        assert tags == {"team": "a", KEY_TAG: new.md5}

@@ -46,7 +46,7 @@ from dataclasses import dataclass, field
 from typing import IO, Any
 from urllib.parse import urlencode
 
-from s3seal.keys import CustomerKey, KeyRing, error_code, head_with, opens
+from s3seal.keys import CustomerKey, KeyRing, error_code, head_with, opens, record_key_tag
 
 ROTATED, SKIPPED, FOREIGN, FAILED, PENDING = "rotated", "skipped", "foreign", "failed", "pending"
 
@@ -144,6 +144,7 @@ class _WorkUnit:
     dry_run: bool
     config: Any
     objects: list[tuple[str, int]]
+    key_tag: bool = False
 
 
 # -- one object -----------------------------------------------------------------------------
@@ -158,7 +159,7 @@ def _rotate_object(unit: _WorkUnit, key: str, size: int) -> ObjectResult:
     client = unit.client
     target: dict[str, Any] = {"Bucket": unit.bucket, "Key": key}
     try:
-        found = unit.old.match(client, ChecksumMode="ENABLED", **target)
+        found = unit.old.match(client, use_tag=unit.key_tag, ChecksumMode="ENABLED", **target)
         if found is None or found[0] == unit.new:
             return _not_rotatable(client, unit.new, target, size)
         old, head = found
@@ -166,6 +167,8 @@ def _rotate_object(unit: _WorkUnit, key: str, size: int) -> ObjectResult:
             return ObjectResult(key, PENDING, size)
         _copy_to_new_key(client, target, old, unit.new, head, unit.config)
         _verify(client, target, old, unit.new, head)
+        if unit.key_tag:
+            record_key_tag(client, unit.new, **target)
         return ObjectResult(key, ROTATED, size)
     except Exception as err:  # one object's failure is reported, it does not stop the run
         reason = _redact(f"{type(err).__name__}: {err}", unit.new, *unit.old)
@@ -394,6 +397,7 @@ def rotate(
     Callback: Callable[[ObjectResult], Any] | None = None,
     Config: Any = None,
     batch_size: int | None = None,
+    key_tag: bool = False,
 ) -> RotationReport:
     """Re-key every object under ``s3://Bucket/Prefix`` from a key of ``old`` to ``new``.
 
@@ -415,6 +419,8 @@ def rotate(
         Config: The ``TransferConfig`` of each copy (multipart threshold and part size).
         batch_size: Objects per work unit (default 1 with threads, 16 with an executor, where
             each unit costs a pickle and a client rebuilt from configuration).
+        key_tag: Look the old key up by the objects' ``s3seal-key-md5`` tag first, and record
+            the new key's MD5 there after each rotation (see :func:`s3seal.keys.record_key_tag`).
 
     Returns:
         The :class:`RotationReport`.
@@ -431,7 +437,8 @@ def rotate(
         todo = _pending(_list_objects(client, Bucket, Prefix), log.done, report)
         per_unit = batch_size or (1 if own else 16)
         units = (
-            _WorkUnit(client, Bucket, ring, new, dry_run, Config, batch) for batch in _batches(todo, per_unit)
+            _WorkUnit(client, Bucket, ring, new, dry_run, Config, batch, key_tag)
+            for batch in _batches(todo, per_unit)
         )
         _Run(pool, 2 * max_concurrency, log, report, Callback).submit_all(units)
     finally:
