@@ -11,8 +11,13 @@ from typing import Any
 
 from s3seal import exceptions
 from s3seal.config import Config
+from s3seal.keys import CustomerKey, KeyRing
 from s3seal.logs import set_stream_logger
 from s3seal.response import StreamingBody
+
+# `s3seal.rotate(client, Bucket=..., Prefix=..., old=..., new=...)` is the function; the
+# module stays importable as `s3seal.rotate` through sys.modules (`from s3seal.rotate import ...`).
+from s3seal.rotate import rotate
 from s3seal.session import S3Client, Session, client, resource, setup_default_session
 from s3seal.transfer import TransferConfig
 
@@ -89,6 +94,8 @@ def download(
 
 __all__ = [
     "Config",
+    "CustomerKey",
+    "KeyRing",
     "S3Client",
     "Session",
     "StreamingBody",
@@ -98,6 +105,7 @@ __all__ = [
     "download",
     "exceptions",
     "resource",
+    "rotate",
     "set_stream_logger",
     "setup_default_session",
     "upload",
