@@ -152,12 +152,8 @@ pub fn redirect_region(e: &ServiceError, current: Option<&str>) -> Option<String
 type PlanArgs = (u64, u64, usize, u32, usize, Option<u64>);
 
 impl Inner {
-    /// Whether request bodies go as `UNSIGNED-PAYLOAD`: over TLS (as botocore does) or to
-    /// this machine, unless `payload_signing_enabled` says otherwise.
     fn unsigned_payload(&self) -> bool {
-        // botocore signs every payload over plain http, whatever the configuration says.
-        let private = self.endpoint.https || self.endpoint.is_loopback();
-        private && self.opts.payload_signing != Some(true)
+        self.endpoint.unsigned_payload(self.opts.payload_signing)
     }
 
     /// Run a transfer: set it up, run `body`, wait for the last progress callback. A

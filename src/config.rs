@@ -95,6 +95,14 @@ impl Endpoint {
         is_loopback_host(&self.host)
     }
 
+    /// Whether object bodies go as `UNSIGNED-PAYLOAD`: over TLS (as botocore does) or to
+    /// this machine, unless `payload_signing_enabled` says otherwise. SHA-256 over every
+    /// body costs more CPU than the rest of a large PUT together; botocore signs every
+    /// payload over plain http, whatever the configuration says.
+    pub fn unsigned_payload(&self, payload_signing: Option<bool>) -> bool {
+        (self.https || self.is_loopback()) && payload_signing != Some(true)
+    }
+
     /// botocore's `is_s3_accelerate_url`: an Amazon `s3-accelerate` endpoint.
     fn is_s3_accelerate(&self) -> bool {
         let host = self.host.to_ascii_lowercase();
@@ -217,6 +225,7 @@ pub async fn build_clients(opts: &ClientOptions) -> Result<Clients> {
             RetryMode::Standard
         },
         max_attempts: opts.max_attempts,
+        unsigned_payload: endpoint.unsigned_payload(opts.payload_signing),
         checksums: ChecksumPolicy {
             request_when_required: opts.checksum_when_required == Some(true),
             response_when_required: opts.validate_when_required == Some(true),

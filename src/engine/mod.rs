@@ -15,6 +15,7 @@ use aws_smithy_types::byte_stream::ByteStream;
 use crate::error::{from_connector, service_error, Error, ResponseMeta, Result};
 use crate::events::{apply_headers, header_strings, RequestHook, Stage};
 use crate::hooks::Seen;
+use crate::model_types::Shape;
 use crate::ops::Output;
 use crate::params::Params;
 use crate::transport::Transport;
@@ -36,6 +37,8 @@ pub struct Engine {
     pub retry_mode: RetryMode,
     /// Attempts in all, the first included.
     pub max_attempts: u32,
+    /// Object bodies (a blob payload) go `UNSIGNED-PAYLOAD` (TLS or this machine).
+    pub unsigned_payload: bool,
     pub checksums: ChecksumPolicy,
 }
 
@@ -196,11 +199,12 @@ impl Engine {
         let mut req = req
             .body(built.body.clone())
             .map_err(|e| Error::ParamValidation(format!("Invalid request: {e}")))?;
-        // Bodies here are small documents: signing them costs little, and so stays
-        // valid over plain http too.
+        // XML documents are small: signed, as botocore does. Object bodies are not hashed
+        // where the transport keeps them private (TLS, this machine).
+        let object_body = op.payload().is_some_and(|m| matches!(m.shape, Shape::Blob));
         fire(hook, Stage::Sign, op.name, &mut req)?;
         let signing = sign::Signing::Headers {
-            unsigned_payload: false,
+            unsigned_payload: object_body && self.unsigned_payload,
         };
         sign::sign_request(
             &mut req,
