@@ -79,7 +79,7 @@ impl Prepared {
     pub fn new(params: &Params, typed: &[&str]) -> crate::error::Result<Self> {
         Ok(Self {
             headers: Arc::new(crate::params::header_pairs(params, typed)?),
-            query: Arc::new(crate::params::query_string(params, typed)),
+            query: Arc::new(crate::params::query_string(params, typed)?),
         })
     }
 
@@ -158,7 +158,7 @@ pub fn header_fields(op: &Operation, seen: &Seen) -> Fields {
                 let Some(raw) = seen.header(&member.wire.to_ascii_lowercase()) else {
                     continue;
                 };
-                if let Some(v) = parse_header(raw, &member.shape) {
+                if let Some(v) = parse_header(raw, &crate::params::shape_of(member)) {
                     fields.push((member.name, v));
                 }
                 if member.name == "Expires" {

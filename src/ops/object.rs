@@ -21,17 +21,18 @@ fn key(p: &Params) -> String {
 }
 
 pub async fn put_object(ctx: &Ctx, p: &Params) -> Result<Output> {
-    let body = match p.get("Body") {
-        Some(Value::Blob(b)) => b.clone(),
-        _ => bytes::Bytes::new(),
+    let (body, length) = match (&p.body_file, p.get("Body")) {
+        (Some(file), _) => (file.stream().await?, file.len),
+        (None, Some(Value::Blob(b))) => (ByteStream::from(b.clone()), b.len() as u64),
+        (None, _) => (ByteStream::from(bytes::Bytes::new()), 0),
     };
     let fluent = ctx
         .s3
         .put_object()
         .bucket(bucket(p))
         .key(key(p))
-        .content_length(i64::try_from(body.len()).unwrap_or(i64::MAX))
-        .body(ByteStream::from(body))
+        .content_length(i64::try_from(length).unwrap_or(i64::MAX))
+        .body(body)
         .set_checksum_algorithm(checksum_algorithm(p));
     let (_, seen) = send!(ctx, p, &["ChecksumAlgorithm", "ContentLength"], fluent, op => if ctx.unsigned_payload {
         op.disable_payload_signing()

@@ -12,7 +12,7 @@ use aws_sdk_s3::types::{ChecksumAlgorithm, CompletedPart};
 use bytes::{Bytes, BytesMut};
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedBytes;
-use pyo3::types::{PyByteArray, PyBytes, PyString};
+use pyo3::types::{PyByteArray, PyBytes};
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 
@@ -127,15 +127,10 @@ impl PartReader for PyReader {
                     Bytes::from_owner(data.extract::<PyBackedBytes>().map_err(PyErr::from)?)
                 } else if let Ok(b) = data.cast::<PyByteArray>() {
                     Bytes::from(b.to_vec())
-                } else if data.is_instance_of::<PyString>() {
-                    return Err(Error::Python(pyo3::exceptions::PyTypeError::new_err(
-                        "Fileobj must be opened in binary mode: read() returned str",
-                    )));
-                } else if data.is_none() {
-                    // A non-blocking stream with nothing available yet: try again.
-                    continue;
                 } else {
-                    Bytes::from(data.extract::<Vec<u8>>()?)
+                    // None (a non-blocking stream with nothing ready), str, anything else:
+                    // boto3 fails at once with a TypeError; retrying would spin forever.
+                    return Err(Error::Python(crate::params::not_bytes(&data)));
                 };
                 if block.is_empty() {
                     break;
