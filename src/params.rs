@@ -191,6 +191,7 @@ pub fn parse_template(
         fields.push(("EncodingType", Value::Str("url".to_owned())));
     }
     if errors.is_empty() {
+        check_wire(py, op, &mut fields)?;
         Ok(Params {
             op,
             fields,
@@ -200,6 +201,120 @@ pub fn parse_template(
     } else {
         Err(Error::ParamValidation(errors.join("\n")))
     }
+}
+
+/// The checks botocore (or the HTTP client under it) makes while building the request,
+/// after validation, with the exception classes it raises there.
+fn check_wire(py: Python<'_>, op: &Operation, fields: &mut Fields) -> Result<()> {
+    let mut uri_len = 0;
+    for (name, value) in fields.iter_mut() {
+        let Some(member) = op.input_member(name) else {
+            continue;
+        };
+        if member.wire == "x-amz-sdk-checksum-algorithm" {
+            if let Value::Str(algorithm) = value {
+                *algorithm = checksum_algorithm(py, algorithm)?;
+            }
+        }
+        match (member.loc, &*value) {
+            (Loc::Header, Value::Str(text)) => check_header_value(py, text, false)?,
+            (Loc::Header, Value::Secret(text)) => check_header_value(py, text.expose(), true)?,
+            (Loc::Headers, Value::Map(pairs)) => {
+                for (_, text) in pairs {
+                    check_header_value(py, text, false)?;
+                }
+            }
+            (Loc::Uri | Loc::Query, Value::Str(text)) => uri_len += quote_key(text).len() + 16,
+            _ => {}
+        }
+    }
+    if uri_len > MAX_URI_PARAMS {
+        return Err(too_large(py, op.name));
+    }
+    Ok(())
+}
+
+/// Beyond this the HTTP stack cannot even build the request line (its URI limit is 64 KiB).
+const MAX_URI_PARAMS: usize = 63 * 1024;
+
+/// botocore's `resolve_request_checksum_algorithm`: a flexible checksum it cannot compute
+/// is a `FlexibleChecksumError`. CRC32C and CRC64NVME, which botocore computes only with
+/// awscrt installed, are always available here. Returns the name the SDK knows.
+fn checksum_algorithm(py: Python<'_>, algorithm: &str) -> Result<String> {
+    let lower = algorithm.to_ascii_lowercase();
+    if ["crc32", "crc32c", "crc64nvme", "sha1", "sha256"].contains(&lower.as_str()) {
+        return Ok(lower.to_ascii_uppercase());
+    }
+    Err(python_error(
+        py,
+        "FlexibleChecksumError",
+        &[(
+            "error_msg",
+            format!("Unsupported checksum algorithm: {lower}"),
+        )],
+    ))
+}
+
+/// `http.client`'s rule for header values (a bare CR or LF that does not start a folded
+/// line), which botocore reports as `HTTPClientError`.
+fn check_header_value(py: Python<'_>, text: &str, sensitive: bool) -> Result<()> {
+    let bytes = text.as_bytes();
+    let illegal = bytes.iter().enumerate().any(|(i, &b)| {
+        let next = bytes.get(i + 1).copied();
+        match b {
+            b'\n' => !matches!(next, Some(b' ' | b'\t')),
+            b'\r' => !matches!(next, Some(b' ' | b'\t' | b'\n')),
+            _ => false,
+        }
+    });
+    if !illegal {
+        return Ok(());
+    }
+    let shown = if sensitive {
+        format!("<redacted {} chars>", text.chars().count())
+    } else {
+        PyBytes::new(py, bytes).repr()?.to_string()
+    };
+    Err(python_error(
+        py,
+        "HTTPClientError",
+        &[("error", format!("Invalid header value {shown}"))],
+    ))
+}
+
+/// What every server answers to a request line beyond its limits (boto3 gets it from the
+/// server): the HTTP stack here cannot build such a request, so the answer is given
+/// without sending it.
+fn too_large(py: Python<'_>, operation: &str) -> Error {
+    let build = || -> PyResult<PyErr> {
+        let response = PyDict::new(py);
+        let error = PyDict::new(py);
+        error.set_item("Code", "431")?;
+        error.set_item("Message", "Request Header Fields Too Large")?;
+        response.set_item("Error", error)?;
+        let meta = PyDict::new(py);
+        meta.set_item("HTTPStatusCode", 431)?;
+        meta.set_item("HTTPHeaders", PyDict::new(py))?;
+        meta.set_item("RetryAttempts", 0)?;
+        response.set_item("ResponseMetadata", meta)?;
+        let exceptions = py.import("s3seal.exceptions")?;
+        let class = exceptions.call_method1("_class_for_code", ("431",))?;
+        Ok(PyErr::from_value(class.call1((response, operation))?))
+    };
+    Error::Python(build().unwrap_or_else(|e| e))
+}
+
+/// `s3seal.exceptions.<class>(**kwargs)`, as an error to raise.
+fn python_error(py: Python<'_>, class: &str, kwargs: &[(&str, String)]) -> Error {
+    let build = || -> PyResult<PyErr> {
+        let kw = PyDict::new(py);
+        for (k, v) in kwargs {
+            kw.set_item(k, v)?;
+        }
+        let class = py.import("s3seal.exceptions")?.getattr(class)?;
+        Ok(PyErr::from_value(class.call((), Some(&kw))?))
+    };
+    Error::Python(build().unwrap_or_else(|e| e))
 }
 
 fn check_bucket_name(kwargs: &Bound<'_, PyDict>) -> Result<()> {

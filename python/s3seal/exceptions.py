@@ -94,6 +94,8 @@ ConnectionClosedError = _error(
 ResponseStreamingError = _error(
     "ResponseStreamingError", "An error occurred while reading from response stream: {error}"
 )
+HTTPClientError = _error("HTTPClientError", "An HTTP Client raised an unhandled exception: {error}")
+FlexibleChecksumError = _error("FlexibleChecksumError", "{error_msg}")
 IncompleteReadError = _error(
     "IncompleteReadError", "{actual_bytes} read, but total bytes expected is {expected_bytes}."
 )
@@ -204,6 +206,8 @@ __all__ = [
     "ConnectTimeoutError",
     "ConnectionClosedError",
     "EndpointConnectionError",
+    "FlexibleChecksumError",
+    "HTTPClientError",
     "IncompleteReadError",
     "InsecureTransportError",
     "NoCredentialsError",

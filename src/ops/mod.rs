@@ -6,6 +6,7 @@
 pub mod bucket;
 pub mod multipart;
 pub mod object;
+pub mod placeholder;
 
 use std::sync::Arc;
 
@@ -98,7 +99,10 @@ macro_rules! send_prepared {
     };
     ($ctx:expr, $op_name:expr, $prepared:expr, $fluent:expr, $op:ident => $custom:expr) => {{
         let hooks = $prepared.hooks();
-        let $op = $fluent.customize().interceptor(hooks.clone());
+        let $op = $fluent
+            .customize()
+            .interceptor(hooks.clone())
+            .interceptor($crate::ops::placeholder::Placeholders);
         let mut op = $custom;
         if let Some(region) = &$ctx.region {
             op = op.config_override(

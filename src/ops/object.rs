@@ -17,7 +17,7 @@ fn checksum_mode(p: &Params) -> Option<ChecksumMode> {
 }
 
 fn key(p: &Params) -> String {
-    p.string("Key").unwrap_or_default()
+    super::placeholder::sdk_key(p.str("Key").unwrap_or_default())
 }
 
 pub async fn put_object(ctx: &Ctx, p: &Params) -> Result<Output> {
@@ -141,9 +141,15 @@ pub async fn copy_object(ctx: &Ctx, p: &Params) -> Result<Output> {
         .copy_object()
         .bucket(bucket(p))
         .key(key(p))
-        .set_copy_source(p.string("CopySource"))
+        // The SDK refuses an empty copy source, which botocore sends (the server answers):
+        // the header set from `p` replaces this one.
+        .copy_source(
+            p.str("CopySource")
+                .filter(|s| !s.is_empty())
+                .unwrap_or("-/-"),
+        )
         .set_checksum_algorithm(checksum_algorithm(p));
-    let (out, seen) = send!(ctx, p, &["ChecksumAlgorithm", "CopySource"], fluent)?;
+    let (out, seen) = send!(ctx, p, &["ChecksumAlgorithm"], fluent)?;
     let mut body = Fields::new();
     if let Some(r) = out.copy_object_result() {
         let mut result = Fields::new();
