@@ -258,7 +258,7 @@ fn read_with<'py>(
 
 /// The rest of a body of announced length, into one bytes object. It grows in steps of at
 /// most [`GROWTH_STEP`] as data arrives, never trusting `Content-Length` for more: a server
-/// announcing 2 GiB and sending 10 bytes costs one step. Growing is a `realloc` (for large
+/// announcing 2 GiB and sending 10 bytes costs one small step. Growing is a `realloc` (for large
 /// buffers an `mremap`, no copy), so a large body is still received in place.
 fn read_rest(
     py: Python<'_>,
@@ -268,7 +268,9 @@ fn read_rest(
     let mut filled = 0;
     let mut bytes: Option<Bound<'_, PyBytes>> = None;
     loop {
-        let step = GROWTH_STEP.max(cursor.pending.len());
+        let step = filled
+            .clamp(FIRST_STEP, GROWTH_STEP)
+            .max(cursor.pending.len());
         let target = size.min(filled + step);
         let (grown, whole) = grow(py, bytes.take(), target)?;
         // SAFETY: `filled <= target`, the buffer's length.
@@ -288,7 +290,9 @@ fn read_rest(
     Ok((cursor, bytes))
 }
 
-/// How far ahead of the data received a body's buffer may grow.
+/// How far ahead of the data received a body's buffer may grow: the first step is small
+/// (a lying server costs little), later ones double up to [`GROWTH_STEP`].
+const FIRST_STEP: usize = 8 << 20;
 const GROWTH_STEP: usize = 64 << 20;
 
 extern "C" {

@@ -16,7 +16,7 @@ use pyo3::types::{PyByteArray, PyBytes};
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 
-use super::progress::body_with_progress;
+use super::progress::{body_with_progress, stream_with_progress};
 use super::{abort_upload, crc32_base64, Transfer, MAX_PARTS};
 use crate::error::{Error, Result};
 use crate::ops::multipart::{create_multipart_upload, send_complete, send_part, PartRequest};
@@ -213,6 +213,10 @@ pub async fn upload(t: Arc<Transfer>, source: Source, req: UploadRequests) -> Re
                 move || open(path)
             })
             .await?;
+            if size < t.plan.upload_threshold() && put_streams(&t, &req.put) {
+                drop(file);
+                return put_path(&t, &req, path, size).await;
+            }
             let reader = FileReader {
                 file,
                 path,
@@ -269,6 +273,66 @@ async fn put(t: &Transfer, req: &UploadRequests, data: Bytes) -> Result<()> {
         t.progress.add(i64::try_from(len).unwrap_or(i64::MAX));
     }
     Ok(())
+}
+
+/// Whether [`put_path`] can send the single PutObject of an upload straight from its file:
+/// only when the body goes unsigned and the SDK computes no checksum of its own (which
+/// would need the body in memory).
+fn put_streams(t: &Transfer, p: &Params) -> bool {
+    let algorithm = algorithm(p);
+    let crc_known = p.get("ChecksumCRC32").is_some() || algorithm == Some(ChecksumAlgorithm::Crc32);
+    streamable(t, algorithm.as_ref(), crc_known.then(String::new).as_ref())
+}
+
+/// The single PutObject of a file below the threshold, streamed from the file (memory
+/// stays flat whatever the threshold), its CRC32 computed by a first pass over the file.
+async fn put_path(t: &Transfer, req: &UploadRequests, path: PathBuf, size: u64) -> Result<()> {
+    let p = &req.put;
+    let crc = match p.string("ChecksumCRC32") {
+        Some(crc) => Some(crc),
+        None if algorithm(p) == Some(ChecksumAlgorithm::Crc32) => {
+            let path = path.clone();
+            Some(blocking(move || crc32_of_file(&path)).await?)
+        }
+        None => None,
+    };
+    let io = |e: aws_smithy_types::byte_stream::error::Error| Error::Io {
+        source: std::io::Error::other(e),
+        path: path.clone(),
+    };
+    let file = ByteStream::read_from()
+        .path(&path)
+        .length(aws_smithy_types::byte_stream::Length::Exact(size))
+        .build()
+        .await
+        .map_err(io)?;
+    let body = stream_with_progress(file.into_inner(), &t.progress);
+    t.throttle(usize::try_from(size).unwrap_or(usize::MAX))
+        .await;
+    let prepared = Prepared::new(p, PUT_TYPED)?;
+    let length = i64::try_from(size).unwrap_or(i64::MAX);
+    send_put(&t.ctx, &prepared, p, body, length, crc).await?;
+    Ok(())
+}
+
+fn crc32_of_file(path: &std::path::Path) -> Result<String> {
+    use base64::Engine;
+    let io = |source| Error::Io {
+        source,
+        path: path.to_owned(),
+    };
+    let mut file = File::open(path).map_err(io)?;
+    let mut hasher = crc32fast::Hasher::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        match file.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => hasher.update(&buf[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(io(e)),
+        }
+    }
+    Ok(base64::engine::general_purpose::STANDARD.encode(hasher.finalize().to_be_bytes()))
 }
 
 /// One part on its way: number, data, and its CRC32 when that is the algorithm.
