@@ -7,6 +7,7 @@ pub mod bucket;
 pub mod multipart;
 pub mod object;
 pub mod placeholder;
+pub mod retry;
 
 use std::sync::Arc;
 
