@@ -217,11 +217,13 @@ fn check_wire(py: Python<'_>, op: &Operation, fields: &mut Fields) -> Result<()>
             }
         }
         match (member.loc, &*value) {
-            (Loc::Header, Value::Str(text)) => check_header_value(py, text, false)?,
-            (Loc::Header, Value::Secret(text)) => check_header_value(py, text.expose(), true)?,
+            (Loc::Header, Value::Str(text)) => check_header_value(py, name, text, false)?,
+            (Loc::Header, Value::Secret(text)) => {
+                check_header_value(py, name, text.expose(), true)?;
+            }
             (Loc::Headers, Value::Map(pairs)) => {
                 for (_, text) in pairs {
-                    check_header_value(py, text, false)?;
+                    check_header_value(py, name, text, false)?;
                 }
             }
             (Loc::Uri | Loc::Query, Value::Str(text)) => uri_len += quote_key(text).len() + 16,
@@ -257,7 +259,11 @@ fn checksum_algorithm(py: Python<'_>, algorithm: &str) -> Result<String> {
 
 /// `http.client`'s rule for header values (a bare CR or LF that does not start a folded
 /// line), which botocore reports as `HTTPClientError`.
-fn check_header_value(py: Python<'_>, text: &str, sensitive: bool) -> Result<()> {
+///
+/// Other control characters (NUL, ...) pass `http.client` and reach the server, but no
+/// header of the HTTP stack here can carry them: a ParamValidationError, before anything
+/// is sent, rather than a request the SDK fails to build.
+fn check_header_value(py: Python<'_>, member: &str, text: &str, sensitive: bool) -> Result<()> {
     let bytes = text.as_bytes();
     let illegal = bytes.iter().enumerate().any(|(i, &b)| {
         let next = bytes.get(i + 1).copied();
@@ -268,7 +274,12 @@ fn check_header_value(py: Python<'_>, text: &str, sensitive: bool) -> Result<()>
         }
     });
     if !illegal {
-        return Ok(());
+        return match http::HeaderValue::from_str(text) {
+            Ok(_) => Ok(()),
+            Err(_) => Err(Error::ParamValidation(format!(
+                "Invalid value for parameter {member}: it cannot be sent in an HTTP header"
+            ))),
+        };
     }
     let shown = if sensitive {
         format!("<redacted {} chars>", text.chars().count())
@@ -319,7 +330,11 @@ fn python_error(py: Python<'_>, class: &str, kwargs: &[(&str, String)]) -> Error
 
 fn check_bucket_name(kwargs: &Bound<'_, PyDict>) -> Result<()> {
     if let Some(bucket) = kwargs.get_item("Bucket")? {
-        if let Ok(name) = bucket.extract::<String>() {
+        // Lossy: a lone surrogate fails botocore's regex like any other invalid character.
+        if let Ok(name) = bucket
+            .cast::<PyString>()
+            .map(|b| b.to_string_lossy().into_owned())
+        {
             if !valid_bucket(&name) {
                 return Err(Error::ParamValidation(format!(
                     "Invalid bucket name \"{name}\": {VALID_BUCKET_REPORT}"
