@@ -575,10 +575,11 @@ fn convert(
                 invalid_type(obj, name, sensitive, "<class 'int'>", errors)?;
                 return Ok(None);
             }
-            // botocore sends any int as its decimal text; beyond i64 the server judges it.
+            // botocore sends any int as `str(value)` (a bool as "True" / "False"); beyond
+            // i64, or a bool, the server judges the text.
             match obj.extract::<i64>() {
-                Ok(i) => Value::Int(i),
-                Err(_) => Value::Str(obj.str()?.to_string()),
+                Ok(i) if !obj.is_instance_of::<PyBool>() => Value::Int(i),
+                _ => Value::Str(obj.str()?.to_string()),
             }
         }
         Shape::Bool => {
