@@ -41,7 +41,7 @@ impl FileBody {
     /// A Python file object over a regular file (binary mode), or `None` for anything else
     /// (pipes, sockets, in-memory and text files), which is read as before.
     #[cfg(target_os = "linux")]
-    fn from_file_object(obj: &Bound<'_, PyAny>) -> PyResult<Option<Self>> {
+    pub fn from_file_object(obj: &Bound<'_, PyAny>) -> PyResult<Option<Self>> {
         use std::os::fd::FromRawFd;
         let text_io = obj.py().import("io")?.getattr("TextIOBase")?;
         if obj.is_instance(&text_io)? || !obj.hasattr("fileno")? {
@@ -72,8 +72,38 @@ impl FileBody {
     }
 
     #[cfg(not(target_os = "linux"))]
-    fn from_file_object(_obj: &Bound<'_, PyAny>) -> PyResult<Option<Self>> {
+    pub fn from_file_object(_obj: &Bound<'_, PyAny>) -> PyResult<Option<Self>> {
         Ok(None)
+    }
+
+    /// The CRC32 of the range, base64 as S3 expects it (read without moving any offset).
+    #[cfg(target_os = "linux")]
+    pub fn crc32(&self) -> std::io::Result<String> {
+        use base64::Engine;
+        use std::os::unix::fs::FileExt;
+        let mut hasher = crc32fast::Hasher::new();
+        let mut buf = vec![0u8; 1 << 20];
+        let (mut at, end) = (self.offset, self.offset + self.len);
+        while at < end {
+            let want = usize::try_from(end - at)
+                .unwrap_or(usize::MAX)
+                .min(buf.len());
+            match self.file.read_at(&mut buf[..want], at) {
+                Ok(0) => break,
+                Ok(n) => {
+                    hasher.update(&buf[..n]);
+                    at += n as u64;
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(base64::engine::general_purpose::STANDARD.encode(hasher.finalize().to_be_bytes()))
+    }
+
+    #[cfg(not(target_os = "linux"))]
+    pub fn crc32(&self) -> std::io::Result<String> {
+        Err(std::io::Error::from(std::io::ErrorKind::Unsupported))
     }
 
     /// The body for one request; retryable (each attempt reopens the range).

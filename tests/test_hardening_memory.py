@@ -40,6 +40,10 @@ CHILD = textwrap.dedent(
     elif case == "upload_file":
         config = TransferConfig(multipart_threshold=4 * 1024 * 1024 * 1024)
         client.upload_file(path, bucket, "big", Config=config)
+    elif case == "upload_fileobj":
+        config = TransferConfig(multipart_threshold=4 * 1024 * 1024 * 1024)
+        with open(path, "rb") as f:
+            client.upload_fileobj(f, bucket, "big", Config=config)
     elif case == "lying_get":
         try:
             client.get_object(Bucket=bucket, Key="any")["Body"].read()
@@ -66,7 +70,7 @@ def big(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.mark.parametrize("case", ["put_object", "upload_file"])
+@pytest.mark.parametrize("case", ["put_object", "upload_file", "upload_fileobj"])
 def test_file_bodies_are_streamed(ministack, mboto, mbucket, big: Path, case: str) -> None:
     grown = grown_mib(ministack, mbucket, big, case)
     print(f"{case} of a {SIZE // MIB} MiB file: peak RSS +{grown} MiB")

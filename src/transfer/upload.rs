@@ -24,7 +24,7 @@ use crate::error::{Error, Result};
 use crate::ops::multipart::{create_multipart_upload, send_complete, send_part, PartRequest};
 use crate::ops::object::{send_put, PUT_TYPED};
 use crate::ops::Prepared;
-use crate::params::Params;
+use crate::params::{FileBody, Params};
 use crate::value::Value;
 
 /// The request templates of an upload, built from `ExtraArgs` as s3transfer forwards them.
@@ -310,6 +310,12 @@ pub async fn upload(t: Arc<Transfer>, source: Source, req: UploadRequests) -> Re
             (Box::new(reader), Some(size))
         }
         Source::FileObj { obj, size } => {
+            let file = Python::attach(|py| FileBody::from_file_object(obj.bind(py)))?;
+            if let Some(file) = file {
+                if file.len < t.plan.upload_threshold() && put_streams(&t, &req.put) {
+                    return put_file(&t, &req, file).await;
+                }
+            }
             let part_size = usize::try_from(t.plan.part_size(size)).unwrap_or(usize::MAX);
             let sink = start_pump(obj, part_size)?;
             let reader = PumpReader {
@@ -420,6 +426,34 @@ async fn put_path(t: &Transfer, req: &UploadRequests, path: PathBuf, size: u64) 
         .await;
     let prepared = Prepared::new(p, PUT_TYPED)?;
     let length = i64::try_from(size).unwrap_or(i64::MAX);
+    send_put(&t.ctx, &prepared, p, body, length, crc).await?;
+    Ok(())
+}
+
+/// [`put_path`] for an open regular file given to `upload_fileobj`: from its position to
+/// its end, as s3transfer reads it.
+async fn put_file(t: &Transfer, req: &UploadRequests, file: FileBody) -> Result<()> {
+    let p = &req.put;
+    let file = Arc::new(file);
+    let crc = match p.string("ChecksumCRC32") {
+        Some(crc) => Some(crc),
+        None if algorithm(p) == Some(ChecksumAlgorithm::Crc32) => {
+            let file = Arc::clone(&file);
+            Some(
+                blocking(move || {
+                    file.crc32()
+                        .map_err(|e| Error::Internal(format!("cannot read the file object: {e}")))
+                })
+                .await?,
+            )
+        }
+        None => None,
+    };
+    let body = stream_with_progress(file.stream().await?.into_inner(), &t.progress);
+    t.throttle(usize::try_from(file.len).unwrap_or(usize::MAX))
+        .await;
+    let prepared = Prepared::new(p, PUT_TYPED)?;
+    let length = i64::try_from(file.len).unwrap_or(i64::MAX);
     send_put(&t.ctx, &prepared, p, body, length, crc).await?;
     Ok(())
 }
