@@ -76,6 +76,29 @@ impl FileBody {
         Ok(None)
     }
 
+    /// Another handle on the same range (for a blocking thread).
+    pub fn duplicate(&self) -> std::io::Result<Self> {
+        Ok(Self {
+            file: self.file.try_clone()?,
+            offset: self.offset,
+            len: self.len,
+        })
+    }
+
+    /// The whole range, read into memory (for a request the SDK must buffer).
+    #[cfg(target_os = "linux")]
+    pub fn read_all(&self) -> std::io::Result<Bytes> {
+        use std::os::unix::fs::FileExt;
+        let mut data = vec![0u8; usize::try_from(self.len).unwrap_or(usize::MAX)];
+        self.file.read_exact_at(&mut data, self.offset)?;
+        Ok(Bytes::from(data))
+    }
+
+    #[cfg(not(target_os = "linux"))]
+    pub fn read_all(&self) -> std::io::Result<Bytes> {
+        Err(std::io::Error::from(std::io::ErrorKind::Unsupported))
+    }
+
     /// The CRC32 of the range, base64 as S3 expects it (read without moving any offset).
     #[cfg(target_os = "linux")]
     pub fn crc32(&self) -> std::io::Result<String> {

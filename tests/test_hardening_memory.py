@@ -12,7 +12,9 @@ import sys
 import textwrap
 from pathlib import Path
 
+import boto3
 import pytest
+import s3seal
 from faults import FaultProxy
 
 MIB = 1024 * 1024
@@ -71,15 +73,16 @@ def big(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.mark.parametrize("case", ["put_object", "upload_file", "upload_fileobj"])
-def test_file_bodies_are_streamed(ministack, mboto, mbucket, big: Path, case: str) -> None:
-    grown = grown_mib(ministack, mbucket, big, case)
-    print(f"{case} of a {SIZE // MIB} MiB file: peak RSS +{grown} MiB")
+def test_file_bodies_are_streamed(server, bucket, big: Path, case: str) -> None:
+    grown = grown_mib(server, bucket, big, case)
+    print(f"{case} of a {SIZE // MIB} MiB file to {server.name}: peak RSS +{grown} MiB")
     assert grown < 48, f"+{grown} MiB for a {SIZE // MIB} MiB body"
-    head = mboto.head_object(Bucket=mbucket, Key="big")
+    real = boto3.client("s3", **server.client_kwargs())
+    head = real.head_object(Bucket=bucket, Key="big")
     assert head["ContentLength"] == (SIZE - 1 if case == "put_object" else SIZE)
     # put_object sent the file from offset 1: the object's byte MIB-1 is the file's byte MIB.
     at = f"bytes={MIB - 1}-{MIB - 1}"
-    byte = mboto.get_object(Bucket=mbucket, Key="big", Range=at)["Body"].read()
+    byte = real.get_object(Bucket=bucket, Key="big", Range=at)["Body"].read()
     assert byte == (b"\x01" if case == "put_object" else b"\x00")
 
 
@@ -94,3 +97,19 @@ def test_a_lying_content_length_costs_at_most_one_step(ministack, mbucket, tmp_p
         grown = grown_mib(ministack, mbucket, tmp_path, "lying_get", url=proxy.url)
     print(f"GET announcing 1 GiB, sending 10 bytes: peak RSS +{grown} MiB")
     assert grown < 24, f"+{grown} MiB"
+
+
+@pytest.mark.parametrize(
+    ("extra", "config"),
+    [({}, {}), ({"ChecksumAlgorithm": "SHA256"}, {}), ({}, {"s3": {"payload_signing_enabled": True}})],
+    ids=["crc32-streamed", "sha256-buffered", "signed-buffered"],
+)
+def test_file_bodies_round_trip(server, bucket, tmp_path: Path, extra, config) -> None:
+    path = tmp_path / "f"
+    path.write_bytes(bytes(range(256)) * 4096 + b"tail")
+    client = s3seal.client("s3", config=s3seal.Config(**config), **server.client_kwargs())
+    with path.open("rb") as f:
+        f.seek(100)
+        client.put_object(Bucket=bucket, Key="f", Body=f, **extra)
+    real = boto3.client("s3", **server.client_kwargs())
+    assert real.get_object(Bucket=bucket, Key="f")["Body"].read() == path.read_bytes()[100:]
