@@ -96,17 +96,17 @@ def test_unparseable_200_is_reported_as_botocore_does(ministack, mbucket) -> Non
     assert (error["Code"], error["Message"]) == ("500", "Internal Server Error")
 
 
-def test_multipart_upload_rides_out_a_one_second_outage(ministack, mbucket, tmp_path) -> None:
+def test_multipart_upload_rides_out_a_one_second_outage(server, bucket, tmp_path) -> None:
     path = tmp_path / "src"
     path.write_bytes(bytes(range(256)) * (160 * 1024))  # 40 MiB: 8 parts of 5 MiB
     config = s3seal.transfer.TransferConfig(multipart_chunksize=5 * 1024 * 1024, max_concurrency=4)
-    boto = boto3.client("s3", **ministack.client_kwargs())
+    boto = boto3.client("s3", **server.client_kwargs())
     for attempt in range(3):
-        with FaultProxy(ministack.port) as proxy:
-            client = client_for(s3seal, ministack, proxy.url)
+        with FaultProxy(server.port) as proxy:
+            client = client_for(s3seal, server, proxy.url)
             outage = threading.Timer(0.2 + 0.2 * attempt, proxy.outage, args=(1.0,))
             outage.start()
-            client.upload_file(str(path), mbucket, f"big{attempt}", Config=config)
+            client.upload_file(str(path), bucket, f"big{attempt}", Config=config)
             outage.join()
-        assert boto.head_object(Bucket=mbucket, Key=f"big{attempt}")["ContentLength"] == path.stat().st_size
-    assert not boto.list_multipart_uploads(Bucket=mbucket).get("Uploads")
+        assert boto.head_object(Bucket=bucket, Key=f"big{attempt}")["ContentLength"] == path.stat().st_size
+    assert not boto.list_multipart_uploads(Bucket=bucket).get("Uploads")
