@@ -7,6 +7,7 @@ comes from botocore itself, so the expectation is botocore's, not ours.
 from __future__ import annotations
 
 import datetime as dt
+import http.client
 import pickle
 from typing import Any
 
@@ -131,3 +132,19 @@ def test_read_minus_one_reads_everything(mboto, ms3, mbucket) -> None:
     mboto.put_object(Bucket=mbucket, Key="m", Body=b"0123456789")
     assert mboto.get_object(Bucket=mbucket, Key="m")["Body"].read(-1) == b"0123456789"
     assert ms3.get_object(Bucket=mbucket, Key="m")["Body"].read(-1) == b"0123456789"
+
+
+@pytest.mark.parametrize("expires", ["Tue, 01 Jan 2030 00:00:00 GMT", "2030-01-01T00:00:00Z", "not a date"])
+def test_expires_in_responses_like_botocore(ministack, mboto, ms3, mbucket, expires: str) -> None:
+    """The server's header as sent: a datetime when it parses, always ExpiresString, and
+    HTTPHeaders without the SDK's synthetic `expiresstring`."""
+    conn = http.client.HTTPConnection("127.0.0.1", ministack.port, timeout=10)
+    conn.request("PUT", f"/{mbucket}/raw", body=b"x", headers={"Expires": expires})
+    assert conn.getresponse().status == 200
+    theirs = mboto.head_object(Bucket=mbucket, Key="raw")
+    ours = ms3.head_object(Bucket=mbucket, Key="raw")
+    assert ours.get("Expires") == theirs.get("Expires")
+    assert ours["ExpiresString"] == theirs["ExpiresString"] == expires
+    ours_headers, their_headers = (r["ResponseMetadata"]["HTTPHeaders"] for r in (ours, theirs))
+    assert sorted(ours_headers) == sorted(their_headers)
+    assert ours_headers.get("expires") == their_headers.get("expires")
