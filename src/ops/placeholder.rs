@@ -34,6 +34,9 @@ pub fn sdk_upload_id(id: &str) -> String {
 
 /// The URI with the placeholders of [`sdk_key`] and [`sdk_upload_id`] replaced.
 fn restore(uri: &str) -> Option<String> {
+    if !uri.contains(KEY_MARK) && !uri.contains(UPLOAD_ID_MARK) {
+        return None; // every ordinary request
+    }
     let mut out = uri.to_owned();
     if let Some(at) = out.find(KEY_MARK) {
         let hex_start = at + KEY_MARK.len();
