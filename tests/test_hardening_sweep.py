@@ -73,7 +73,7 @@ def outcome(fn: Any, **kwargs: Any) -> tuple[str, BaseException | None]:
 
 def test_every_member_survives_hostile_values(ministack, mbucket) -> None:
     # One attempt each: the answer, not the retries, is what is compared.
-    once = {"retries": {"total_max_attempts": 1}}
+    once = {"retries": {"total_max_attempts": 1}, "read_timeout": 10}
     mboto = boto3.client("s3", config=botocore.config.Config(**once), **ministack.client_kwargs())
     ms3 = s3seal.client("s3", config=s3seal.Config(**once), **ministack.client_kwargs())
     mboto.put_object(Bucket=mbucket, Key="k", Body=b"v")
