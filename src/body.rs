@@ -291,59 +291,118 @@ fn read_with<'py>(
     }
 }
 
-/// The rest of a body of known length, into one bytes object allocated up front. The copy
-/// loop runs as a task on the runtime, beside the connection that receives the data:
-/// driven from the calling thread, every chunk cost a cross-thread wake-up (measured: a
-/// third of a 64 MiB GET's CPU).
+/// The rest of a body of announced length, into one bytes object. It grows in steps of at
+/// most [`GROWTH_STEP`] as data arrives, never trusting `Content-Length` for more: a server
+/// announcing 2 GiB and sending 10 bytes costs one small step. Growing is a `realloc` (for large
+/// buffers an `mremap`, no copy), so a large body is still received in place.
 fn read_rest(
     py: Python<'_>,
-    cursor: Cursor,
+    mut cursor: Cursor,
     size: usize,
 ) -> PyResult<(Cursor, Bound<'_, PyBytes>)> {
-    let (bytes, buf) = uninit_bytes(py, size)?;
-    if size < SPAWN_READ_FROM {
+    let mut filled = 0;
+    let mut bytes: Option<Bound<'_, PyBytes>> = None;
+    loop {
+        let step = filled
+            .clamp(FIRST_STEP, GROWTH_STEP)
+            .max(cursor.pending.len());
+        let target = size.min(filled + step);
+        let (grown, whole) = grow(py, bytes.take(), target)?;
+        // SAFETY: `filled <= target`, the buffer's length.
+        let rest = RawBuf {
+            ptr: unsafe { whole.ptr.add(filled) },
+            len: target - filled,
+        };
+        let (back, got) = fill_step(py, cursor, &grown, rest)?;
+        cursor = back;
+        filled += got;
+        bytes = Some(grown);
+        if got < rest.len || filled == size {
+            break;
+        }
+    }
+    let bytes = grow(py, bytes, filled)?.0;
+    Ok((cursor, bytes))
+}
+
+/// How far ahead of the data received a body's buffer may grow: the first step is small
+/// (a lying server costs little), later ones double up to [`GROWTH_STEP`].
+const FIRST_STEP: usize = 8 << 20;
+const GROWTH_STEP: usize = 64 << 20;
+
+extern "C" {
+    /// CPython's in-place resize of a bytes object nobody else references (not exported by
+    /// pyo3-ffi; part of CPython's C API since 2.x).
+    fn _PyBytes_Resize(bytes: *mut *mut pyo3::ffi::PyObject, size: pyo3::ffi::Py_ssize_t) -> i32;
+}
+
+/// A fresh uninitialised bytes object of `size`, or `bytes` resized to `size` (keeping its
+/// contents). `bytes` must be referenced only here.
+fn grow<'py>(
+    py: Python<'py>,
+    bytes: Option<Bound<'py, PyBytes>>,
+    size: usize,
+) -> PyResult<(Bound<'py, PyBytes>, RawBuf)> {
+    let Some(bytes) = bytes else {
+        return uninit_bytes(py, size);
+    };
+    if bytes.as_bytes().len() == size {
+        let ptr = bytes.as_bytes().as_ptr().cast_mut();
+        return Ok((bytes, RawBuf { ptr, len: size }));
+    }
+    let len =
+        isize::try_from(size).map_err(|_| pyo3::exceptions::PyOverflowError::new_err(size))?;
+    let mut raw = bytes.into_ptr();
+    // SAFETY: `raw` is an owned reference to a bytes object only this read holds (the task
+    // that filled it has finished and dropped its reference). On failure CPython frees it
+    // and sets `raw` to NULL, which `from_owned_ptr_or_err` reports.
+    let resized = unsafe {
+        _PyBytes_Resize(&mut raw, len);
+        Bound::from_owned_ptr_or_err(py, raw)?.cast_into_unchecked::<PyBytes>()
+    };
+    // SAFETY: `resized` is a bytes object of `size` bytes.
+    let ptr = unsafe { pyo3::ffi::PyBytes_AsString(resized.as_ptr()) }.cast::<u8>();
+    let buf = RawBuf { ptr, len: size };
+    buf.advise(false);
+    Ok((resized, buf))
+}
+
+/// Fill `rest` (a part of `bytes`) from the wire. A large part is copied by a task on the
+/// runtime, beside the connection that receives the data: driven from the calling thread,
+/// every chunk cost a cross-thread wake-up (measured: a third of a 64 MiB GET's CPU).
+fn fill_step(
+    py: Python<'_>,
+    cursor: Cursor,
+    bytes: &Bound<'_, PyBytes>,
+    rest: RawBuf,
+) -> PyResult<(Cursor, usize)> {
+    if rest.len < SPAWN_READ_FROM {
         let mut cursor = cursor;
-        let got = wait(py, cursor.fill(buf))?;
-        return Ok((cursor, finished(py, bytes, buf, got)));
+        let got = wait(py, cursor.fill(rest))?;
+        return Ok((cursor, got));
     }
     // The task holds its own reference, so the buffer outlives any write into it even if
     // this thread stops waiting (Ctrl-C) while the task is in the middle of a copy.
     let keep = bytes.clone().unbind();
     let task = crate::runtime::runtime().spawn(async move {
         let mut cursor = cursor;
-        let got = cursor.fill(buf).await;
+        let got = cursor.fill(rest).await;
         (cursor, got, keep)
     });
     let abort = AbortOnDrop(task.abort_handle());
     // Fault the pages in here while the task receives, rather than on its thread.
-    py.detach(move || buf.advise(true));
+    py.detach(move || rest.advise(true));
     let (cursor, got, keep) = wait(py, async move {
         task.await
             .map_err(|e| Error::Internal(format!("body reader task failed: {e}")))
     })?;
     drop((abort, keep));
-    Ok((cursor, finished(py, bytes, buf, got?)))
+    Ok((cursor, got?))
 }
 
 /// Below this a body is copied on the calling thread: the hand-off to a task costs more
 /// than the few wake-ups a small body needs.
 const SPAWN_READ_FROM: usize = 1 << 20;
-
-/// The bytes object `fill` wrote `got` bytes of.
-fn finished<'py>(
-    py: Python<'py>,
-    bytes: Bound<'py, PyBytes>,
-    buf: RawBuf,
-    got: usize,
-) -> Bound<'py, PyBytes> {
-    if got == buf.len {
-        return bytes;
-    }
-    // The body ended early; StreamingBody reports IncompleteReadError.
-    // SAFETY: the first `got` bytes were written by `fill`, which has finished.
-    let written = unsafe { std::slice::from_raw_parts(buf.ptr, got) };
-    PyBytes::new(py, written)
-}
 
 /// Stops a spawned task when the thread waiting for it gives up.
 struct AbortOnDrop(tokio::task::AbortHandle);

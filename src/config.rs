@@ -195,6 +195,16 @@ pub async fn build_clients(opts: &ClientOptions) -> Result<Clients> {
     // samples the clock and arms timers on every body poll, which measured as a few percent
     // of a small request's CPU.
     conf = conf.stalled_stream_protection(StalledStreamProtectionConfig::disabled());
+    // botocore's default (legacy) retries have no retry quota. The SDK's token bucket is
+    // shared by every client of the process: after enough failures anywhere it refused to
+    // retry at all, and a short outage failed a transfer that boto3 rides out. (botocore's
+    // standard mode keeps a 500-token quota per client; we keep none, never fewer retries.)
+    conf = conf.retry_partition(
+        aws_sdk_s3::config::retry::RetryPartition::custom("s3seal-no-retry-quota")
+            .token_bucket(aws_sdk_s3::config::retry::TokenBucket::unlimited())
+            .build(),
+    );
+    conf = conf.retry_classifier(crate::ops::retry::BotocoreRetries);
     if let Some(required) = opts.checksum_when_required {
         conf = conf.request_checksum_calculation(if required {
             RequestChecksumCalculation::WhenRequired

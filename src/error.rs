@@ -226,7 +226,10 @@ pub fn from_connector(conn: &ConnectorError, url: String) -> Error {
             Error::ReadTimeout(url)
         };
     }
-    if conn.is_io() && !chain_text(conn).contains("connection closed") {
+    // Could not connect (refused, unreachable, DNS): botocore's EndpointConnectionError.
+    // Anything after the connection was made (a reset, an early close, an answer that is
+    // not HTTP) is its ConnectionClosedError.
+    if conn.is_io() && chain_text(conn).contains("client error (connect)") {
         return Error::EndpointConnection(url);
     }
     Error::ConnectionClosed(url)
@@ -235,6 +238,12 @@ pub fn from_connector(conn: &ConnectorError, url: String) -> Error {
 /// botocore's rest-xml error parsing: every child of `<Error>`; with no body, the code is
 /// the status and the message its reason phrase (what HEAD requests always get).
 pub fn service_error(operation: &'static str, body: &[u8], seen: Seen, max: u32) -> Error {
+    let mut seen = seen;
+    if (200..300).contains(&seen.status) {
+        // A success whose body could not be parsed: botocore's `_handle_200_error` makes it
+        // a 500 (retried, then reported as such).
+        seen.status = 500;
+    }
     let status = seen.status;
     let mut fields = crate::xml::error_fields(body);
     let mut meta = ResponseMeta::from_seen(seen, max);

@@ -22,6 +22,125 @@ pub struct Params {
     pub fields: Fields,
     /// ListObjectsV2: s3seal asked for `EncodingType=url` itself and decodes the keys.
     pub encoding_type_auto_set: bool,
+    /// A `Body` given as an open regular file: streamed from it, never read into memory.
+    pub body_file: Option<FileBody>,
+}
+
+/// A request body streamed from an open regular file. botocore sends a file object from
+/// its current position to its end, and rewinds to that position to retry; this reads the
+/// same range through a duplicate of its descriptor, reopened for every attempt.
+#[derive(Debug)]
+pub struct FileBody {
+    /// Kept open while the request runs, so its `/proc/self/fd` path stays valid.
+    file: std::fs::File,
+    pub offset: u64,
+    pub len: u64,
+}
+
+impl FileBody {
+    /// A Python file object over a regular file (binary mode), or `None` for anything else
+    /// (pipes, sockets, in-memory and text files), which is read as before.
+    #[cfg(target_os = "linux")]
+    pub fn from_file_object(obj: &Bound<'_, PyAny>) -> PyResult<Option<Self>> {
+        use std::os::fd::FromRawFd;
+        let text_io = obj.py().import("io")?.getattr("TextIOBase")?;
+        if obj.is_instance(&text_io)? || !obj.hasattr("fileno")? {
+            return Ok(None);
+        }
+        let fd = match obj.call_method0("fileno").and_then(|f| f.extract::<i32>()) {
+            Ok(fd) => fd,
+            Err(_) => return Ok(None), // BytesIO and friends: io.UnsupportedOperation
+        };
+        let Ok(offset) = obj.call_method0("tell").and_then(|t| t.extract::<u64>()) else {
+            return Ok(None);
+        };
+        // SAFETY: `dup` of a descriptor the file object owns; the copy is ours to close.
+        let copy = unsafe { libc::dup(fd) };
+        if copy < 0 {
+            return Ok(None);
+        }
+        // SAFETY: `copy` is a fresh descriptor nothing else owns.
+        let file = unsafe { std::fs::File::from_raw_fd(copy) };
+        match file.metadata() {
+            Ok(meta) if meta.is_file() => Ok(Some(Self {
+                len: meta.len().saturating_sub(offset),
+                file,
+                offset,
+            })),
+            _ => Ok(None),
+        }
+    }
+
+    #[cfg(not(target_os = "linux"))]
+    pub fn from_file_object(_obj: &Bound<'_, PyAny>) -> PyResult<Option<Self>> {
+        Ok(None)
+    }
+
+    /// Another handle on the same range (for a blocking thread).
+    pub fn duplicate(&self) -> std::io::Result<Self> {
+        Ok(Self {
+            file: self.file.try_clone()?,
+            offset: self.offset,
+            len: self.len,
+        })
+    }
+
+    /// The whole range, read into memory (for a request the SDK must buffer).
+    #[cfg(target_os = "linux")]
+    pub fn read_all(&self) -> std::io::Result<Bytes> {
+        use std::os::unix::fs::FileExt;
+        let mut data = vec![0u8; usize::try_from(self.len).unwrap_or(usize::MAX)];
+        self.file.read_exact_at(&mut data, self.offset)?;
+        Ok(Bytes::from(data))
+    }
+
+    #[cfg(not(target_os = "linux"))]
+    pub fn read_all(&self) -> std::io::Result<Bytes> {
+        Err(std::io::Error::from(std::io::ErrorKind::Unsupported))
+    }
+
+    /// The CRC32 of the range, base64 as S3 expects it (read without moving any offset).
+    #[cfg(target_os = "linux")]
+    pub fn crc32(&self) -> std::io::Result<String> {
+        use base64::Engine;
+        use std::os::unix::fs::FileExt;
+        let mut hasher = crc32fast::Hasher::new();
+        let mut buf = vec![0u8; 1 << 20];
+        let (mut at, end) = (self.offset, self.offset + self.len);
+        while at < end {
+            let want = usize::try_from(end - at)
+                .unwrap_or(usize::MAX)
+                .min(buf.len());
+            match self.file.read_at(&mut buf[..want], at) {
+                Ok(0) => break,
+                Ok(n) => {
+                    hasher.update(&buf[..n]);
+                    at += n as u64;
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(base64::engine::general_purpose::STANDARD.encode(hasher.finalize().to_be_bytes()))
+    }
+
+    #[cfg(not(target_os = "linux"))]
+    pub fn crc32(&self) -> std::io::Result<String> {
+        Err(std::io::Error::from(std::io::ErrorKind::Unsupported))
+    }
+
+    /// The body for one request; retryable (each attempt reopens the range).
+    pub async fn stream(&self) -> Result<aws_sdk_s3::primitives::ByteStream> {
+        use std::os::fd::AsRawFd;
+        let path = format!("/proc/self/fd/{}", self.file.as_raw_fd());
+        aws_sdk_s3::primitives::ByteStream::read_from()
+            .path(&path)
+            .offset(self.offset)
+            .length(aws_smithy_types::byte_stream::Length::Exact(self.len))
+            .build()
+            .await
+            .map_err(|e| Error::Internal(format!("cannot stream the body from its file: {e}")))
+    }
 }
 
 impl Params {
@@ -103,6 +222,15 @@ pub fn parse_template(
     if op.copy_source_sse_md5 {
         apply_sse_md5(kwargs, COPY_SOURCE_PREFIX, &mut overrides)?;
     }
+    let mut body_file = None;
+    if op.name == "PutObject" {
+        if let Some(body) = kwargs.get_item("Body")? {
+            body_file = FileBody::from_file_object(&body)?;
+            if body_file.is_some() {
+                overrides.push(("Body", Value::Blob(Bytes::new())));
+            }
+        }
+    }
     let mut errors = Vec::new();
     let mut fields = convert_struct(kwargs, op.input, "", &mut errors, overrides, deferred)?;
     // botocore's set_list_objects_encoding_type_url (decode_list_object* undo it).
@@ -114,19 +242,163 @@ pub fn parse_template(
         fields.push(("EncodingType", Value::Str("url".to_owned())));
     }
     if errors.is_empty() {
+        check_wire(py, op, &mut fields)?;
         Ok(Params {
             op,
             fields,
             encoding_type_auto_set,
+            body_file,
         })
     } else {
         Err(Error::ParamValidation(errors.join("\n")))
     }
 }
 
+/// The checks botocore (or the HTTP client under it) makes while building the request,
+/// after validation, with the exception classes it raises there.
+fn check_wire(py: Python<'_>, op: &Operation, fields: &mut Fields) -> Result<()> {
+    let mut uri_len = 0;
+    for (name, value) in fields.iter_mut() {
+        let Some(member) = op.input_member(name) else {
+            continue;
+        };
+        if member.wire == "x-amz-sdk-checksum-algorithm" {
+            if let Value::Str(algorithm) = value {
+                *algorithm = checksum_algorithm(py, algorithm)?;
+            }
+        }
+        match (member.loc, &*value) {
+            (Loc::Header, Value::Str(text)) => check_header_value(py, name, text, false)?,
+            (Loc::Header, Value::Secret(text)) => {
+                check_header_value(py, name, text.expose(), true)?;
+            }
+            (Loc::Headers, Value::Map(pairs)) => {
+                for (_, text) in pairs {
+                    check_header_value(py, name, text, false)?;
+                }
+            }
+            (Loc::Uri | Loc::Query, Value::Str(text)) => uri_len += quoted_len(text) + 16,
+            _ => {}
+        }
+    }
+    if uri_len > MAX_URI_PARAMS {
+        return Err(too_large(py, op.name));
+    }
+    Ok(())
+}
+
+/// The length of `quote_key(text)`, without building it.
+fn quoted_len(text: &str) -> usize {
+    text.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
+                1
+            } else {
+                3
+            }
+        })
+        .sum()
+}
+
+/// Beyond this the HTTP stack cannot even build the request line (its URI limit is 64 KiB).
+const MAX_URI_PARAMS: usize = 63 * 1024;
+
+/// botocore's `resolve_request_checksum_algorithm`: a flexible checksum it cannot compute
+/// is a `FlexibleChecksumError`. CRC32C and CRC64NVME, which botocore computes only with
+/// awscrt installed, are always available here. Returns the name the SDK knows.
+fn checksum_algorithm(py: Python<'_>, algorithm: &str) -> Result<String> {
+    let lower = algorithm.to_ascii_lowercase();
+    if ["crc32", "crc32c", "crc64nvme", "sha1", "sha256"].contains(&lower.as_str()) {
+        return Ok(lower.to_ascii_uppercase());
+    }
+    Err(python_error(
+        py,
+        "FlexibleChecksumError",
+        &[(
+            "error_msg",
+            format!("Unsupported checksum algorithm: {lower}"),
+        )],
+    ))
+}
+
+/// `http.client`'s rule for header values (a bare CR or LF that does not start a folded
+/// line), which botocore reports as `HTTPClientError`.
+///
+/// Other control characters (NUL, ...) pass `http.client` and reach the server, but no
+/// header of the HTTP stack here can carry them: a ParamValidationError, before anything
+/// is sent, rather than a request the SDK fails to build.
+fn check_header_value(py: Python<'_>, member: &str, text: &str, sensitive: bool) -> Result<()> {
+    let bytes = text.as_bytes();
+    let illegal = bytes.iter().enumerate().any(|(i, &b)| {
+        let next = bytes.get(i + 1).copied();
+        match b {
+            b'\n' => !matches!(next, Some(b' ' | b'\t')),
+            b'\r' => !matches!(next, Some(b' ' | b'\t' | b'\n')),
+            _ => false,
+        }
+    });
+    if !illegal {
+        return match http::HeaderValue::from_str(text) {
+            Ok(_) => Ok(()),
+            Err(_) => Err(Error::ParamValidation(format!(
+                "Invalid value for parameter {member}: it cannot be sent in an HTTP header"
+            ))),
+        };
+    }
+    let shown = if sensitive {
+        format!("<redacted {} chars>", text.chars().count())
+    } else {
+        PyBytes::new(py, bytes).repr()?.to_string()
+    };
+    Err(python_error(
+        py,
+        "HTTPClientError",
+        &[("error", format!("Invalid header value {shown}"))],
+    ))
+}
+
+/// What every server answers to a request line beyond its limits (boto3 gets it from the
+/// server): the HTTP stack here cannot build such a request, so the answer is given
+/// without sending it.
+fn too_large(py: Python<'_>, operation: &str) -> Error {
+    let build = || -> PyResult<PyErr> {
+        let response = PyDict::new(py);
+        let error = PyDict::new(py);
+        error.set_item("Code", "431")?;
+        error.set_item("Message", "Request Header Fields Too Large")?;
+        response.set_item("Error", error)?;
+        let meta = PyDict::new(py);
+        meta.set_item("HTTPStatusCode", 431)?;
+        meta.set_item("HTTPHeaders", PyDict::new(py))?;
+        meta.set_item("RetryAttempts", 0)?;
+        response.set_item("ResponseMetadata", meta)?;
+        let exceptions = py.import("s3seal.exceptions")?;
+        let class = exceptions.call_method1("_class_for_code", ("431",))?;
+        Ok(PyErr::from_value(class.call1((response, operation))?))
+    };
+    Error::Python(build().unwrap_or_else(|e| e))
+}
+
+/// `s3seal.exceptions.<class>(**kwargs)`, as an error to raise.
+fn python_error(py: Python<'_>, class: &str, kwargs: &[(&str, String)]) -> Error {
+    let build = || -> PyResult<PyErr> {
+        let kw = PyDict::new(py);
+        for (k, v) in kwargs {
+            kw.set_item(k, v)?;
+        }
+        let class = py.import("s3seal.exceptions")?.getattr(class)?;
+        Ok(PyErr::from_value(class.call((), Some(&kw))?))
+    };
+    Error::Python(build().unwrap_or_else(|e| e))
+}
+
 fn check_bucket_name(kwargs: &Bound<'_, PyDict>) -> Result<()> {
     if let Some(bucket) = kwargs.get_item("Bucket")? {
-        if let Ok(name) = bucket.extract::<String>() {
+        // Lossy: a lone surrogate fails botocore's regex like any other invalid character.
+        if let Ok(name) = bucket
+            .cast::<PyString>()
+            .map(|b| b.to_string_lossy().into_owned())
+        {
             if !valid_bucket(&name) {
                 return Err(Error::ParamValidation(format!(
                     "Invalid bucket name \"{name}\": {VALID_BUCKET_REPORT}"
@@ -211,7 +483,7 @@ fn apply_sse_md5(
         return Ok(());
     }
     let raw: zeroize::Zeroizing<Vec<u8>> = if let Ok(s) = key.cast::<PyString>() {
-        zeroize::Zeroizing::new(s.to_str()?.as_bytes().to_vec())
+        zeroize::Zeroizing::new(utf8(s, key_name, true)?.as_bytes().to_vec())
     } else if let Ok(b) = key.cast::<PyBytes>() {
         zeroize::Zeroizing::new(b.as_bytes().to_vec())
     } else if let Ok(buf) = PyBuffer::<u8>::get(&key) {
@@ -226,6 +498,22 @@ fn apply_sse_md5(
     overrides.push((key_name, Value::Secret(encoded.key_b64)));
     overrides.push((md5_name, Value::Str(encoded.md5_b64)));
     Ok(())
+}
+
+/// The UTF-8 text of `s`. A lone surrogate cannot be encoded: Python's UnicodeEncodeError
+/// (botocore's answer) carries the whole string in its args, so for a sensitive member it
+/// becomes a ParamValidationError that shows only the length.
+fn utf8<'a>(s: &'a Bound<'_, PyString>, name: &str, sensitive: bool) -> Result<&'a str> {
+    match s.to_str() {
+        Ok(text) => Ok(text),
+        Err(e) if !sensitive => Err(Error::Python(e)),
+        Err(_) => Err(Error::ParamValidation(format!(
+            "Invalid value for parameter {}, value: <redacted {} chars>: it is not valid \
+             Unicode (a lone surrogate cannot be encoded as UTF-8)",
+            shown(name),
+            s.len().unwrap_or_default()
+        ))),
+    }
 }
 
 /// `name` as botocore shows it: `input` at the top, without the leading dot below.
@@ -307,7 +595,7 @@ fn convert_struct(
             continue;
         }
         let path = format!("{name}.{}", m.name);
-        if let Some(v) = convert(&value, &m.shape, m, &path, errors)? {
+        if let Some(v) = convert(&value, &shape_of(m), m, &path, errors)? {
             fields.push((m.name, v));
         }
     }
@@ -330,7 +618,7 @@ fn convert(
                 invalid_type(obj, name, sensitive, "<class 'str'>", errors)?;
                 return Ok(None);
             };
-            let s = s.to_str()?.to_owned();
+            let s = utf8(s, name, sensitive)?.to_owned();
             if (s.chars().count() as u32) < member.min_len {
                 errors.push(format!(
                     "Invalid length for parameter {}, value: {}, valid min length: {}",
@@ -351,7 +639,12 @@ fn convert(
                 invalid_type(obj, name, sensitive, "<class 'int'>", errors)?;
                 return Ok(None);
             }
-            Value::Int(obj.extract()?)
+            // botocore sends any int as `str(value)` (a bool as "True" / "False"); beyond
+            // i64, or a bool, the server judges the text.
+            match obj.extract::<i64>() {
+                Ok(i) if !obj.is_instance_of::<PyBool>() => Value::Int(i),
+                _ => Value::Str(obj.str()?.to_string()),
+            }
         }
         Shape::Bool => {
             let Ok(b) = obj.cast::<PyBool>() else {
@@ -457,43 +750,100 @@ fn convert(
     Ok(Some(value))
 }
 
-/// botocore's `parse_to_aware_datetime`: a datetime (naive means UTC), an ISO 8601 or
-/// RFC 822 string, or epoch seconds.
-fn to_datetime(obj: &Bound<'_, PyAny>) -> PyResult<Option<DateTime>> {
+/// botocore's `parse_to_aware_datetime`, which its validator and serializer both apply:
+/// `Ok(None)` where botocore reports an invalid type (TypeError / ValueError, e.g. `nan`,
+/// an unparseable string), an error of botocore's own class where it raises one (the
+/// builtin `RuntimeError` for epoch values out of any platform's range, e.g. `2**64`).
+/// When botocore is importable it decides itself (exact parity, dateutil's formats);
+/// otherwise [`to_datetime_fallback`] covers datetimes, epoch numbers and ISO / RFC 822.
+fn to_datetime(obj: &Bound<'_, PyAny>) -> Result<Option<DateTime>> {
+    let py = obj.py();
+    let Ok(utils) = py.import("botocore.utils") else {
+        return to_datetime_fallback(obj);
+    };
+    match utils.call_method1("parse_to_aware_datetime", (obj,)) {
+        Ok(dt) => Ok(Some(epoch_of(&dt)?)),
+        Err(e) if is_invalid_type(py, &e) => Ok(None),
+        Err(e) => Err(Error::Python(e)),
+    }
+}
+
+/// The exceptions botocore's `_type_check_datetime` turns into "invalid type".
+fn is_invalid_type(py: Python<'_>, e: &PyErr) -> bool {
+    e.is_instance_of::<pyo3::exceptions::PyTypeError>(py)
+        || e.is_instance_of::<pyo3::exceptions::PyValueError>(py)
+        || e.is_instance_of::<pyo3::exceptions::PyAttributeError>(py)
+}
+
+/// Whole and fractional epoch seconds of an aware datetime (every datetime fits).
+fn epoch_of(dt: &Bound<'_, PyAny>) -> Result<DateTime> {
+    let secs: f64 = dt.call_method0("timestamp")?.extract()?;
+    Ok(DateTime::from_secs_f64(secs))
+}
+
+/// [`to_datetime`] without botocore: a datetime (naive means UTC), epoch seconds (a
+/// number or a numeric string), an ISO 8601 or RFC 822 string.
+fn to_datetime_fallback(obj: &Bound<'_, PyAny>) -> Result<Option<DateTime>> {
     let py = obj.py();
     let datetime = py.import("datetime")?;
-    let utc = datetime.getattr("timezone")?.getattr("utc")?;
     let dt_type = datetime.getattr("datetime")?;
-    let aware = |dt: Bound<'_, PyAny>| -> PyResult<f64> {
+    let aware = |dt: Bound<'_, PyAny>| -> Result<DateTime> {
         let dt = if dt.getattr("tzinfo")?.is_none() {
             let kw = PyDict::new(py);
-            kw.set_item("tzinfo", &utc)?;
+            kw.set_item("tzinfo", datetime.getattr("timezone")?.getattr("utc")?)?;
             dt.call_method("replace", (), Some(&kw))?
         } else {
             dt
         };
-        dt.call_method0("timestamp")?.extract()
+        epoch_of(&dt)
     };
-    let secs = if obj.is_instance(&dt_type)? {
-        aware(obj.clone())?
-    } else if obj.is_instance_of::<PyBool>() {
+    if obj.is_instance(&dt_type)? {
+        return aware(obj.clone()).map(Some);
+    }
+    let text = obj.cast::<PyString>().ok().map(|s| s.to_string());
+    let number = match &text {
+        Some(t) => t.trim().parse::<f64>().ok(),
+        None => obj.extract::<f64>().ok(),
+    };
+    if let Some(secs) = number {
+        return epoch_in_range(secs, obj);
+    }
+    let Some(text) = text else {
         return Ok(None);
-    } else if let Ok(f) = obj.extract::<f64>() {
-        f
-    } else if let Ok(s) = obj.extract::<String>() {
-        if let Ok(dt) = dt_type.call_method1("fromisoformat", (s.trim(),)) {
-            aware(dt)?
-        } else if let Ok(dt) = py
-            .import("email.utils")?
-            .call_method1("parsedate_to_datetime", (s.trim(),))
-        {
-            aware(dt)?
+    };
+    for (module, function) in [
+        ("datetime", "fromisoformat"),
+        ("email.utils", "parsedate_to_datetime"),
+    ] {
+        let parser = if module == "datetime" {
+            dt_type.getattr(function)?
         } else {
-            return Ok(None);
+            py.import(module)?.getattr(function)?
+        };
+        if let Ok(dt) = parser.call1((text.trim(),)) {
+            return aware(dt).map(Some);
         }
-    } else {
+    }
+    Ok(None)
+}
+
+/// Epoch seconds as botocore takes them: `nan` is an invalid type (ValueError), values no
+/// datetime can hold raise the builtin `RuntimeError` with botocore's text.
+fn epoch_in_range(secs: f64, obj: &Bound<'_, PyAny>) -> Result<Option<DateTime>> {
+    // datetime's range: years 1..=9999.
+    const MIN: f64 = -62_135_596_800.0;
+    const MAX: f64 = 253_402_300_800.0;
+    if secs.is_nan() {
         return Ok(None);
-    };
+    }
+    if !(MIN..MAX).contains(&secs) {
+        return Err(Error::Python(pyo3::exceptions::PyRuntimeError::new_err(
+            format!(
+                "Unable to calculate correct timezone offset for \"{}\"",
+                obj.str()?
+            ),
+        )));
+    }
     Ok(Some(DateTime::from_secs_f64(secs)))
 }
 
@@ -533,17 +883,23 @@ pub fn to_bytes(obj: &Bound<'_, PyAny>) -> PyResult<Option<Bytes>> {
     }
     if obj.hasattr("read")? {
         let data = obj.call_method0("read")?;
-        if data.is_instance_of::<PyBytes>()
-            || data.is_instance_of::<PyString>()
-            || data.is_instance_of::<PyByteArray>()
-        {
+        if data.is_instance_of::<PyBytes>() || data.is_instance_of::<PyByteArray>() {
             return to_bytes(&data);
         }
-        return Err(pyo3::exceptions::PyTypeError::new_err(
-            "the file object's read() must return bytes or str",
-        ));
+        return Err(not_bytes(&data));
     }
     Ok(None)
+}
+
+/// What boto3 raises when a file object's `read()` returns something else than bytes
+/// (None from a non-blocking stream with nothing ready, str from a text-mode file, ...).
+pub fn not_bytes(data: &Bound<'_, PyAny>) -> PyErr {
+    let name = data
+        .get_type()
+        .name()
+        .map(|n| n.to_string())
+        .unwrap_or_default();
+    pyo3::exceptions::PyTypeError::new_err(format!("a bytes-like object is required, not '{name}'"))
 }
 
 fn is_memoryview(obj: &Bound<'_, PyAny>) -> PyResult<bool> {
@@ -571,7 +927,7 @@ pub fn header_pairs(
                     Value::Secret(s) => s.expose().to_owned(),
                     Value::Int(i) => i.to_string(),
                     Value::Bool(b) => b.to_string(),
-                    Value::Time(t) => format_time(t, &member.shape),
+                    Value::Time(t) => format_time(t, &member.shape)?,
                     _ => continue,
                 };
                 out.push((
@@ -593,7 +949,7 @@ pub fn header_pairs(
 
 /// Serialise query-bound members (`Loc::Query`) as `k=v&...`, percent-encoded, leaving
 /// out those set through the SDK's typed builder.
-pub fn query_string(params: &Params, typed: &[&str]) -> String {
+pub fn query_string(params: &Params, typed: &[&str]) -> Result<String> {
     let mut out = String::new();
     for (name, value) in &params.fields {
         if typed.contains(name) {
@@ -609,7 +965,7 @@ pub fn query_string(params: &Params, typed: &[&str]) -> String {
             Value::Str(s) => s.clone(),
             Value::Int(i) => i.to_string(),
             Value::Bool(b) => b.to_string(),
-            Value::Time(t) => format_time(t, &member.shape),
+            Value::Time(t) => format_time(t, &member.shape)?,
             _ => continue,
         };
         if !out.is_empty() {
@@ -619,7 +975,7 @@ pub fn query_string(params: &Params, typed: &[&str]) -> String {
         out.push('=');
         out.push_str(&encode_query(&text));
     }
-    out
+    Ok(out)
 }
 
 fn encode_query(value: &str) -> String {
@@ -634,13 +990,31 @@ fn encode_query(value: &str) -> String {
     out
 }
 
-fn format_time(t: &DateTime, shape: &Shape) -> String {
+/// A timestamp as botocore serialises it; one the format cannot express is refused rather
+/// than sent as an empty value (which would silently drop a condition).
+fn format_time(t: &DateTime, shape: &Shape) -> Result<String> {
     use aws_smithy_types::date_time::Format;
     let format = match shape {
         Shape::Timestamp(TsFormat::Iso8601) => Format::DateTime,
         _ => Format::HttpDate,
     };
-    t.fmt(format).unwrap_or_default()
+    t.fmt(format).map_err(|_| {
+        Error::Python(pyo3::exceptions::PyRuntimeError::new_err(format!(
+            "Unable to calculate correct timezone offset for \"{}\"",
+            t.secs()
+        )))
+    })
+}
+
+/// A member's shape as botocore sees it: botocore merges `service-2.sdk-extras.json`
+/// into the S3 model, which turns the `Expires` header (a string in the raw model, which
+/// the generated tables follow) into a timestamp, in requests and responses alike.
+pub fn shape_of(member: &Member) -> Shape {
+    if member.name == "Expires" && member.wire == "Expires" && matches!(member.shape, Shape::Str) {
+        Shape::Timestamp(TsFormat::Rfc822)
+    } else {
+        member.shape
+    }
 }
 
 fn header_name(name: &str) -> Result<http::HeaderName> {

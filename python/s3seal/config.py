@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
@@ -50,6 +51,34 @@ class Config:
         return replace(self, **{k: v for k, v in theirs.items() if v is not None})
 
 
+# CPython's _PyTime_t (nanoseconds in an int64): the largest timeout a socket accepts.
+_MAX_TIMEOUT = (2**63 - 1) / 1e9
+
+
+def _timeout(config: Any, which: str) -> float:
+    """A timeout in seconds, refused where botocore's HTTP stack refuses it (urllib3's
+    ValueError for <= 0, the socket's error as HTTPClientError for nan and huge values)."""
+    value = getattr(config, f"{which}_timeout", None)
+    if value is None:
+        return 60.0
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"Timeout value {which} was {value}, but it must be an int, float or None.")
+    if math.isnan(value):
+        from s3seal.exceptions import HTTPClientError
+
+        raise HTTPClientError(error="Invalid value NaN (not a number)")
+    if value <= 0:
+        raise ValueError(
+            f"Attempted to set {which} timeout to {value}, but the timeout cannot be set "
+            "to a value less than or equal to 0."
+        )
+    if value > _MAX_TIMEOUT:
+        from s3seal.exceptions import HTTPClientError
+
+        raise HTTPClientError(error="timestamp too large to convert to C _PyTime_t")
+    return float(value)
+
+
 def client_options(config: Any) -> dict[str, Any]:
     """The native client's keyword arguments for a Config (s3seal's or botocore's)."""
     retries = dict(getattr(config, "retries", None) or {})
@@ -71,8 +100,8 @@ def client_options(config: Any) -> dict[str, Any]:
     options: dict[str, Any] = {
         "max_attempts": max(1, attempts),
         "retry_mode": mode,
-        "connect_timeout": float(getattr(config, "connect_timeout", None) or 60),
-        "read_timeout": float(getattr(config, "read_timeout", None) or 60),
+        "connect_timeout": _timeout(config, "connect"),
+        "read_timeout": _timeout(config, "read"),
         "max_pool_connections": int(getattr(config, "max_pool_connections", None) or 10),
         "addressing_style": s3.get("addressing_style"),
         "allow_sse_c_over_http": allow_http,

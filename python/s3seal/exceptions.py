@@ -97,6 +97,7 @@ SSLError = _error("SSLError", "SSL validation failed for {endpoint_url} {error}"
 ResponseStreamingError = _error(
     "ResponseStreamingError", "An error occurred while reading from response stream: {error}"
 )
+HTTPClientError = _error("HTTPClientError", "An HTTP Client raised an unhandled exception: {error}")
 IncompleteReadError = _error(
     "IncompleteReadError", "{actual_bytes} read, but total bytes expected is {expected_bytes}."
 )
@@ -238,6 +239,7 @@ __all__ = [
     "ConnectionClosedError",
     "EndpointConnectionError",
     "FlexibleChecksumError",
+    "HTTPClientError",
     "IncompleteReadError",
     "InsecureTransportError",
     "InvalidConfigError",

@@ -33,7 +33,9 @@ class StreamingBody(IOBase):
         return not self._raw_stream.closed
 
     def read(self, amt: int | None = None) -> bytes:
-        """Read at most ``amt`` bytes, or everything left when ``amt`` is None."""
+        """Read at most ``amt`` bytes, or everything left when ``amt`` is None or negative."""
+        if amt is not None and amt < 0:
+            amt = None  # urllib3, under botocore, reads everything for a negative amount
         chunk: bytes = self._raw_stream.read(amt)
         self._amount_read += len(chunk)
         if amt is None or (not chunk and amt > 0):

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import os
 import re
+import threading
+import time
 from collections.abc import Callable
 from typing import Any, ClassVar
 
@@ -300,6 +302,47 @@ def _upload_requests(client: Any, bucket: str, key: str, extra_args: Any) -> dic
         "complete": {**target, **_only(multipart, _UPLOAD_COMPLETE_ARGS)},
         "abort": {**target, **_only(extra, _ABORT_ARGS)},
     }
+
+
+def _read_block(fileobj: Any, size: int) -> bytes:
+    """Up to `size` bytes from `fileobj` (fewer only at its end)."""
+    blocks = []
+    got = 0
+    while got < size:
+        data = fileobj.read(size - got)
+        if not isinstance(data, (bytes, bytearray, memoryview)):
+            # boto3 fails at once too; retrying a None (nothing ready yet) would spin.
+            raise TypeError(f"a bytes-like object is required, not '{type(data).__name__}'")
+        if not data:
+            break
+        blocks.append(bytes(data))
+        got += len(data)
+    return b"".join(blocks)
+
+
+def _pump(fileobj: Any, size: int, sink: Any) -> None:
+    """Feed an upload's parts from `fileobj` to the native `sink`, on a daemon thread.
+
+    A read() that blocks (a stalled pipe) or spins holds up neither Ctrl-C, which the
+    waiting thread answers at once, nor the interpreter's exit: this thread runs only
+    Python code while it reads, and hands each block over without ever blocking in native
+    code, so the interpreter can stop it at exit like any daemon thread.
+    """
+    try:
+        while not sink.closed:
+            block = _read_block(fileobj, size)
+            while not sink.push(block):
+                if sink.closed:
+                    return
+                time.sleep(0.002)
+            if len(block) < size:
+                return
+    except BaseException as e:  # reported by the upload, as its own failure
+        sink.fail(e)
+
+
+def _start_pump(fileobj: Any, size: int, sink: Any) -> None:
+    threading.Thread(target=_pump, args=(fileobj, size, sink), name="s3seal-reader", daemon=True).start()
 
 
 def _remaining_size(fileobj: Any) -> int | None:

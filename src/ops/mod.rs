@@ -5,6 +5,8 @@
 
 pub mod multipart;
 pub mod object;
+pub mod placeholder;
+pub mod retry;
 
 use std::sync::Arc;
 
@@ -70,7 +72,7 @@ impl Prepared {
     pub fn new(params: &Params, typed: &[&str]) -> crate::error::Result<Self> {
         Ok(Self {
             headers: Arc::new(crate::params::header_pairs(params, typed)?),
-            query: Arc::new(crate::params::query_string(params, typed)),
+            query: Arc::new(crate::params::query_string(params, typed)?),
         })
     }
 
@@ -91,7 +93,10 @@ macro_rules! send_prepared {
         let hooks = $prepared
             .hooks()
             .with_request_hook($ctx.request_hook.clone(), $op_name);
-        let $op = $fluent.customize().interceptor(hooks.clone());
+        let $op = $fluent
+            .customize()
+            .interceptor(hooks.clone())
+            .interceptor($crate::ops::placeholder::Placeholders);
         let mut op = $custom;
         if let Some(region) = &$ctx.region {
             op = op.config_override(
@@ -132,8 +137,32 @@ pub(crate) use send;
 
 /// Assemble an [`Output`]: header-bound members parsed from the raw headers as botocore
 /// does, then the members taken from the body.
-pub fn finish(op: &Operation, seen: Seen, body: Fields, max_attempts: u32) -> Output {
+pub fn finish(op: &Operation, mut seen: Seen, body: Fields, max_attempts: u32) -> Output {
+    // The SDK's S3 `Expires` interceptor runs before our hooks read the headers: it copies
+    // `Expires` into a synthetic `ExpiresString` header, and drops `Expires` when it is not
+    // an HTTP date, as botocore's `handle_expires_header` drops it from HTTPHeaders. The
+    // synthetic header goes (botocore has none); its value still makes `ExpiresString`.
+    let synthetic = seen
+        .headers
+        .iter()
+        .position(|(n, _)| n == "expiresstring")
+        .map(|at| seen.headers.remove(at).1);
+    if let Some(raw) = synthetic
+        .as_ref()
+        .filter(|_| seen.header("expires").is_none())
+    {
+        // The SDK takes only an HTTP date; botocore also takes ISO 8601 (and more).
+        if parse_time(raw, TsFormat::Rfc822).is_some() {
+            seen.headers.push(("expires".to_owned(), raw.clone()));
+        }
+    }
     let mut fields = header_fields(op, &seen);
+    if let Some(raw) = synthetic {
+        let has_expires = op.output.iter().any(|m| m.name == "Expires");
+        if has_expires && !fields.iter().any(|(n, _)| *n == "ExpiresString") {
+            fields.push(("ExpiresString", Value::Str(raw)));
+        }
+    }
     fields.extend(body);
     Output {
         fields,
@@ -151,7 +180,7 @@ pub fn header_fields(op: &Operation, seen: &Seen) -> Fields {
                 let Some(raw) = seen.header(&member.wire.to_ascii_lowercase()) else {
                     continue;
                 };
-                if let Some(v) = parse_header(raw, &member.shape) {
+                if let Some(v) = parse_header(raw, &crate::params::shape_of(member)) {
                     fields.push((member.name, v));
                 }
                 if member.name == "Expires" {

@@ -16,11 +16,11 @@ use crate::params::Params;
 use crate::value::{Fields, Value};
 
 fn key(p: &Params) -> String {
-    p.string("Key").unwrap_or_default()
+    super::placeholder::sdk_key(p.str("Key").unwrap_or_default())
 }
 
 fn upload_id(p: &Params) -> String {
-    p.string("UploadId").unwrap_or_default()
+    super::placeholder::sdk_upload_id(p.str("UploadId").unwrap_or_default())
 }
 
 fn part_number(p: &Params) -> i32 {
@@ -63,8 +63,8 @@ pub async fn send_part(ctx: &Ctx, prepared: &Prepared, r: PartRequest<'_>) -> Re
         .s3
         .upload_part()
         .bucket(r.bucket)
-        .key(r.key)
-        .upload_id(r.upload_id)
+        .key(super::placeholder::sdk_key(r.key))
+        .upload_id(super::placeholder::sdk_upload_id(r.upload_id))
         .part_number(r.part_number)
         .content_length(r.length)
         .body(r.body)
@@ -124,8 +124,8 @@ pub async fn send_part_copy(
         .s3
         .upload_part_copy()
         .bucket(bucket)
-        .key(key)
-        .upload_id(upload_id)
+        .key(super::placeholder::sdk_key(key))
+        .upload_id(super::placeholder::sdk_upload_id(upload_id))
         .part_number(part_number)
         .copy_source(copy_source)
         .set_copy_source_range(range);
@@ -143,8 +143,8 @@ pub async fn send_complete(
         .s3
         .complete_multipart_upload()
         .bucket(bucket)
-        .key(key)
-        .upload_id(upload_id)
+        .key(super::placeholder::sdk_key(key))
+        .upload_id(super::placeholder::sdk_upload_id(upload_id))
         .multipart_upload(
             CompletedMultipartUpload::builder()
                 .set_parts(Some(parts))
@@ -163,8 +163,8 @@ pub async fn send_abort(
         .s3
         .abort_multipart_upload()
         .bucket(bucket)
-        .key(key)
-        .upload_id(upload_id);
+        .key(super::placeholder::sdk_key(key))
+        .upload_id(super::placeholder::sdk_upload_id(upload_id));
     let (_, seen) = send_prepared!(ctx, "AbortMultipartUpload", prepared, fluent)?;
     Ok(seen)
 }

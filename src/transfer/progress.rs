@@ -193,3 +193,60 @@ pub fn body_with_progress(data: Bytes, frame: usize, progress: &Progress) -> Byt
         })
     }))
 }
+
+/// A body streamed by `inner` (retryable: a fresh copy per attempt) that reports each
+/// frame as progress, rewinding on a retry as [`body_with_progress`] does.
+pub fn stream_with_progress(inner: SdkBody, progress: &Progress) -> ByteStream {
+    let reported = Arc::new(AtomicU64::new(0));
+    let progress = progress.clone();
+    ByteStream::new(SdkBody::retryable(move || {
+        SdkBody::from_body_1_x(CountedBody {
+            inner: inner.try_clone().unwrap_or_else(SdkBody::taken),
+            progress: progress.clone(),
+            reported: Arc::clone(&reported),
+            started: false,
+        })
+    }))
+}
+
+struct CountedBody {
+    inner: SdkBody,
+    progress: Progress,
+    reported: Arc<AtomicU64>,
+    started: bool,
+}
+
+impl Body for CountedBody {
+    type Data = Bytes;
+    type Error = aws_smithy_runtime_api::box_error::BoxError;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
+        let this = self.get_mut();
+        if !this.started {
+            this.started = true;
+            let rewound = this.reported.swap(0, Ordering::AcqRel);
+            this.progress
+                .add(-i64::try_from(rewound).unwrap_or(i64::MAX));
+        }
+        let polled = Pin::new(&mut this.inner).poll_frame(cx);
+        if let Poll::Ready(Some(Ok(frame))) = &polled {
+            if let Some(data) = frame.data_ref() {
+                let n = data.len() as u64;
+                this.reported.fetch_add(n, Ordering::AcqRel);
+                this.progress.add(i64::try_from(n).unwrap_or(i64::MAX));
+            }
+        }
+        polled
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        Body::size_hint(&self.inner)
+    }
+}

@@ -2,27 +2,29 @@
 //! multipart upload whose parts are read in order into a few reused buffers and sent
 //! concurrently. Any failure aborts the upload.
 
+use std::collections::VecDeque;
 use std::fs::File;
+use std::future::Future;
 use std::io::Read;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
 
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{ChecksumAlgorithm, CompletedPart};
 use bytes::{Bytes, BytesMut};
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedBytes;
-use pyo3::types::{PyByteArray, PyBytes, PyString};
+use pyo3::types::PyBytes;
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 
-use super::progress::body_with_progress;
+use super::progress::{body_with_progress, stream_with_progress};
 use super::{abort_upload, crc32_base64, Transfer, MAX_PARTS};
 use crate::error::{Error, Result};
 use crate::ops::multipart::{create_multipart_upload, send_complete, send_part, PartRequest};
 use crate::ops::object::{send_put, PUT_TYPED};
 use crate::ops::Prepared;
-use crate::params::Params;
+use crate::params::{FileBody, Params};
 use crate::value::Value;
 
 /// The request templates of an upload, built from `ExtraArgs` as s3transfer forwards them.
@@ -111,40 +113,117 @@ impl PartReader for FileReader {
     }
 }
 
-/// A Python file object, read in part-sized blocks with the GIL held only for `read()`.
-struct PyReader {
-    obj: Py<PyAny>,
+/// The native end of `s3seal.transfer._pump`, which reads a Python file object in
+/// part-sized blocks on a Python daemon thread. A read() that blocks or spins then holds up
+/// neither Ctrl-C (the waiting thread gives up on it at once) nor the interpreter's exit
+/// (no native thread is inside Python when it ends). `push` never waits, so the reader
+/// thread never sits in native code; at most one block waits here.
+#[pyclass(module = "s3seal._native", frozen)]
+pub struct PartSink {
+    state: Mutex<SinkState>,
+    ready: Condvar,
 }
 
-impl PartReader for PyReader {
-    fn read(&mut self, len: usize) -> Result<Bytes> {
-        Python::attach(|py| {
-            let mut blocks: Vec<Bytes> = Vec::new();
-            let mut got = 0;
-            while got < len {
-                let data = self.obj.bind(py).call_method1("read", (len - got,))?;
-                let block = if data.is_instance_of::<PyBytes>() {
-                    Bytes::from_owner(data.extract::<PyBackedBytes>().map_err(PyErr::from)?)
-                } else if let Ok(b) = data.cast::<PyByteArray>() {
-                    Bytes::from(b.to_vec())
-                } else if data.is_instance_of::<PyString>() {
-                    return Err(Error::Python(pyo3::exceptions::PyTypeError::new_err(
-                        "Fileobj must be opened in binary mode: read() returned str",
-                    )));
-                } else if data.is_none() {
-                    // A non-blocking stream with nothing available yet: try again.
-                    continue;
-                } else {
-                    Bytes::from(data.extract::<Vec<u8>>()?)
-                };
-                if block.is_empty() {
-                    break;
-                }
-                got += block.len();
-                blocks.push(block);
+#[derive(Default)]
+struct SinkState {
+    blocks: VecDeque<std::result::Result<Bytes, PyErr>>,
+    closed: bool,
+}
+
+impl PartSink {
+    fn lock(&self) -> std::sync::MutexGuard<'_, SinkState> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn close(&self) {
+        self.lock().closed = true;
+        self.ready.notify_all();
+    }
+
+    fn deliver(&self, item: std::result::Result<Bytes, PyErr>) {
+        self.lock().blocks.push_back(item);
+        self.ready.notify_all();
+    }
+}
+
+#[pymethods]
+impl PartSink {
+    /// Hand over the next block; false (try again) while the previous one waits.
+    fn push(&self, data: &Bound<'_, PyAny>) -> PyResult<bool> {
+        let state = self.lock();
+        if state.closed || !state.blocks.is_empty() {
+            return Ok(false);
+        }
+        drop(state);
+        let block = if data.is_instance_of::<PyBytes>() {
+            Bytes::from_owner(data.extract::<PyBackedBytes>()?)
+        } else {
+            Bytes::from(data.extract::<Vec<u8>>()?)
+        };
+        self.deliver(Ok(block));
+        Ok(true)
+    }
+
+    /// The reader failed (read() raised, or returned something else than bytes).
+    fn fail(&self, error: Bound<'_, pyo3::exceptions::PyBaseException>) {
+        self.deliver(Err(PyErr::from_value(error.into_any())));
+    }
+
+    /// Set once the upload no longer wants blocks (finished, failed or cancelled).
+    #[getter]
+    fn closed(&self) -> bool {
+        self.lock().closed
+    }
+}
+
+/// Start `_pump` over `obj`; the sink it feeds.
+fn start_pump(obj: Py<PyAny>, part_size: usize) -> Result<Py<PartSink>> {
+    Python::attach(|py| {
+        let sink = Py::new(
+            py,
+            PartSink {
+                state: Mutex::new(SinkState::default()),
+                ready: Condvar::new(),
+            },
+        )?;
+        py.import("s3seal.transfer")?
+            .getattr("_start_pump")?
+            .call1((obj, part_size, sink.clone_ref(py)))?;
+        Ok(sink)
+    })
+}
+
+/// Closes the sink when the upload ends, however it ends: the reader thread stops after
+/// its current read, and a part reader waiting for a block returns.
+struct SinkGuard(Py<PartSink>);
+
+impl Drop for SinkGuard {
+    fn drop(&mut self) {
+        self.0.get().close();
+    }
+}
+
+/// Parts as `_pump` delivers them (always `part_size` long, but the last).
+struct PumpReader {
+    sink: Py<PartSink>,
+}
+
+impl PartReader for PumpReader {
+    fn read(&mut self, _len: usize) -> Result<Bytes> {
+        let sink = self.sink.get();
+        let mut state = sink.lock();
+        loop {
+            if let Some(block) = state.blocks.pop_front() {
+                return block.map_err(Error::Python);
             }
-            Ok(concat(blocks))
-        })
+            if state.closed {
+                return Err(Error::Cancelled);
+            }
+            state = sink
+                .ready
+                .wait(state)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
     }
 }
 
@@ -211,6 +290,7 @@ fn open(path: PathBuf) -> Result<(File, u64)> {
 /// Upload `source` as s3transfer would: PutObject below the threshold, multipart from it.
 pub async fn upload(t: Arc<Transfer>, source: Source, req: UploadRequests) -> Result<()> {
     let pool = Arc::new(Pool::default());
+    let mut guard: Option<SinkGuard> = None;
     let (reader, size): (Box<dyn PartReader>, Option<u64>) = match source {
         Source::Path(path) => {
             let (file, size) = blocking({
@@ -218,6 +298,10 @@ pub async fn upload(t: Arc<Transfer>, source: Source, req: UploadRequests) -> Re
                 move || open(path)
             })
             .await?;
+            if size < t.plan.upload_threshold() && put_streams(&t, &req.put) {
+                drop(file);
+                return put_path(&t, &req, path, size).await;
+            }
             let reader = FileReader {
                 file,
                 path,
@@ -225,21 +309,51 @@ pub async fn upload(t: Arc<Transfer>, source: Source, req: UploadRequests) -> Re
             };
             (Box::new(reader), Some(size))
         }
-        Source::FileObj { obj, size } => (Box::new(PyReader { obj }), size),
+        Source::FileObj { obj, size } => {
+            let file = Python::attach(|py| FileBody::from_file_object(obj.bind(py)))?;
+            if let Some(file) = file {
+                if file.len < t.plan.upload_threshold() && put_streams(&t, &req.put) {
+                    return put_file(&t, &req, file).await;
+                }
+            }
+            let part_size = usize::try_from(t.plan.part_size(size)).unwrap_or(usize::MAX);
+            let sink = start_pump(obj, part_size)?;
+            let reader = PumpReader {
+                sink: Python::attach(|py| sink.clone_ref(py)),
+            };
+            guard = Some(SinkGuard(sink));
+            (Box::new(reader), size)
+        }
     };
     let part_size = usize::try_from(t.plan.part_size(size)).unwrap_or(usize::MAX);
     let threshold = t.plan.upload_threshold();
-    let (reader, first) = blocking(move || {
-        let mut reader = reader;
-        let first = read_first(reader.as_mut(), threshold, part_size)?;
-        Ok((reader, first))
-    })
+    let (reader, first) = until_cancelled(
+        &t,
+        blocking(move || {
+            let mut reader = reader;
+            let first = read_first(reader.as_mut(), threshold, part_size)?;
+            Ok((reader, first))
+        }),
+    )
     .await?;
     t.check_cancelled()?;
-    if first.eof && first.total < threshold || first.total == 0 {
-        return put(&t, &req, concat(first.blocks)).await;
+    let outcome = if first.eof && first.total < threshold || first.total == 0 {
+        put(&t, &req, concat(first.blocks)).await
+    } else {
+        multipart(t, req, reader, first, part_size, pool).await
+    };
+    drop(guard);
+    outcome
+}
+
+/// `work`, abandoned as soon as the transfer is cancelled: a read() stuck in a file object
+/// must not hold up Ctrl-C (its reader stops once the sink is closed).
+async fn until_cancelled<T>(t: &Transfer, work: impl Future<Output = Result<T>>) -> Result<T> {
+    tokio::select! {
+        biased;
+        () = t.cancel.cancelled() => Err(Error::Cancelled),
+        done = work => done,
     }
-    multipart(t, req, reader, first, part_size, pool).await
 }
 
 fn algorithm(p: &Params) -> Option<ChecksumAlgorithm> {
@@ -274,6 +388,94 @@ async fn put(t: &Transfer, req: &UploadRequests, data: Bytes) -> Result<()> {
         t.progress.add(i64::try_from(len).unwrap_or(i64::MAX));
     }
     Ok(())
+}
+
+/// Whether [`put_path`] can send the single PutObject of an upload straight from its file:
+/// only when the body goes unsigned and the SDK computes no checksum of its own (which
+/// would need the body in memory).
+fn put_streams(t: &Transfer, p: &Params) -> bool {
+    let algorithm = algorithm(p);
+    let crc_known = p.get("ChecksumCRC32").is_some() || algorithm == Some(ChecksumAlgorithm::Crc32);
+    streamable(t, algorithm.as_ref(), crc_known.then(String::new).as_ref())
+}
+
+/// The single PutObject of a file below the threshold, streamed from the file (memory
+/// stays flat whatever the threshold), its CRC32 computed by a first pass over the file.
+async fn put_path(t: &Transfer, req: &UploadRequests, path: PathBuf, size: u64) -> Result<()> {
+    let p = &req.put;
+    let crc = match p.string("ChecksumCRC32") {
+        Some(crc) => Some(crc),
+        None if algorithm(p) == Some(ChecksumAlgorithm::Crc32) => {
+            let path = path.clone();
+            Some(blocking(move || crc32_of_file(&path)).await?)
+        }
+        None => None,
+    };
+    let io = |e: aws_smithy_types::byte_stream::error::Error| Error::Io {
+        source: std::io::Error::other(e),
+        path: path.clone(),
+    };
+    let file = ByteStream::read_from()
+        .path(&path)
+        .length(aws_smithy_types::byte_stream::Length::Exact(size))
+        .build()
+        .await
+        .map_err(io)?;
+    let body = stream_with_progress(file.into_inner(), &t.progress);
+    t.throttle(usize::try_from(size).unwrap_or(usize::MAX))
+        .await;
+    let prepared = Prepared::new(p, PUT_TYPED)?;
+    let length = i64::try_from(size).unwrap_or(i64::MAX);
+    send_put(&t.ctx, &prepared, p, body, length, crc).await?;
+    Ok(())
+}
+
+/// [`put_path`] for an open regular file given to `upload_fileobj`: from its position to
+/// its end, as s3transfer reads it.
+async fn put_file(t: &Transfer, req: &UploadRequests, file: FileBody) -> Result<()> {
+    let p = &req.put;
+    let file = Arc::new(file);
+    let crc = match p.string("ChecksumCRC32") {
+        Some(crc) => Some(crc),
+        None if algorithm(p) == Some(ChecksumAlgorithm::Crc32) => {
+            let file = Arc::clone(&file);
+            Some(
+                blocking(move || {
+                    file.crc32()
+                        .map_err(|e| Error::Internal(format!("cannot read the file object: {e}")))
+                })
+                .await?,
+            )
+        }
+        None => None,
+    };
+    let body = stream_with_progress(file.stream().await?.into_inner(), &t.progress);
+    t.throttle(usize::try_from(file.len).unwrap_or(usize::MAX))
+        .await;
+    let prepared = Prepared::new(p, PUT_TYPED)?;
+    let length = i64::try_from(file.len).unwrap_or(i64::MAX);
+    send_put(&t.ctx, &prepared, p, body, length, crc).await?;
+    Ok(())
+}
+
+fn crc32_of_file(path: &std::path::Path) -> Result<String> {
+    use base64::Engine;
+    let io = |source| Error::Io {
+        source,
+        path: path.to_owned(),
+    };
+    let mut file = File::open(path).map_err(io)?;
+    let mut hasher = crc32fast::Hasher::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        match file.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => hasher.update(&buf[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(io(e)),
+        }
+    }
+    Ok(base64::engine::general_purpose::STANDARD.encode(hasher.finalize().to_be_bytes()))
 }
 
 /// One part on its way: number, data, and its CRC32 when that is the algorithm.
@@ -392,8 +594,8 @@ async fn send_parts(
         set.spawn(async move {
             let mut done = Vec::new();
             loop {
-                let next = rx.lock().await.recv().await;
-                let Some(part) = next else {
+                let next = until_cancelled(&parts.t, async { Ok(rx.lock().await.recv().await) });
+                let Some(part) = next.await? else {
                     return Ok(done);
                 };
                 let cancel = parts.t.cancel.clone();
@@ -421,9 +623,12 @@ async fn send_parts(
         drop(rx);
         return Err(failure);
     }
-    producer
-        .await
-        .map_err(|e| Error::Internal(format!("reader task failed: {e}")))??;
+    until_cancelled(t, async {
+        producer
+            .await
+            .map_err(|e| Error::Internal(format!("reader task failed: {e}")))?
+    })
+    .await?;
     t.check_cancelled()?;
     completed.sort_by_key(|p| p.part_number().unwrap_or_default());
     Ok(completed)

@@ -1,0 +1,172 @@
+"""A fault-injecting TCP proxy on 127.0.0.1, in front of a real test server.
+
+Each accepted connection takes the next fault from a queue (then the default), so a test
+says "the first connection gets a reset, the rest pass". Faults:
+
+- ``"pass"``: forward both ways.
+- ``"reset"``: read the request head, then reset the connection without an answer
+  (a connection reset after the request was sent).
+- ``"garbage"``: read the request head, answer bytes that are not HTTP, close.
+- ``bytes``: read the request head, answer exactly these bytes, close (a lying
+  Content-Length, an unparseable 200, ...).
+
+``outage(seconds)`` stops listening (connections are refused) and resets every open
+connection, then listens again on the same port: a short server outage.
+
+Loopback only; every socket has a timeout and every loop ends with the proxy.
+"""
+
+from __future__ import annotations
+
+import socket
+import struct
+import threading
+import time
+from collections import deque
+
+Fault = str | bytes
+HOST = "127.0.0.1"
+IDLE_TIMEOUT = 30.0
+
+
+def _reset(sock: socket.socket) -> None:
+    """Close with RST rather than FIN. The shutdown first wakes a thread blocked in recv()
+    on it: a bare close() from another thread would wait for that recv to time out."""
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+    sock.close()
+
+
+def _read_head(sock: socket.socket) -> bytes:
+    data = b""
+    while b"\r\n\r\n" not in data and len(data) < 1 << 20:
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
+class FaultProxy:
+    def __init__(self, upstream_port: int, default: Fault = "pass") -> None:
+        self.upstream = (HOST, upstream_port)
+        self.default = default
+        self.queue: deque[Fault] = deque()
+        self.connections = 0
+        self._open: set[socket.socket] = set()
+        self._lock = threading.Lock()
+        self._stopped = threading.Event()
+        self._listener = self._listen(0)
+        self.port = self._listener.getsockname()[1]
+        self.url = f"http://{HOST}:{self.port}"
+        self._thread = threading.Thread(target=self._accept_loop, daemon=True)
+        self._thread.start()
+
+    def _listen(self, port: int) -> socket.socket:
+        sock = socket.socket()
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((HOST, port))
+        sock.listen(64)
+        sock.settimeout(0.1)
+        return sock
+
+    def then(self, *faults: Fault) -> FaultProxy:
+        """Queue faults for the next connections."""
+        self.queue.extend(faults)
+        return self
+
+    def outage(self, seconds: float) -> None:
+        """Refuse connections and reset the open ones for `seconds`, then serve again."""
+        with self._lock:
+            self._listener.close()
+            for sock in list(self._open):
+                _reset(sock)
+            self._open.clear()
+        time.sleep(seconds)
+        with self._lock:
+            self._listener = self._listen(self.port)
+
+    def close(self) -> None:
+        self._stopped.set()
+        with self._lock:
+            self._listener.close()
+            for sock in list(self._open):
+                _reset(sock)
+        self._thread.join(timeout=5)
+
+    def __enter__(self) -> FaultProxy:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _accept_loop(self) -> None:
+        while not self._stopped.is_set():
+            with self._lock:
+                listener = self._listener
+            try:
+                client, _ = listener.accept()
+            except (TimeoutError, OSError):
+                time.sleep(0.01)
+                continue
+            with self._lock:
+                self.connections += 1
+                fault = self.queue.popleft() if self.queue else self.default
+                self._open.add(client)
+            threading.Thread(target=self._serve, args=(client, fault), daemon=True).start()
+
+    def _serve(self, client: socket.socket, fault: Fault) -> None:
+        client.settimeout(IDLE_TIMEOUT)
+        try:
+            if fault == "pass":
+                self._forward(client)
+                return
+            _read_head(client)
+            if fault == "reset":
+                _reset(client)
+            elif fault == "garbage":
+                client.sendall(b"this is not HTTP at all\r\n\r\n")
+            else:
+                assert isinstance(fault, bytes)
+                client.sendall(fault)
+        except OSError:
+            pass
+        finally:
+            with self._lock:
+                self._open.discard(client)
+            client.close()
+
+    def _forward(self, client: socket.socket) -> None:
+        try:
+            server = socket.create_connection(self.upstream, timeout=IDLE_TIMEOUT)
+        except OSError:
+            _reset(client)
+            return
+        with self._lock:
+            self._open.add(server)
+        pump = threading.Thread(target=self._pump, args=(server, client), daemon=True)
+        pump.start()
+        self._pump(client, server)
+        pump.join(timeout=IDLE_TIMEOUT)
+        with self._lock:
+            self._open.discard(server)
+        server.close()
+
+    @staticmethod
+    def _pump(src: socket.socket, dst: socket.socket) -> None:
+        try:
+            while True:
+                data = src.recv(1 << 16)
+                if not data:
+                    dst.shutdown(socket.SHUT_WR)
+                    return
+                dst.sendall(data)
+        except OSError:
+            for sock in (src, dst):
+                try:
+                    sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
