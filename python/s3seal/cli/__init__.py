@@ -47,13 +47,13 @@ def _dispatch(gargs: argparse.Namespace, rest: list[str]) -> int:
         return _help()
     command, args = rest[0], rest[1:]
     if command == "s3api":
-        from s3seal.cli import s3api
+        from s3seal.cli.s3api import run as run_s3api
 
-        return s3api.run(gargs, args)
+        return run_s3api(gargs, args)
     if command == "s3":
-        from s3seal.cli import s3
+        from s3seal.cli.s3 import run as run_s3
 
-        return s3.run(gargs, args)
+        return run_s3(gargs, args)
     global_parser().error("argument command: Invalid choice, valid choices are:\n\ns3 | s3api\n")
 
 
