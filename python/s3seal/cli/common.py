@@ -8,6 +8,7 @@ differs where noted in :data:`EXIT_CODES_V2`.
 from __future__ import annotations
 
 import argparse
+import difflib
 import logging
 import os
 import sys
@@ -57,6 +58,20 @@ class ArgParser(argparse.ArgumentParser):
         kwargs.setdefault("add_help", False)
         kwargs.setdefault("allow_abbrev", False)  # --region must never match --region-foo
         super().__init__(*args, **kwargs)
+
+    def _check_value(self, action: argparse.Action, value: Any) -> None:
+        # The AWS CLI's "Invalid choice" message: choices in 40-column cells, two a line.
+        choices = action.choices
+        if choices is None or value in choices:
+            return
+        names = list(choices)
+        lines = ["Invalid choice, valid choices are:\n"]
+        for i in range(0, len(names), 2):
+            lines.append(" | ".join(f"{c:<40}" for c in names[i : i + 2]))
+        close = difflib.get_close_matches(value, names, cutoff=0.8)
+        if close:
+            lines.extend([f"\n\nInvalid choice: {value!r}, maybe you meant:\n"] + [f"  * {w}" for w in close])
+        raise argparse.ArgumentError(action, "\n".join(lines))
 
     def error(self, message: str) -> NoReturn:
         sys.stderr.write(USAGE)
@@ -181,7 +196,11 @@ def setup_debug(enabled: bool) -> None:
     LOG.setLevel(logging.DEBUG)
 
 
-def redact_params(params: dict[str, Any], sensitive: set[str]) -> dict[str, Any]:
+# The request parameters whose shapes the model marks sensitive, for the s3 commands.
+SENSITIVE_PARAMS = {"SSECustomerKey", "CopySourceSSECustomerKey", "SSEKMSKeyId", "SSEKMSEncryptionContext"}
+
+
+def redact_params(params: dict[str, Any], sensitive: set[str] = SENSITIVE_PARAMS) -> dict[str, Any]:
     """The parameters as --debug shows them: sensitive members (the model's ``sensitive``
     trait: SSE-C keys, KMS key ids, encryption contexts) and bodies replaced."""
     shown = {}

@@ -69,7 +69,7 @@ def run(gargs: argparse.Namespace, argv: list[str]) -> int:
 
 
 def _parser(command: str) -> ArgParser:
-    p = ArgParser(prog=f"s3seal s3 {command}")
+    p = ArgParser(prog="s3seal")  # the AWS CLI names itself in every usage error
     if command in ("cp", "mv", "sync"):
         p.add_argument("paths", nargs=2)
         add_transfer_args(p, command)

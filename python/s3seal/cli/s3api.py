@@ -75,7 +75,7 @@ class Operation:
         self.paginator = _paginator_config(op_name)
 
     def parser(self) -> ArgParser:
-        p = ArgParser(prog=f"s3seal s3api {self.cli_name}")
+        p = ArgParser(prog="s3seal")  # the AWS CLI names itself in every usage error
         if self.body_out:
             p.add_argument("outfile")
         for name, shape in self.members.items():

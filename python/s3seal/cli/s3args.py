@@ -15,7 +15,7 @@ import argparse
 import json
 from typing import Any
 
-from s3seal.cli.common import REDACTOR, UsageError, load_value
+from s3seal.cli.common import LOG, REDACTOR, UsageError, load_value, redact_params
 from s3seal.cli.shorthand import parse_structure
 
 _GRANTS = {
@@ -194,4 +194,5 @@ def request_args(args: Any, kind: str) -> dict[str, Any]:
         params.update(_general(args), **_sse(args), **_sse_c(args), **_sse_c_copy_source(args, "CopySource"))
         if getattr(args, "metadata_directive", None):
             params["MetadataDirective"] = args.metadata_directive
+    LOG.debug("%s parameters: %s", kind, redact_params(params))
     return params

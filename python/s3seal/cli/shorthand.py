@@ -95,13 +95,11 @@ def coerce(value: Any, shape: Any) -> Any:
         return {k: coerce(v, shape.value) for k, v in value.items()}
     if not isinstance(value, str):
         return value
-    try:
-        if kind in ("integer", "long"):
-            return int(value)
-        if kind in ("float", "double"):
-            return float(value)
-    except ValueError:
-        raise UsageError(f"Invalid value for a {kind}: {value!r}") from None
+    # A bad number raises int()'s ValueError, whose message the AWS CLI prints as it is.
+    if kind in ("integer", "long"):
+        return int(value)
+    if kind in ("float", "double"):
+        return float(value)
     if kind == "boolean":
         return value.lower() == "true"
     return value
