@@ -511,3 +511,36 @@ def test_global_options_match(ministack: Any, mbucket: str, cwd: Path, globals_:
         # botocore's EndpointConnectionError names the URL with its query string; the s3seal
         # client's names it without (a client difference, not the CLI's): compare before '?'.
         assert aws.last_err().split("?")[0].rstrip('"') == ours.last_err().split("?")[0].rstrip('"')
+
+
+def test_ctrl_c_during_a_recursive_cp(ministack: Any, mbucket: str, mboto: Any, cwd: Path) -> None:
+    """Exit 130, the transfers in flight stopped and their multipart uploads aborted."""
+    import os
+    import signal
+    import subprocess
+
+    from cli_helpers import S3SEAL
+    from conftest import ignore_sigint
+
+    tree = cwd / "many"
+    tree.mkdir()
+    block = os.urandom(10 * 1024 * 1024)  # above the 8 MiB threshold: multipart uploads
+    for i in range(24):
+        (tree / f"b{i:02d}.bin").write_bytes(block)
+    args = [*S3SEAL, "--endpoint-url", ministack.url, "s3", "cp", "many", f"s3://{mbucket}/c/", "--recursive"]
+    proc = subprocess.Popen(
+        args,
+        env=env_for(ministack),
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        preexec_fn=ignore_sigint,
+    )
+    assert proc.stdout is not None
+    assert proc.stdout.readline().startswith(b"upload: ")
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err.decode()[-500:]
+    assert b"cancelled: ctrl-c received" in err and b"failed" not in err
+    assert out.count(b"upload: ") < 23  # the rest was cancelled
+    assert mboto.list_multipart_uploads(Bucket=mbucket).get("Uploads", []) == []

@@ -8,7 +8,9 @@ with a redactor that filters --debug logging and error messages.
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+import threading
 
 from s3seal.cli.common import (
     RC_ERROR,
@@ -60,6 +62,10 @@ def _dispatch(gargs: argparse.Namespace, rest: list[str]) -> int:
 def main(argv: list[str] | None = None) -> int:
     """Run one ``s3seal`` command line; the exit code as the AWS CLI v1 returns it."""
     argv = list(sys.argv[1:] if argv is None else argv)
+    # Started with SIGINT ignored (nohup, `&` in a script), Python keeps it ignored: the
+    # command restores Ctrl-C, which it handles (exit 130, transfers cleaned up).
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         gargs, rest = global_parser().parse_known_args(argv)
         setup_debug(gargs.debug)
@@ -75,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         sys.stdout.write("\n")
         return RC_INTERRUPTED
-    except Exception as e:
+    except Exception as e:  # the AWS CLI's catch-all: the message, exit 255
         from s3seal.cli.common import LOG
 
         LOG.debug("Exception caught in main()", exc_info=True)

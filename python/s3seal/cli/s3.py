@@ -136,7 +136,7 @@ def _transfer(command: str, args: argparse.Namespace, gargs: argparse.Namespace)
     filters = Filters(args.filters or [], filter_root(src, args.dir_op), filter_root(dest, args.dir_op))
     try:
         tasks = list(_plan(command, client, args, paths_type, filters, printer))
-    except Exception as e:
+    except Exception as e:  # a failed listing or HEAD: "fatal error", exit 1 (AWS CLI)
         printer.fatal(e)
         return RC_TRANSFER_FAILED
     return run_tasks(tasks, printer, args.dryrun)
@@ -299,7 +299,7 @@ def _stream(client: Any, args: Any, src: str, dest: str, printer: Printer) -> in
             bucket, key = split_s3(src)
             client.download_fileobj(bucket, key, sys.stdout.buffer, ExtraArgs=request_args(args, "get"))
             sys.stdout.buffer.flush()
-    except Exception as e:
+    except Exception as e:  # reported as the AWS CLI reports a failed transfer
         verb = "upload" if src == "-" else "download"
         printer.failure(verb, src, dest, e)
         return RC_TRANSFER_FAILED
@@ -343,7 +343,7 @@ def _mb(command: str, args: argparse.Namespace, gargs: argparse.Namespace) -> in
         params["CreateBucketConfiguration"] = {"LocationConstraint": region}
     try:
         client.create_bucket(**params)
-    except Exception as e:
+    except Exception as e:  # the AWS CLI prints any failure and returns 1
         sys.stderr.write(f"make_bucket failed: {args.path} {e}\n")
         return RC_TRANSFER_FAILED
     sys.stdout.write(f"make_bucket: {bucket}\n")
@@ -364,7 +364,7 @@ def _rb(command: str, args: argparse.Namespace, gargs: argparse.Namespace) -> in
             )
     try:
         client.delete_bucket(Bucket=bucket)
-    except Exception as e:
+    except Exception as e:  # the AWS CLI prints any failure and returns 1
         sys.stderr.write(f"remove_bucket failed: {args.path} {e}\n")
         return RC_TRANSFER_FAILED
     sys.stdout.write(f"remove_bucket: {bucket}\n")

@@ -34,6 +34,10 @@ def human_readable_size(value: float) -> str:
     return f"{value / 1024**7:.1f} EiB"
 
 
+class Cancelled(Exception):
+    """Raised in a worker's progress callback after Ctrl-C."""
+
+
 @dataclass
 class Task:
     """One transfer (or deletion): its verb and locations as printed, its size for the
@@ -65,6 +69,10 @@ class Printer:
         self.remaining = 0
         self.started = time.monotonic()
         self._progress_len = 0
+        # Set on Ctrl-C: worker threads see it in their next progress callback, whose
+        # exception makes the engine stop the transfer and clean up (abort the multipart
+        # upload, remove the temporary file).
+        self.cancelled = threading.Event()
 
     def _out(self, line: str, stream: Any) -> None:
         # A result line overwrites the progress line, padded as the AWS CLI pads it.
@@ -101,6 +109,8 @@ class Printer:
                 self._out(f"fatal error: {error}", sys.stderr)
 
     def add_bytes(self, amount: int) -> None:
+        if self.cancelled.is_set():
+            raise Cancelled("cancelled: ctrl-c received")
         with self.lock:
             self.done_bytes += amount
             self._progress()
@@ -129,7 +139,9 @@ def _run_one(task: Task, printer: Printer, dryrun: bool) -> None:
             task.work(printer.add_bytes)
         except (KeyboardInterrupt, SystemExit):
             raise
-        except Exception as e:
+        except Exception as e:  # each failure is reported; the other transfers go on
+            if printer.cancelled.is_set():
+                return  # Ctrl-C, not a failure of this transfer
             LOG.debug("%s failed", task.location(), exc_info=True)
             printer.failure(task.verb, task.src, task.dest, _reason(e))
             return
@@ -158,6 +170,11 @@ def run_tasks(tasks: list[Task], printer: Printer, dryrun: bool) -> int:
         done, _ = wait(futures, return_when=FIRST_EXCEPTION)
         for future in done:
             future.result()  # re-raise what _run_one let through
+    except KeyboardInterrupt:
+        printer.cancelled.set()
+        pool.shutdown(wait=True, cancel_futures=True)  # the running ones stop and clean up
+        sys.stderr.write("cancelled: ctrl-c received\n")
+        raise
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
     return printer.exit_code()
