@@ -544,3 +544,34 @@ def test_ctrl_c_during_a_recursive_cp(ministack: Any, mbucket: str, mboto: Any, 
     assert b"cancelled: ctrl-c received" in err and b"failed" not in err
     assert out.count(b"upload: ") < 23  # the rest was cancelled
     assert mboto.list_multipart_uploads(Bucket=mbucket).get("Uploads", []) == []
+
+
+def test_sync_download_time_rules_match(ministack: Any, mbucket: str, cwd: Path) -> None:
+    """A newer local file is kept by default and by --size-only, replaced by --exact-timestamps
+    (which, on a server listing milliseconds, replaces every file: the AWS CLI sets local times
+    in whole seconds); a different size is always replaced."""
+    import os
+
+    _tree(cwd / "src", 6)
+    env, url = env_for(ministack), ["--endpoint-url", ministack.url]
+    assert run("s3seal", [*url, "s3", "sync", "src", f"s3://{mbucket}/t"], env, cwd).rc == 0
+    results = {}
+    for tool in ("aws", "s3seal"):
+        local = cwd / f"down-{tool}"
+        steps = [[], ["--size-only"], ["--exact-timestamps"], []]
+        outs = []
+        for i, extra in enumerate(steps):
+            if i == 1:  # a newer local file of the same size, and one of another size
+                os.utime(local / "d1" / "f001.dat")
+                (local / "d2" / "f002.dat").write_bytes(b"short")
+            outs.append(
+                run(
+                    tool,
+                    [*url, "s3", "sync", f"s3://{mbucket}/t", str(local.name), "--no-progress", *extra],
+                    env,
+                    cwd,
+                )
+            )
+        results[tool] = [(r.rc, [line.replace(f"down-{tool}", "D") for line in _lines(r)]) for r in outs]
+    assert results["aws"] == results["s3seal"]
+    assert len(results["s3seal"][0][1]) == 6 and results["s3seal"][3][1] == []

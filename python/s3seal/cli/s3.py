@@ -262,8 +262,9 @@ def _download(client: Any, args: Any, info: FileInfo, dest: str, callback: Any) 
     parent = os.path.dirname(os.path.abspath(dest))
     os.makedirs(parent, exist_ok=True)
     client.download_file(bucket, key, dest, ExtraArgs=request_args(args, "get"), Callback=callback)
-    # As the AWS CLI: the file takes the object's time, so that the next sync skips it.
-    stamp = info.mtime.timestamp()
+    # As the AWS CLI: the file takes the object's time, so that the next sync skips it;
+    # in whole seconds, as it sets it (S3 itself lists whole seconds).
+    stamp = int(info.mtime.timestamp())
     os.utime(dest, (stamp, stamp))
 
 
