@@ -575,3 +575,19 @@ def test_sync_download_time_rules_match(ministack: Any, mbucket: str, cwd: Path)
         results[tool] = [(r.rc, [line.replace(f"down-{tool}", "D") for line in _lines(r)]) for r in outs]
     assert results["aws"] == results["s3seal"]
     assert len(results["s3seal"][0][1]) == 6 and results["s3seal"][3][1] == []
+
+
+def test_table_output_matches(ministack: Any, mbucket: str, mboto: Any, cwd: Path) -> None:
+    mboto.put_bucket_tagging(
+        Bucket=mbucket, Tagging={"TagSet": [{"Key": "a", "Value": "b"}, {"Key": "long-key", "Value": "v"}]}
+    )
+    for i in range(3):
+        mboto.put_object(Bucket=mbucket, Key=f"t/{i}", Body=b"x" * i, Metadata={"m": str(i)})
+    for args in (
+        ["get-bucket-tagging"],
+        ["list-objects-v2", "--max-items", "2"],
+        ["head-object", "--key", "t/2"],
+    ):
+        aws, ours = _s3api(ministack, cwd, *args, "--bucket", mbucket, "--output", "table")
+        assert aws.rc == ours.rc == 0, scrub(ours.err)
+        assert aws.out == ours.out, f"{args}\n{aws.out}\n{ours.out}"

@@ -40,7 +40,9 @@ def write(response: Any, fmt: str, stream: TextIO, title: str = "") -> None:
             _format_text(response, stream)
         return
     if fmt == "table":
-        _format_table(response, stream, title)
+        from s3seal.cli.table import format_table
+
+        format_table(response, stream, title)
         return
     if response != {}:
         json.dump(response, stream, indent=4, default=json_default, ensure_ascii=False)
@@ -149,43 +151,3 @@ def _format_dict(scalar_keys: Any, item: dict[str, Any], identifier: str | None,
         stream.write("\t".join(scalars) + "\n")
     for key, value in non_scalars:
         _format_text(value, stream, key)
-
-
-# --- table (a simplified version of awscli/table.py) ----------------------------------------
-
-
-def _format_table(response: Any, stream: TextIO, title: str) -> None:
-    """A boxed table: one section per nested structure, the scalars of each as key/value
-    rows, lists of structures as rows under their sorted keys. Simpler than the AWS CLI's
-    (no column auto-fit to the terminal), the same information."""
-    rows: list[str] = []
-    _table_section(response, title, rows)
-    width = max((len(r) for r in rows), default=0)
-    border = "-" * (width + 4)
-    stream.write(border + "\n")
-    for row in rows:
-        stream.write(f"| {row.ljust(width)} |\n")
-    stream.write(border + "\n")
-
-
-def _table_section(value: Any, title: str, rows: list[str]) -> None:
-    if title:
-        rows.append(f"[{title}]")
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if _nested(item):
-                _table_section(item, key, rows)
-            else:
-                rows.append(f"{key}: {_scalar(item)}")
-    elif isinstance(value, list):
-        for element in value:
-            if isinstance(element, dict):
-                cells = [f"{k}={_scalar(v)}" for k, v in sorted(element.items()) if not _nested(v)]
-                rows.append("  ".join(cells))
-                for k, v in sorted(element.items()):
-                    if _nested(v):
-                        _table_section(v, k, rows)
-            else:
-                rows.append(_scalar(element))
-    elif value is not None:
-        rows.append(_scalar(value))
