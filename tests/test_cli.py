@@ -114,6 +114,7 @@ def test_s3api_timestamps_have_the_wire_format(ministack: Any, mbucket: str, cwd
         ["no-such-operation"],  # invalid choice: usage, 2
         ["list-objects-v2", "--bucket", "{b}", "--max-keys", "x"],  # not an integer
         ["head-bucket", "--bucket", "no-such-bucket-h14"],
+        ["put-object", "--bucket", "{b}", "--key", "k", "--body", "no-such-file"],
     ],
 )
 def test_s3api_failures_match(ministack: Any, mbucket: str, mboto: Any, cwd: Path, args: list[str]) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
+import os
 import re
 import sys
 from typing import Any
@@ -120,7 +121,12 @@ class Operation:
         kind = shape.type_name
         if name == self.body_in:
             # As the AWS CLI: a streaming body argument names a file to upload.
-            return open(value, "rb")
+            path = os.path.expandvars(os.path.expanduser(value))
+            if not os.path.isfile(path):
+                raise UsageError(
+                    f"Error parsing parameter '--{xform_name(name)}': Blob values must be a path to a file."
+                )
+            return open(path, "rb")
         if kind in ("list", "map", "structure"):
             words = value if isinstance(value, list) else [value]
             texts = [str(load_value(w)) for w in words]
