@@ -73,18 +73,22 @@ def _parser(command: str) -> ArgParser:
     if command in ("cp", "mv", "sync"):
         p.add_argument("paths", nargs=2)
         add_transfer_args(p, command)
-    elif command in ("rm", "mb", "rb", "presign"):
+    elif command == "rm":
         p.add_argument("path")
         p.add_argument("--recursive", action="store_true", dest="dir_op")
-        p.add_argument("--force", action="store_true")
         p.add_argument("--dryrun", action="store_true")
         p.add_argument("--quiet", action="store_true")
         p.add_argument("--only-show-errors", action="store_true")
         p.add_argument("--include", action=_Filter, dest="filters")
         p.add_argument("--exclude", action=_Filter, dest="filters")
-        p.add_argument("--expires-in", type=int)
         p.add_argument("--page-size", type=int)
-        p.add_argument("--request-payer", nargs="?", const="requester")
+        p.add_argument("--request-payer", nargs="?", const="requester", choices=["requester"])
+    elif command in ("mb", "rb", "presign"):
+        p.add_argument("path")
+        if command == "rb":
+            p.add_argument("--force", action="store_true")
+        if command == "presign":
+            p.add_argument("--expires-in", type=int, default=3600)
     else:
         add_ls_args(p)
     return p
@@ -314,7 +318,6 @@ def _rm(command: str, args: argparse.Namespace, gargs: argparse.Namespace) -> in
     if not is_s3(args.path):
         raise UsageError("Error: Invalid argument type\nusage: s3seal s3 rm <S3Uri>")
     client = make_client(gargs)
-    args.paths = [args.path, args.path]
     printer = Printer(args, streaming=False)
     bucket, key = split_s3(args.path)
     if args.dir_op:
@@ -357,9 +360,9 @@ def _rb(command: str, args: argparse.Namespace, gargs: argparse.Namespace) -> in
     if key:
         raise UsageError(f"Please specify a valid bucket name only. E.g. s3://{bucket}")
     client = make_client(gargs)
-    if args.force:
-        args.dir_op, args.paths, args.filters = True, [args.path, args.path], None
-        if _rm("rm", args, gargs) != RC_OK:
+    if args.force:  # as the AWS CLI: `rm --recursive` first
+        rm_args = _parser("rm").parse_args([args.path, "--recursive"])
+        if _rm("rm", rm_args, gargs) != RC_OK:
             raise UsageError(
                 "remove_bucket failed: Unable to delete all objects in the bucket, bucket will not be deleted."
             )
