@@ -222,6 +222,7 @@ def test_s3_cp_matches_the_aws_cli(ministack: Any, mbucket: str, mboto: Any, cwd
         ["cp", "f.txt", "s3://{b}/k", "--sse-c-copy-source", "--sse-c-copy-source-key", "fileb://key.bin"],
         ["cp", "s3://{b}/missing", "x.txt"],  # fatal error, 1
         ["cp", "no-such-file", "s3://{b}/k"],  # the user-provided path does not exist, 255
+        ["cp", ".", "s3://{b}/d/"],  # a directory without --recursive: upload failed, 1
         ["cp", "f.txt", "s3://{b}/k", "--bogus"],
         ["cp", "f.txt", "s3://{b}/k", "--sse", "bogus"],
         ["ls", "s3://{b}/nothing-here"],  # a prefix without objects: 1

@@ -135,6 +135,11 @@ def _transfer(command: str, args: argparse.Namespace, gargs: argparse.Namespace)
     printer = Printer(args, streaming="-" in (src, dest))
     if "-" in (src, dest):
         return _stream(client, args, src, dest, printer)
+    if paths_type == "locals3" and not args.dir_op and os.path.isdir(src):
+        # The AWS CLI tries, and fails, to open the directory as a file.
+        path = os.path.join(os.path.abspath(src), "")
+        printer.failure("upload", relative_path(path), dest, f"[Errno 21] Is a directory: '{path}'")
+        return RC_TRANSFER_FAILED
     if paths_type == "s3local" and args.dir_op and not os.path.exists(dest):
         os.makedirs(dest)
     filters = Filters(args.filters or [], filter_root(src, args.dir_op), filter_root(dest, args.dir_op))
