@@ -88,7 +88,7 @@ class Printer:
             if self.show_success:
                 self._out(("(dryrun) " if dryrun else "") + f"{task.verb}: {task.location()}", sys.stdout)
 
-    def failure(self, verb: str, src: str, dest: str | None, error: BaseException) -> None:
+    def failure(self, verb: str, src: str, dest: str | None, error: object) -> None:
         with self.lock:
             self.failures += 1
             self.remaining -= 1
