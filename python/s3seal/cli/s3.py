@@ -21,7 +21,7 @@ from s3seal.cli.common import (
     UsageError,
     make_client,
 )
-from s3seal.cli.s3args import _Filter, add_ls_args, add_transfer_args, request_args, sse_c_key
+from s3seal.cli.s3args import FilterAction, add_ls_args, add_transfer_args, request_args
 from s3seal.cli.s3files import (
     FileInfo,
     Filters,
@@ -79,8 +79,8 @@ def _parser(command: str) -> ArgParser:
         p.add_argument("--dryrun", action="store_true")
         p.add_argument("--quiet", action="store_true")
         p.add_argument("--only-show-errors", action="store_true")
-        p.add_argument("--include", action=_Filter, dest="filters")
-        p.add_argument("--exclude", action=_Filter, dest="filters")
+        p.add_argument("--include", action=FilterAction, dest="filters")
+        p.add_argument("--exclude", action=FilterAction, dest="filters")
         p.add_argument("--page-size", type=int)
         p.add_argument("--request-payer", nargs="?", const="requester", choices=["requester"])
     elif command in ("mb", "rb", "presign"):
@@ -394,6 +394,3 @@ def _presign(command: str, args: argparse.Namespace, gargs: argparse.Namespace) 
         "generate_presigned_url. Use `aws s3 presign` meanwhile.\n"
     )
     return RC_ERROR
-
-
-__all__ = ["run", "sse_c_key"]

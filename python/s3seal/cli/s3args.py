@@ -39,7 +39,7 @@ _GENERAL = {
 }
 
 
-class _Filter(argparse.Action):
+class FilterAction(argparse.Action):
     """--include / --exclude keep their relative order in one list."""
 
     def __call__(self, parser: Any, namespace: Any, values: Any, option_string: Any = None) -> None:
@@ -60,8 +60,8 @@ def add_transfer_args(p: argparse.ArgumentParser, command: str) -> None:
         p.add_argument("--expected-size", type=int)
     p.add_argument("--dryrun", action="store_true")
     p.add_argument("--quiet", action="store_true")
-    p.add_argument("--include", action=_Filter, dest="filters")
-    p.add_argument("--exclude", action=_Filter, dest="filters")
+    p.add_argument("--include", action=FilterAction, dest="filters")
+    p.add_argument("--exclude", action=FilterAction, dest="filters")
     p.add_argument("--acl")
     p.add_argument("--follow-symlinks", action="store_true", default=True)
     p.add_argument("--no-follow-symlinks", action="store_false", dest="follow_symlinks")
