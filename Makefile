@@ -15,7 +15,8 @@ $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
 	$(PIP) install -q "maturin>=1.9,<2" "pytest>=8" "boto3==1.43.11" "botocore==1.43.11" \
-		python-dotenv "ruff>=0.8" "mypy>=1.13" matplotlib trustme "hypothesis>=6.100"
+		python-dotenv "ruff>=0.8" "mypy>=1.13" matplotlib trustme "hypothesis>=6.100" \
+		"awscli==1.45.11"
 	touch $(STAMP)
 
 dev: $(STAMP) ## Build s3seal (release) into .venv

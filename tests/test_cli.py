@@ -1,0 +1,597 @@
+"""The ``s3seal`` command against the real AWS CLI v1 (awscli from PyPI), on the same
+ministack, with the same arguments: the same JSON (minus dates and ids), the same objects,
+the same messages and exit codes, failures included."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cli_helpers import Result, assert_same, both, env_for, normalized, run, scrub
+from conftest import SSE_KEY, SSE_KEY_B64, SSE_KEY_MD5
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def cwd(tmp_path: Path) -> Path:
+    (tmp_path / "f.txt").write_text("hello from the cli\n")
+    (tmp_path / "key.bin").write_bytes(SSE_KEY)
+    (tmp_path / "other.bin").write_bytes(bytes(range(100, 132)))
+    return tmp_path
+
+
+def _s3api(ministack: Any, cwd: Path, *args: str) -> tuple[Result, Result]:
+    return both(ministack, ["s3api", *args], cwd)
+
+
+def _object(mboto: Any, bucket: str, key: str, **kw: Any) -> bytes:
+    return mboto.get_object(Bucket=bucket, Key=key, **kw)["Body"].read()  # type: ignore[no-any-return]
+
+
+SSE_C = ["--sse-customer-algorithm", "AES256", "--sse-customer-key", "fileb://key.bin"]
+
+
+def test_s3api_put_head_get_list_match_the_aws_cli(
+    ministack: Any, mbucket: str, mboto: Any, cwd: Path
+) -> None:
+    for key in ("k-aws", "k-s3seal"):
+        aws, ours = _s3api(
+            ministack,
+            cwd,
+            "put-object",
+            "--bucket",
+            mbucket,
+            "--key",
+            key,
+            "--body",
+            "f.txt",
+            *SSE_C,
+            "--metadata",
+            "a=b,c=d",
+            "--tagging",
+            "x=y",
+        )
+        assert_same(aws, ours, "put-object")
+    # Each CLI wrote an object the other one (and boto3) reads with the same key.
+    for key in ("k-aws", "k-s3seal"):
+        body = _object(mboto, mbucket, key, SSECustomerAlgorithm="AES256", SSECustomerKey=SSE_KEY)
+        assert body == b"hello from the cli\n"
+    aws, ours = _s3api(ministack, cwd, "head-object", "--bucket", mbucket, "--key", "k-aws", *SSE_C)
+    assert_same(aws, ours, "head-object")
+    assert normalized(ours.out)["Metadata"] == {"a": "b", "c": "d"}
+    aws, ours = _s3api(
+        ministack, cwd, "get-object", "out.txt", "--bucket", mbucket, "--key", "k-s3seal", *SSE_C
+    )
+    assert_same(aws, ours, "get-object")
+    assert (cwd / "out.txt").read_text() == "hello from the cli\n"
+    aws, ours = _s3api(ministack, cwd, "list-objects-v2", "--bucket", mbucket)
+    assert_same(aws, ours, "list-objects-v2")
+    assert [c["Key"] for c in normalized(ours.out)["Contents"]] == ["k-aws", "k-s3seal"]
+    # Timestamps are printed as S3 sent them (the AWS CLI v1's "wire" format).
+    assert len(_dates(ours.out)) == 2
+    assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", d) for d in _dates(ours.out))
+    for fmt in (["--output", "text"], ["--query", "Contents[].Key", "--output", "text"]):
+        aws, ours = _s3api(ministack, cwd, "list-objects-v2", "--bucket", mbucket, *fmt)
+        assert_same(aws, ours, f"list-objects-v2 {fmt}", compare_json=False)
+        assert _undated(aws.out) == _undated(ours.out)
+
+
+def _dates(text: str) -> list[str]:
+    return re.findall(r'"LastModified": "([^"]+)"', text)
+
+
+def _undated(text: str) -> str:
+    return re.sub(r"\d{4}-\d\d-\d\dT[\d:.]+Z", "<date>", text)
+
+
+def test_s3api_timestamps_have_the_wire_format(ministack: Any, mbucket: str, cwd: Path) -> None:
+    aws, ours = _s3api(ministack, cwd, "put-object", "--bucket", mbucket, "--key", "t", "--body", "f.txt")
+    aws, ours = _s3api(ministack, cwd, "head-object", "--bucket", mbucket, "--key", "t")
+    assert aws.out == ours.out  # same object, same HTTP-date header, byte for byte
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["get-object", "out.bin", "--bucket", "{b}", "--key", "missing"],  # NoSuchKey, 255
+        [
+            "head-object",
+            "--bucket",
+            "{b}",
+            "--key",
+            "sse",
+            "--sse-customer-algorithm",
+            "AES256",
+            "--sse-customer-key",
+            "fileb://other.bin",
+        ],  # the wrong key: 403/400, 255
+        ["list-objects-v2", "--bucket", "{b}", "--bogus"],  # unknown option, 255
+        ["put-object", "--bucket", "{b}"],  # a required argument missing: usage, 2
+        ["no-such-operation"],  # invalid choice: usage, 2
+        ["list-objects-v2", "--bucket", "{b}", "--max-keys", "x"],  # not an integer
+        ["head-bucket", "--bucket", "no-such-bucket-h14"],
+        ["put-object", "--bucket", "{b}", "--key", "k", "--body", "no-such-file"],
+    ],
+)
+def test_s3api_failures_match(ministack: Any, mbucket: str, mboto: Any, cwd: Path, args: list[str]) -> None:
+    mboto.put_object(
+        Bucket=mbucket, Key="sse", Body=b"x", SSECustomerAlgorithm="AES256", SSECustomerKey=SSE_KEY
+    )
+    args = [a.replace("{b}", mbucket) for a in args]
+    aws, ours = _s3api(ministack, cwd, *args)
+    assert aws.rc != 0
+    detail = f"{args}: aws rc={aws.rc} {scrub(aws.err)[-300:]} / s3seal rc={ours.rc} {scrub(ours.err)[-300:]}"
+    assert aws.rc == ours.rc, detail
+    if aws.rc == 255:
+        assert aws.last_err() == ours.last_err(), detail
+
+
+def test_s3api_sse_c_md5_pass_through_and_cli_input_json(
+    ministack: Any, mbucket: str, mboto: Any, cwd: Path
+) -> None:
+    """botocore's rule: key and MD5 both given -> both verbatim (the key already base64)."""
+    (cwd / "in.json").write_text(f'{{"Bucket": "{mbucket}", "Key": "j"}}')
+    env = env_for(ministack)
+    args = [
+        "--endpoint-url",
+        ministack.url,
+        "s3api",
+        "put-object",
+        "--cli-input-json",
+        "file://in.json",
+        "--body",
+        "f.txt",
+        "--sse-customer-algorithm",
+        "AES256",
+        "--sse-customer-key",
+        SSE_KEY_B64,
+        "--sse-customer-key-md5",
+        SSE_KEY_MD5,
+    ]
+    ours = run("s3seal", args, env, cwd)
+    assert ours.rc == 0, scrub(ours.err)
+    assert SSE_KEY_B64 not in ours.out + ours.err
+    body = _object(mboto, mbucket, "j", SSECustomerAlgorithm="AES256", SSECustomerKey=SSE_KEY)
+    assert body == b"hello from the cli\n"
+
+
+def test_s3_cp_matches_the_aws_cli(ministack: Any, mbucket: str, mboto: Any, cwd: Path) -> None:
+    cases = [
+        (["cp", "f.txt", f"s3://{mbucket}/plain/"], "upload: ./f.txt to s3://{b}/plain/f.txt"),
+        (
+            [
+                "cp",
+                "f.txt",
+                f"s3://{mbucket}/c.txt",
+                "--sse-c",
+                "--sse-c-key",
+                "fileb://key.bin",
+                "--metadata",
+                "k=v",
+                "--content-type",
+                "text/x-test",
+                "--storage-class",
+                "STANDARD",
+            ],
+            "upload: ./f.txt to s3://{b}/c.txt",
+        ),
+        (
+            ["cp", f"s3://{mbucket}/c.txt", "down.txt", "--sse-c", "--sse-c-key", "fileb://key.bin"],
+            "download: s3://{b}/c.txt to ./down.txt",
+        ),
+        (
+            [
+                "cp",
+                f"s3://{mbucket}/c.txt",
+                f"s3://{mbucket}/copy.txt",
+                "--sse-c-copy-source",
+                "--sse-c-copy-source-key",
+                "fileb://key.bin",
+                "--sse-c",
+                "--sse-c-key",
+                "fileb://other.bin",
+            ],
+            "copy: s3://{b}/c.txt to s3://{b}/copy.txt",
+        ),
+    ]
+    for args, line in cases:
+        aws, ours = both(ministack, ["s3", *args, "--no-progress"], cwd)
+        assert_same(aws, ours, str(args), compare_json=False)
+        assert ours.out.strip() == line.format(b=mbucket), scrub(ours.out + ours.err)
+    head = mboto.head_object(
+        Bucket=mbucket, Key="c.txt", SSECustomerAlgorithm="AES256", SSECustomerKey=SSE_KEY
+    )
+    assert head["Metadata"] == {"k": "v"} and head["ContentType"] == "text/x-test"
+    copied = _object(
+        mboto, mbucket, "copy.txt", SSECustomerAlgorithm="AES256", SSECustomerKey=bytes(range(100, 132))
+    )
+    assert copied == b"hello from the cli\n"
+    assert (cwd / "down.txt").read_text() == "hello from the cli\n"
+    assert mboto.head_object(Bucket=mbucket, Key="plain/f.txt")["ContentType"] == "text/plain"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["cp", "f.txt", "s3://{b}/k", "--sse-c-key", "fileb://key.bin"],  # the Korean seed's line
+        ["cp", "f.txt", "s3://{b}/k", "--sse-c"],
+        ["cp", "f.txt", "s3://{b}/k", "--sse-c-copy-source", "--sse-c-copy-source-key", "fileb://key.bin"],
+        ["cp", "s3://{b}/missing", "x.txt"],  # fatal error, 1
+        ["cp", "no-such-file", "s3://{b}/k"],  # the user-provided path does not exist, 255
+        ["cp", ".", "s3://{b}/d/"],  # a directory without --recursive: upload failed, 1
+        ["cp", "f.txt", "s3://{b}/k", "--bogus"],
+        ["cp", "f.txt", "s3://{b}/k", "--sse", "bogus"],
+        ["ls", "s3://{b}/nothing-here"],  # a prefix without objects: 1
+        ["ls", "s3://no-such-bucket-h14"],
+        ["rb", "s3://{b}/key"],
+        ["mb", "s3://Not_A_Bucket"],  # InvalidBucketName: 1
+        ["cp", "s3://{b}/sse", "x.txt", "--sse-c", "--sse-c-key", "fileb://other.bin"],  # wrong key
+    ],
+)
+def test_s3_failures_match(ministack: Any, mbucket: str, mboto: Any, cwd: Path, args: list[str]) -> None:
+    mboto.put_object(
+        Bucket=mbucket, Key="sse", Body=b"x", SSECustomerAlgorithm="AES256", SSECustomerKey=SSE_KEY
+    )
+    args = [a.replace("{b}", mbucket) for a in args]
+    aws, ours = both(ministack, ["s3", *args], cwd)
+    assert aws.rc != 0
+    assert_same(aws, ours, str(args), compare_json=False)
+    assert "k" not in {o["Key"] for o in mboto.list_objects_v2(Bucket=mbucket).get("Contents", [])}
+
+
+def test_s3_ls_rm_mb_rb(ministack: Any, mboto: Any, cwd: Path) -> None:
+    import uuid
+
+    name = f"t-{uuid.uuid4().hex[:12]}"
+    for tool in ("aws", "s3seal"):
+        bucket = f"{name}-{tool[:3]}"
+        env, url = env_for(ministack), ["--endpoint-url", ministack.url]
+        assert run(tool, [*url, "s3", "mb", f"s3://{bucket}"], env, cwd).out == f"make_bucket: {bucket}\n"
+        for key in ("a.txt", "d/b.txt", "d/e/c.txt"):
+            mboto.put_object(Bucket=bucket, Key=key, Body=b"12345")
+    outs = {}
+    for tool in ("aws", "s3seal"):
+        bucket = f"{name}-{tool[:3]}"
+        env, url = env_for(ministack), ["--endpoint-url", ministack.url]
+        listing = [
+            run(tool, [*url, "s3", "ls", f"s3://{bucket}/", *extra], env, cwd)
+            for extra in ([], ["--recursive"], ["--recursive", "--human-readable", "--summarize"])
+        ]
+        rm = run(
+            tool, [*url, "s3", "rm", f"s3://{bucket}/d", "--recursive", "--exclude", "*/c.txt"], env, cwd
+        )
+        rb = run(tool, [*url, "s3", "rb", f"s3://{bucket}", "--force"], env, cwd)
+        outs[tool] = [(r.rc, r.out.replace(bucket, "B")) for r in (*listing, rm, rb)]
+    # ls prints local times to the second: the two buckets' objects were written seconds apart.
+    undated = {tool: [(rc, _undated_ls(out)) for rc, out in rows] for tool, rows in outs.items()}
+    assert undated["aws"][:3] == undated["s3seal"][:3]
+    assert sorted(outs["aws"][3][1].splitlines()) == sorted(outs["s3seal"][3][1].splitlines())
+    # rb --force deletes concurrently, in no fixed order.
+    assert sorted(outs["aws"][4][1].splitlines()) == sorted(outs["s3seal"][4][1].splitlines())
+    assert outs["aws"][4][0] == outs["s3seal"][4][0] == 0
+
+
+def _undated_ls(text: str) -> str:
+    return re.sub(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", "<time>", text)
+
+
+def test_presign_is_refused_clearly(ministack: Any, mbucket: str, cwd: Path) -> None:
+    ours = run(
+        "s3seal",
+        ["--endpoint-url", ministack.url, "s3", "presign", f"s3://{mbucket}/k"],
+        env_for(ministack),
+        cwd,
+    )
+    assert ours.rc != 0 and "not supported yet" in ours.err
+
+
+def _tree(root: Path, count: int) -> dict[str, bytes]:
+    files = {}
+    for i in range(count):
+        rel = f"d{i % 5}/f{i:03d}.{'log' if i % 10 == 0 else 'dat'}"
+        data = hashlib.sha256(str(i).encode()).digest() * (i + 1)
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_bytes(data)
+        files[rel] = data
+    return files
+
+
+def _lines(result: Result) -> list[str]:
+    return sorted(line for line in result.out.splitlines() if line.strip())
+
+
+def test_sync_a_tree_up_and_back_with_sse_c(ministack: Any, mbucket: str, mboto: Any, cwd: Path) -> None:
+    files = _tree(cwd / "up", 50)
+    env, url = env_for(ministack), ["--endpoint-url", ministack.url]
+    sse = ["--sse-c", "--sse-c-key", "fileb://key.bin"]
+    first = run("s3seal", [*url, "s3", "sync", "up", f"s3://{mbucket}/tree", *sse], env, cwd)
+    assert first.rc == 0 and len(_lines(first)) == 50, scrub(first.err)
+    again = run("s3seal", [*url, "s3", "sync", "up", f"s3://{mbucket}/tree", *sse], env, cwd)
+    assert (again.rc, again.out) == (0, "")
+    down = run("s3seal", [*url, "s3", "sync", f"s3://{mbucket}/tree", "down", *sse], env, cwd)
+    assert down.rc == 0 and len(_lines(down)) == 50, scrub(down.err)
+    for rel, data in files.items():
+        assert (cwd / "down" / rel).read_bytes() == data
+    back = run("s3seal", [*url, "s3", "sync", f"s3://{mbucket}/tree", "down", *sse], env, cwd)
+    assert (back.rc, back.out) == (0, "")
+    # Every object is under the customer key.
+    head = mboto.head_object(
+        Bucket=mbucket, Key="tree/d1/f001.dat", SSECustomerAlgorithm="AES256", SSECustomerKey=SSE_KEY
+    )
+    assert head["SSECustomerAlgorithm"] == "AES256"
+
+
+def test_sync_filters_and_delete_match_the_aws_cli(ministack: Any, mbucket: str, cwd: Path) -> None:
+    _tree(cwd / "src", 12)
+    results = {}
+    for tool in ("aws", "s3seal"):
+        env, url, dest = env_for(ministack), ["--endpoint-url", ministack.url], f"s3://{mbucket}/{tool}"
+        steps = [
+            ["s3", "sync", "src", dest, "--exclude", "*.log", "--no-progress"],
+            ["s3", "sync", "src", dest, "--exclude", "*", "--include", "d1/*", "--no-progress"],
+            ["s3", "sync", "src", dest, "--no-progress", "--dryrun"],
+        ]
+        outs = [run(tool, [*url, *s], env, cwd) for s in steps]
+        (cwd / "src" / "d2" / "f002.dat").unlink()
+        outs.append(
+            run(
+                tool,
+                [*url, "s3", "sync", "src", dest, "--delete", "--exclude", "*.log", "--no-progress"],
+                env,
+                cwd,
+            )
+        )
+        (cwd / "src" / "d2" / "f002.dat").write_bytes(b"again")
+        results[tool] = [(r.rc, [line.replace(f"/{tool}/", "/X/") for line in _lines(r)]) for r in outs]
+    assert results["aws"] == results["s3seal"]
+    assert any("delete:" in line for line in results["s3seal"][3][1])
+
+
+def test_debug_output_never_shows_a_key(ministack: Any, mbucket: str, cwd: Path) -> None:
+    env, url = env_for(ministack), ["--endpoint-url", ministack.url, "--debug"]
+    runs = [
+        run(
+            "s3seal",
+            [
+                *url,
+                "s3api",
+                "put-object",
+                "--bucket",
+                mbucket,
+                "--key",
+                "d",
+                "--body",
+                "f.txt",
+                "--sse-customer-algorithm",
+                "AES256",
+                "--sse-customer-key",
+                SSE_KEY_B64,
+                "--sse-customer-key-md5",
+                SSE_KEY_MD5,
+            ],
+            env,
+            cwd,
+        ),
+        run(
+            "s3seal",
+            [*url, "s3", "cp", "f.txt", f"s3://{mbucket}/e", "--sse-c", "--sse-c-key", "fileb://key.bin"],
+            env,
+            cwd,
+        ),
+        run(
+            "s3seal",
+            [
+                *url,
+                "s3api",
+                "get-object",
+                "o",
+                "--bucket",
+                mbucket,
+                "--key",
+                "d",
+                "--sse-customer-algorithm",
+                "AES256",
+                "--sse-customer-key",
+                "fileb://other.bin",
+            ],
+            env,
+            cwd,
+        ),
+    ]
+    assert [r.rc for r in runs] == [0, 0, 255]
+    for r in runs:
+        assert "DEBUG" in r.err
+        assert SSE_KEY_B64 not in r.out + r.err
+        assert "***" in r.err
+
+
+def test_progress_line_only_on_a_terminal(ministack: Any, mbucket: str, cwd: Path) -> None:
+    import os
+    import pty
+    import subprocess
+
+    from cli_helpers import S3SEAL
+
+    (cwd / "big.bin").write_bytes(os.urandom(3 * 1024 * 1024))
+    args = [*S3SEAL, "--endpoint-url", ministack.url, "s3", "cp", "big.bin", f"s3://{mbucket}/big"]
+    piped = run("s3seal", args[len(S3SEAL) :], env_for(ministack), cwd)
+    assert piped.rc == 0 and "Completed" not in piped.out
+    leader, follower = pty.openpty()
+    proc = subprocess.run(
+        args, env=env_for(ministack), cwd=cwd, stdout=follower, stderr=subprocess.PIPE, timeout=60
+    )
+    os.close(follower)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(leader)
+    assert proc.returncode == 0
+    assert b"Completed" in shown and b"upload: ./big.bin" in shown
+
+
+def test_s3api_names_are_botocores_for_every_operation_and_member() -> None:
+    """No server: the argument table comes from the model with the AWS CLI's names."""
+    import botocore.session
+    from botocore import xform_name as botocore_xform
+    from s3seal.cli.s3api import Operation, command_table, xform_name
+
+    model = botocore.session.get_session().get_service_model("s3")
+    assert set(command_table()) == {botocore_xform(op, "-") for op in model.operation_names}
+    for op in model.operation_names:
+        ours = Operation(op)
+        shape = model.operation_model(op).input_shape
+        members = list(shape.members) if shape else []
+        assert {xform_name(m) for m in ours.members} == {botocore_xform(m, "-") for m in members}, op
+        assert set(ours.required) == set(shape.required_members if shape else []), op
+
+
+def test_multipart_sse_c_cp_up_and_down_match(ministack: Any, mbucket: str, mboto: Any, cwd: Path) -> None:
+    """Above the 8 MiB threshold: multipart upload and ranged download, the key on every part
+    and ranged GET (the server refuses any request of an SSE-C object without it)."""
+    import os
+
+    data = os.urandom(9 * 1024 * 1024 + 5)
+    (cwd / "big.bin").write_bytes(data)
+    sse = ["--sse-c", "AES256", "--sse-c-key", "fileb://key.bin", "--no-progress"]
+    for tool_key in ("a", "s"):
+        aws, ours = both(ministack, ["s3", "cp", "big.bin", f"s3://{mbucket}/big-{tool_key}", *sse], cwd)
+        assert_same(aws, ours, "multipart upload", compare_json=False)
+    for key in ("big-a", "big-s"):
+        got = _object(mboto, mbucket, key, SSECustomerAlgorithm="AES256", SSECustomerKey=SSE_KEY)
+        assert got == data
+    aws, ours = both(ministack, ["s3", "cp", f"s3://{mbucket}/big-a", "back.bin", *sse], cwd)
+    assert_same(aws, ours, "ranged download", compare_json=False)
+    assert ours.results() == [f"download: s3://{mbucket}/big-a to ./back.bin"]
+    assert (cwd / "back.bin").read_bytes() == data
+
+
+def test_s3api_pagination_flags_match(ministack: Any, mbucket: str, mboto: Any, cwd: Path) -> None:
+    for i in range(5):
+        mboto.put_object(Bucket=mbucket, Key=f"p/{i}", Body=b"x")
+    for args in (
+        ["--max-items", "2", "--page-size", "1"],
+        ["--max-items", "2", "--output", "text"],
+        ["--page-size", "2", "--query", "Contents[].Key"],
+        ["--max-keys", "2"],  # a paging parameter given: one page, as the AWS CLI
+        ["--no-paginate", "--max-keys", "3"],
+    ):
+        aws, ours = _s3api(ministack, cwd, "list-objects-v2", "--bucket", mbucket, *args)
+        assert aws.rc == ours.rc == 0, scrub(ours.err)
+        if "text" in args:
+            assert _undated(aws.out) == _undated(ours.out)
+        else:
+            assert normalized(aws.out) == normalized(ours.out), args
+
+
+@pytest.mark.parametrize(
+    "globals_",
+    [
+        ["--endpoint-url", "http://127.0.0.1:9", "--cli-connect-timeout", "1"],  # nothing listens
+        ["--profile", "no-such-profile"],
+        ["--output", "yaml"],
+        ["--version"],
+    ],
+)
+def test_global_options_match(ministack: Any, mbucket: str, cwd: Path, globals_: list[str]) -> None:
+    args = [*globals_, "s3api", "list-objects-v2", "--bucket", mbucket]
+    if "--endpoint-url" not in globals_:
+        args = ["--endpoint-url", ministack.url, *args]
+    env = env_for(ministack, AWS_MAX_ATTEMPTS="1")
+    aws, ours = run("aws", args, env, cwd), run("s3seal", args, env, cwd)
+    assert aws.rc == ours.rc, f"{scrub(aws.err)} / {scrub(ours.err)}"
+    if "--version" in globals_:
+        assert ours.out.startswith("s3seal-cli/")
+    elif aws.rc == 255:
+        # botocore's EndpointConnectionError names the URL with its query string; the s3seal
+        # client's names it without (a client difference, not the CLI's): compare before '?'.
+        assert aws.last_err().split("?")[0].rstrip('"') == ours.last_err().split("?")[0].rstrip('"')
+
+
+def test_ctrl_c_during_a_recursive_cp(ministack: Any, mbucket: str, mboto: Any, cwd: Path) -> None:
+    """Exit 130, the transfers in flight stopped and their multipart uploads aborted."""
+    import os
+    import signal
+    import subprocess
+
+    from cli_helpers import S3SEAL
+    from conftest import ignore_sigint
+
+    tree = cwd / "many"
+    tree.mkdir()
+    block = os.urandom(10 * 1024 * 1024)  # above the 8 MiB threshold: multipart uploads
+    for i in range(24):
+        (tree / f"b{i:02d}.bin").write_bytes(block)
+    args = [*S3SEAL, "--endpoint-url", ministack.url, "s3", "cp", "many", f"s3://{mbucket}/c/", "--recursive"]
+    proc = subprocess.Popen(
+        args,
+        env=env_for(ministack),
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        preexec_fn=ignore_sigint,
+    )
+    assert proc.stdout is not None
+    assert proc.stdout.readline().startswith(b"upload: ")
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err.decode()[-500:]
+    assert b"cancelled: ctrl-c received" in err and b"failed" not in err
+    assert out.count(b"upload: ") < 23  # the rest was cancelled
+    assert mboto.list_multipart_uploads(Bucket=mbucket).get("Uploads", []) == []
+
+
+def test_sync_download_time_rules_match(ministack: Any, mbucket: str, cwd: Path) -> None:
+    """A newer local file is kept by default and by --size-only, replaced by --exact-timestamps
+    (which, on a server listing milliseconds, replaces every file: the AWS CLI sets local times
+    in whole seconds); a different size is always replaced."""
+    import os
+
+    _tree(cwd / "src", 6)
+    env, url = env_for(ministack), ["--endpoint-url", ministack.url]
+    assert run("s3seal", [*url, "s3", "sync", "src", f"s3://{mbucket}/t"], env, cwd).rc == 0
+    results = {}
+    for tool in ("aws", "s3seal"):
+        local = cwd / f"down-{tool}"
+        steps = [[], ["--size-only"], ["--exact-timestamps"], []]
+        outs = []
+        for i, extra in enumerate(steps):
+            if i == 1:  # a newer local file of the same size, and one of another size
+                os.utime(local / "d1" / "f001.dat")
+                (local / "d2" / "f002.dat").write_bytes(b"short")
+            outs.append(
+                run(
+                    tool,
+                    [*url, "s3", "sync", f"s3://{mbucket}/t", str(local.name), "--no-progress", *extra],
+                    env,
+                    cwd,
+                )
+            )
+        results[tool] = [(r.rc, [line.replace(f"down-{tool}", "D") for line in _lines(r)]) for r in outs]
+    assert results["aws"] == results["s3seal"]
+    assert len(results["s3seal"][0][1]) == 6 and results["s3seal"][3][1] == []
+
+
+def test_table_output_matches(ministack: Any, mbucket: str, mboto: Any, cwd: Path) -> None:
+    mboto.put_bucket_tagging(
+        Bucket=mbucket, Tagging={"TagSet": [{"Key": "a", "Value": "b"}, {"Key": "long-key", "Value": "v"}]}
+    )
+    for i in range(3):
+        mboto.put_object(Bucket=mbucket, Key=f"t/{i}", Body=b"x" * i, Metadata={"m": str(i)})
+    for args in (
+        ["get-bucket-tagging"],
+        ["list-objects-v2", "--max-items", "2"],
+        ["head-object", "--key", "t/2"],
+    ):
+        aws, ours = _s3api(ministack, cwd, *args, "--bucket", mbucket, "--output", "table")
+        assert aws.rc == ours.rc == 0, scrub(ours.err)
+        assert aws.out == ours.out, f"{args}\n{aws.out}\n{ours.out}"
