@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import urllib.parse
 from pathlib import Path
 from typing import Any
 
@@ -279,14 +280,25 @@ def _undated_ls(text: str) -> str:
     return re.sub(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", "<time>", text)
 
 
-def test_presign_is_refused_clearly(ministack: Any, mbucket: str, cwd: Path) -> None:
-    ours = run(
-        "s3seal",
-        ["--endpoint-url", ministack.url, "s3", "presign", f"s3://{mbucket}/k"],
-        env_for(ministack),
-        cwd,
-    )
-    assert ours.rc != 0 and "not supported yet" in ours.err
+def test_presign_matches_the_aws_cli(ministack: Any, mbucket: str, cwd: Path) -> None:
+    """The same URL shape as `aws s3 presign` (always SigV4: the AWS CLI's default for s3
+    presign), and a URL that works."""
+    args = ["--endpoint-url", ministack.url, "s3", "presign", f"s3://{mbucket}/a b", "--expires-in", "120"]
+    env = env_for(ministack, AWS_CONFIG_FILE=str(cwd / "v4.cfg"))
+    (cwd / "v4.cfg").write_text("[default]\ns3 =\n  signature_version = s3v4\n")
+    aws, ours = run("aws", args, env, cwd), run("s3seal", args, env, cwd)
+    assert (aws.rc, ours.rc) == (0, 0), ours.err
+    volatile = {"X-Amz-Date", "X-Amz-Signature", "X-Amz-Credential"}
+
+    def shape(url: str) -> tuple[str, dict[str, list[str]]]:
+        split = urllib.parse.urlsplit(url.strip())
+        query = {k: v for k, v in urllib.parse.parse_qs(split.query).items() if k not in volatile}
+        return split.path, query
+
+    assert shape(ours.out) == shape(aws.out)
+    assert "X-Amz-Expires=120" in ours.out
+    bad = run("s3seal", ["--endpoint-url", ministack.url, "s3", "presign", "not-s3"], env, cwd)
+    assert bad.rc != 0
 
 
 def _tree(root: Path, count: int) -> dict[str, bytes]:
@@ -595,3 +607,62 @@ def test_table_output_matches(ministack: Any, mbucket: str, mboto: Any, cwd: Pat
         aws, ours = _s3api(ministack, cwd, *args, "--bucket", mbucket, "--output", "table")
         assert aws.rc == ours.rc == 0, scrub(ours.err)
         assert aws.out == ours.out, f"{args}\n{aws.out}\n{ours.out}"
+
+
+def test_keygen_and_rotate_are_subcommands(ministack: Any, mbucket: str, cwd: Path) -> None:
+    env = env_for(ministack)
+    for name in ("old.key", "new.key"):
+        made = run("s3seal", ["keygen", "--raw", "--out", str(cwd / name)], env, cwd)
+        assert made.rc == 0, made.err
+        assert (cwd / name).stat().st_size == 32
+    up = run(
+        "s3seal",
+        [
+            "--endpoint-url",
+            ministack.url,
+            "s3",
+            "cp",
+            "-",
+            f"s3://{mbucket}/r/one",
+            "--sse-c",
+            "--sse-c-key",
+            f"fileb://{cwd / 'old.key'}",
+        ],
+        env,
+        cwd,
+        stdin=b"rotate me",
+    )
+    assert up.rc == 0, up.err
+    rotated = run(
+        "s3seal",
+        [
+            "--endpoint-url",
+            ministack.url,
+            "rotate",
+            f"s3://{mbucket}/r/",
+            "--old-key",
+            f"fileb://{cwd / 'old.key'}",
+            "--new-key",
+            f"fileb://{cwd / 'new.key'}",
+        ],
+        env,
+        cwd,
+    )
+    assert rotated.rc == 0, rotated.err
+    down = run(
+        "s3seal",
+        [
+            "--endpoint-url",
+            ministack.url,
+            "s3",
+            "cp",
+            f"s3://{mbucket}/r/one",
+            "-",
+            "--sse-c",
+            "--sse-c-key",
+            f"fileb://{cwd / 'new.key'}",
+        ],
+        env,
+        cwd,
+    )
+    assert (down.rc, down.out) == (0, "rotate me")

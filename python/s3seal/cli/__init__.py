@@ -37,6 +37,8 @@ def _help() -> int:
     sys.stdout.write(
         USAGE + "\nCommands:\n  s3     high-level transfers: cp, mv, rm, ls, mb, rb, sync, presign\n"
         "  s3api  every S3 operation of the model\n"
+        "  keygen generate an SSE-C key (.env lines, or --raw 32 bytes)\n"
+        "  rotate re-key every object under s3://bucket/prefix onto a new SSE-C key\n"
     )
     return 0
 
@@ -56,7 +58,30 @@ def _dispatch(gargs: argparse.Namespace, rest: list[str]) -> int:
         from s3seal.cli.s3 import run as run_s3
 
         return run_s3(gargs, args)
-    global_parser().error("argument command: Invalid choice, valid choices are:\n\ns3 | s3api\n")
+    if command == "keygen":
+        from s3seal.keys import main_keygen
+
+        return main_keygen(args)
+    if command == "rotate":
+        from s3seal.rotate import main_rotate
+
+        return main_rotate(_with_globals(gargs, args))
+    global_parser().error(
+        "argument command: Invalid choice, valid choices are:\n\ns3 | s3api | keygen | rotate\n"
+    )
+
+
+def _with_globals(gargs: argparse.Namespace, args: list[str]) -> list[str]:
+    """The global options `rotate` understands, handed on to it."""
+    extra: list[str] = []
+    for flag, value in (
+        ("--endpoint-url", gargs.endpoint_url),
+        ("--profile", gargs.profile),
+        ("--region", gargs.region),
+    ):
+        if value:
+            extra += [flag, value]
+    return args + extra
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -13,8 +13,6 @@ import sys
 from typing import Any
 
 from s3seal.cli.common import (
-    LOG,
-    RC_ERROR,
     RC_OK,
     RC_TRANSFER_FAILED,
     ArgParser,
@@ -387,10 +385,13 @@ def _bucket_only(path: str, command: str) -> str:
 
 
 def _presign(command: str, args: argparse.Namespace, gargs: argparse.Namespace) -> int:
-    """Needs ``generate_presigned_url``, which the s3seal client does not have yet."""
-    LOG.debug("presign requested for %s", args.path)
-    sys.stderr.write(
-        "\ns3seal s3 presign is not supported yet: the s3seal client has no "
-        "generate_presigned_url. Use `aws s3 presign` meanwhile.\n"
+    """The AWS CLI's ``s3 presign``: a presigned GET URL for one object (SigV4)."""
+    bucket, key = split_s3(args.path) if is_s3(args.path) else (None, None)
+    if not bucket or not key:
+        raise UsageError("<S3Uri>\nError: Invalid argument type")
+    client = make_client(gargs)
+    url = client.generate_presigned_url(
+        "get_object", Params={"Bucket": bucket, "Key": key}, ExpiresIn=args.expires_in
     )
-    return RC_ERROR
+    sys.stdout.write(url + "\n")
+    return RC_OK
