@@ -17,7 +17,7 @@ use crate::error::{Error, Result, ServiceError};
 use crate::events::RequestHook;
 use crate::model::{self};
 use crate::model_types::Operation;
-use crate::ops::{self, Ctx, Output};
+use crate::ops::{Ctx, Output};
 use crate::params::{parse, parse_template, Params};
 use crate::runtime::{fork_generation, wait, wait_cancellable};
 use crate::sse::Secret;
@@ -109,17 +109,13 @@ impl Inner {
         }
     }
 
-    /// The operations with s3seal's own behaviour (streaming bodies, the transfer engine's
-    /// calls) run through `ops`; every other operation of the model through the engine.
+    /// Every operation runs through the model-driven engine (the transfer engine still
+    /// drives the SDK for its parts).
     async fn run_in(&self, ctx: &Ctx, params: &Params) -> Result<Output> {
-        if ops::handles(params.op) {
-            ops::run(ctx, params).await
-        } else {
-            let engine = self.clients().await?.engine;
-            engine
-                .call(params, ctx.region.as_deref(), ctx.request_hook.as_ref())
-                .await
-        }
+        let engine = self.clients().await?.engine;
+        engine
+            .call(params, ctx.region.as_deref(), ctx.request_hook.as_ref())
+            .await
     }
 }
 

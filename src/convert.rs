@@ -32,6 +32,7 @@ pub fn to_python(
         Value::Str(s) => s.into_pyobject(py)?.into_any(),
         Value::Secret(s) => s.expose().into_pyobject(py)?.into_any(),
         Value::Int(i) => i.into_pyobject(py)?.into_any(),
+        Value::BigInt(text) => py.import("builtins")?.getattr("int")?.call1((text,))?,
         Value::Bool(b) => b.into_pyobject(py)?.to_owned().into_any(),
         Value::Time(t) => {
             let utc = PyTzInfo::utc(py)?;

@@ -15,6 +15,8 @@ pub enum Value {
     /// A `sensitive` member: an SSE-C key, a KMS key id or encryption context.
     Secret(Secret),
     Int(i64),
+    /// An integer beyond i64 from a response (Python's int has no limit).
+    BigInt(String),
     Bool(bool),
     Time(DateTime),
     /// A string-to-string map (`Metadata`), in the caller's order.

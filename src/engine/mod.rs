@@ -17,8 +17,9 @@ use crate::events::{apply_headers, header_strings, RequestHook, Stage};
 use crate::hooks::Seen;
 use crate::model_types::Shape;
 use crate::ops::Output;
-use crate::params::Params;
+use crate::params::{FileBody, Params};
 use crate::transport::Transport;
+use request::BodySource;
 pub use request::{ChecksumPolicy, Target};
 
 /// botocore's retry modes.
@@ -65,7 +66,14 @@ impl Engine {
         if let Some(region) = region {
             target.region = region.to_owned();
         }
-        let mut built = request::build(params, &target, self.checksums)?;
+        let (streamed, file_bytes) = self.file_body(params).await?;
+        let source = match (&streamed, file_bytes) {
+            (Some((_, plan)), _) => BodySource::File(plan),
+            (None, Some(bytes)) => BodySource::Bytes(bytes),
+            (None, None) => BodySource::Params,
+        };
+        let mut built = request::build(params, &target, self.checksums, source)?;
+        let file = streamed.as_ref().map(|(file, _)| file);
         if let Some(hook) = hook {
             let changed = hook.emit(
                 Stage::Call,
@@ -82,7 +90,7 @@ impl Engine {
         loop {
             let credentials = self.credentials().await?;
             let error = match self
-                .attempt(params, &built, &target, &credentials, attempt, hook)
+                .attempt(params, &built, file, &target, &credentials, attempt, hook)
                 .await?
             {
                 Attempt::Done(output) => return Ok(output),
@@ -110,7 +118,7 @@ impl Engine {
             request_when_required: true,
             response_when_required: true,
         };
-        let mut built = request::build(params, &self.target, checksums)?;
+        let mut built = request::build(params, &self.target, checksums, BodySource::Params)?;
         built
             .headers
             .retain(|(name, _)| !name.as_str().starts_with("x-amz-checksum-"));
@@ -177,10 +185,42 @@ impl Engine {
             .map_err(|_| Error::NoCredentials)
     }
 
+    /// A PutObject body that is an open regular file: streamed (unsigned, CRC32 by a first
+    /// pass) where the transport keeps it private and the checksum is CRC32, else read
+    /// into memory (a signed payload or another algorithm needs the bytes).
+    async fn file_body(
+        &self,
+        params: &Params,
+    ) -> Result<(
+        Option<(FileBody, request::StreamedFile)>,
+        Option<bytes::Bytes>,
+    )> {
+        let Some(file) = params.body_file.as_ref() else {
+            return Ok((None, None));
+        };
+        let crc_only = params
+            .str("ChecksumAlgorithm")
+            .is_none_or(|a| a.eq_ignore_ascii_case("CRC32"));
+        if !(self.unsigned_payload && crc_only) {
+            return Ok((None, Some(on_file(file, FileBody::read_all).await?)));
+        }
+        let crc32 = match params.string("ChecksumCRC32") {
+            Some(crc) => crc,
+            None => on_file(file, FileBody::crc32).await?,
+        };
+        let plan = request::StreamedFile {
+            length: file.len,
+            crc32,
+        };
+        Ok((Some((file.duplicate().map_err(file_error)?, plan)), None))
+    }
+
+    #[allow(clippy::too_many_arguments)]
     async fn attempt(
         &self,
         params: &Params,
         built: &request::Built,
+        file: Option<&FileBody>,
         target: &Target,
         credentials: &aws_credential_types::Credentials,
         attempt: u32,
@@ -193,8 +233,8 @@ impl Engine {
         for (name, value) in &built.headers {
             req = req.header(name, value);
         }
-        if !built.body.is_empty() || matches!(op.method, "PUT" | "POST") {
-            req = req.header(http::header::CONTENT_LENGTH, built.body.len());
+        if built.length > 0 || matches!(op.method, "PUT" | "POST") {
+            req = req.header(http::header::CONTENT_LENGTH, built.length);
         }
         let mut req = req
             .body(built.body.clone())
@@ -215,7 +255,12 @@ impl Engine {
         )?;
         fire(hook, Stage::Send, op.name, &mut req)?;
         let url = built.uri.split('?').next().unwrap_or_default().to_owned();
-        let response = match self.transport.send(req.map(SdkBody::from)).await {
+        // Each attempt reads the file afresh (a retry resends the whole body).
+        let body = match file {
+            Some(file) => file.stream().await?.into_inner(),
+            None => SdkBody::from(built.body.clone()),
+        };
+        let response = match self.transport.send(req.map(|_| body)).await {
             Ok(r) => r,
             Err(e) => return Ok(Attempt::Failed(from_connector(&e, url))),
         };
@@ -259,8 +304,9 @@ impl Engine {
                 self.max_attempts,
             )));
         }
-        // S3 can answer 200 with an error document (botocore's `_handle_200_error`).
-        if body_is_error(&body) {
+        // S3 can answer 200 with an error document (botocore's `_handle_200_error`), and a
+        // 200 whose document does not parse counts as the same 500 (and is retried).
+        if special_200_error(op, &body) {
             let mut seen = seen;
             seen.status = 500;
             return Ok(Attempt::Failed(service_error(
@@ -274,6 +320,8 @@ impl Engine {
         if params.encoding_type_auto_set {
             response::decode_listing(op, &mut fields);
         }
+        let mut seen = seen;
+        drop_unparseable_expires(&mut seen);
         Ok(Attempt::Done(Output {
             fields,
             meta: ResponseMeta::from_seen(seen, self.max_attempts),
@@ -312,6 +360,8 @@ impl Engine {
             crate::value::Value::Stream(ByteStream::new(body), length),
         )];
         fields.extend(crate::ops::header_fields(op, &seen));
+        let mut seen = seen;
+        drop_unparseable_expires(&mut seen);
         let mut meta = ResponseMeta::from_seen(seen, max);
         meta.checksum_algorithm = validated;
         Output { fields, meta }
@@ -365,6 +415,29 @@ const THROTTLING: &[&str] = &[
 const TRANSIENT: &[&str] = &["RequestTimeout", "RequestTimeoutException", "InternalError"];
 
 /// Whether a 200 body is an `<Error>` document rather than the operation's result.
+/// botocore's `_handle_200_error`, for answers that are documents (not a blob or string
+/// payload): an `<Error>` root, or a body that is not XML at all.
+fn special_200_error(op: &crate::model_types::Operation, body: &[u8]) -> bool {
+    let document = !op.output.iter().any(|m| {
+        m.loc == crate::model_types::Loc::Payload && matches!(m.shape, Shape::Blob | Shape::Str)
+    });
+    if !document || body.is_empty() {
+        return false;
+    }
+    body_is_error(body) || !response::is_xml(body)
+}
+
+/// botocore's `handle_expires_header`: an `Expires` header that is no date leaves
+/// `HTTPHeaders` (its text stays in `ExpiresString`).
+fn drop_unparseable_expires(seen: &mut Seen) {
+    let unparseable = seen
+        .header("expires")
+        .is_some_and(|v| crate::ops::parse_time(v, crate::model_types::TsFormat::Rfc822).is_none());
+    if unparseable {
+        seen.headers.retain(|(n, _)| n != "expires");
+    }
+}
+
 fn body_is_error(body: &[u8]) -> bool {
     let text = String::from_utf8_lossy(&body[..body.len().min(512)]);
     let text = text.trim_start();
@@ -373,6 +446,22 @@ fn body_is_error(body: &[u8]) -> bool {
         None => text,
     };
     text.starts_with("<Error>")
+}
+
+/// `work` over a duplicate of `file`, on a blocking thread.
+async fn on_file<T: Send + 'static>(
+    file: &FileBody,
+    work: fn(&FileBody) -> std::io::Result<T>,
+) -> Result<T> {
+    let copy = file.duplicate();
+    tokio::task::spawn_blocking(move || copy.and_then(|f| work(&f)))
+        .await
+        .map_err(|e| Error::Internal(format!("file reader failed: {e}")))?
+        .map_err(file_error)
+}
+
+fn file_error(e: std::io::Error) -> Error {
+    Error::Internal(format!("cannot read the body's file: {e}"))
 }
 
 /// Fire a request-level event on a built request, taking back the handlers' headers.

@@ -27,6 +27,25 @@ pub struct Built {
     pub uri: String,
     pub headers: Vec<(HeaderName, HeaderValue)>,
     pub body: Bytes,
+    /// The body's length (a streamed file's, when `body` is empty for it).
+    pub length: u64,
+}
+
+/// Where a request's body comes from.
+pub enum BodySource<'a> {
+    /// The `Body` (or XML payload) member of the parameters.
+    Params,
+    /// A file body read into memory (it must be signed, or given another checksum).
+    Bytes(Bytes),
+    /// A file streamed per attempt.
+    File(&'a StreamedFile),
+}
+
+/// A body that is a file streamed per attempt: its length and its CRC32 (base64), computed
+/// by a first pass, so that it is neither buffered nor sent as an `aws-chunked` trailer.
+pub struct StreamedFile {
+    pub length: u64,
+    pub crc32: String,
 }
 
 /// botocore's `request_checksum_calculation` / `response_checksum_validation`.
@@ -36,7 +55,12 @@ pub struct ChecksumPolicy {
     pub response_when_required: bool,
 }
 
-pub fn build(params: &Params, target: &Target, checksums: ChecksumPolicy) -> Result<Built> {
+pub fn build(
+    params: &Params,
+    target: &Target,
+    checksums: ChecksumPolicy,
+    source: BodySource<'_>,
+) -> Result<Built> {
     let op = params.op;
     let (path_template, static_query) = op.uri.split_once('?').unwrap_or((op.uri, ""));
     let bucket = params.str("Bucket");
@@ -50,9 +74,21 @@ pub fn build(params: &Params, target: &Target, checksums: ChecksumPolicy) -> Res
     }
     let mut headers = header_pairs(params, &[])?;
     headers.extend(list_headers(params)?);
-    let body = body(params)?;
+    let (body, streamed) = match source {
+        BodySource::Params => (body(params)?, None),
+        BodySource::Bytes(bytes) => (bytes, None),
+        BodySource::File(file) => (Bytes::new(), Some(file)),
+    };
+    let length = streamed.map_or(body.len() as u64, |f| f.length);
     if needs_checksum(params, checksums.request_when_required) && !has_checksum(&headers) {
-        headers.push(checksum_header(params, &body)?);
+        headers.push(match streamed {
+            Some(file) => (
+                HeaderName::from_static("x-amz-checksum-crc32"),
+                HeaderValue::try_from(file.crc32.as_str())
+                    .map_err(|_| Error::Internal("bad CRC32".into()))?,
+            ),
+            None => checksum_header(params, &body)?,
+        });
     }
     if let Some(mode) = validation_mode(params, checksums.response_when_required)? {
         headers.push(mode);
@@ -64,6 +100,7 @@ pub fn build(params: &Params, target: &Target, checksums: ChecksumPolicy) -> Res
         uri,
         headers,
         body,
+        length,
     })
 }
 

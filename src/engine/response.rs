@@ -166,6 +166,15 @@ fn bucket_location(body: &Bytes) -> Result<Fields> {
     Ok(vec![("LocationConstraint", value)])
 }
 
+/// Whether `body` is a well-formed XML document (what botocore's parser would accept):
+/// every token parses, and there is a root element.
+pub fn is_xml(body: &[u8]) -> bool {
+    let Ok(text) = std::str::from_utf8(body) else {
+        return false;
+    };
+    Document::new(text).all(|token| token.is_ok()) && Document::new(text).root_element().is_ok()
+}
+
 fn parse_document(body: &Bytes, members: &'static [Member]) -> Result<Fields> {
     let text = utf8(body)?;
     let mut doc = Document::new(text);
@@ -230,11 +239,8 @@ fn parse_value(node: &mut ScopedDecoder<'_, '_>, shape: &Shape, member: &Member)
     let text = try_data(node).map_err(unparseable)?;
     let text = text.as_ref();
     Ok(match shape {
-        Shape::Int => Value::Int(
-            text.trim()
-                .parse()
-                .map_err(|_| unparseable(format!("{} is not an integer", member.name)))?,
-        ),
+        Shape::Int => int_value(text.trim())
+            .ok_or_else(|| unparseable(format!("{} is not an integer", member.name)))?,
         Shape::Bool => Value::Bool(text.trim() == "true"),
         Shape::Timestamp(_) => Value::Time(
             parse_time(text)
@@ -249,6 +255,17 @@ fn parse_value(node: &mut ScopedDecoder<'_, '_>, shape: &Shape, member: &Member)
         }
         _ => Value::Str(text.to_owned()),
     })
+}
+
+/// An integer as botocore's `int()` reads it: any size (beyond i64 it stays text, made a
+/// Python int when the dict is built).
+fn int_value(text: &str) -> Option<Value> {
+    if let Ok(i) = text.parse::<i64>() {
+        return Some(Value::Int(i));
+    }
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    (!digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| Value::BigInt(text.to_owned()))
 }
 
 /// botocore's `parse_timestamp`: ISO 8601 in bodies, with RFC 822 and epoch seconds too.

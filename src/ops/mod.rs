@@ -34,24 +34,6 @@ pub struct Ctx {
     pub request_hook: Option<crate::events::RequestHook>,
 }
 
-/// The operations run here, through the SDK's typed calls: those whose request bodies
-/// stream (object uploads). Every other operation runs through
-/// the model-driven engine; the transfer engine still calls the SDK directly.
-pub fn handles(op: &Operation) -> bool {
-    matches!(op.name, "PutObject" | "UploadPart")
-}
-
-/// Run the operation `params` is for.
-pub async fn run(ctx: &Ctx, params: &Params) -> crate::error::Result<Output> {
-    match params.op.name {
-        "PutObject" => object::put_object(ctx, params).await,
-        "UploadPart" => multipart::upload_part(ctx, params).await,
-        other => Err(crate::error::Error::Internal(format!(
-            "{other} does not run through the SDK"
-        ))),
-    }
-}
-
 /// A parsed response: the members, in model order, and `ResponseMetadata`.
 #[derive(Debug)]
 pub struct Output {
@@ -212,7 +194,7 @@ fn parse_header(raw: &str, shape: &Shape) -> Option<Value> {
     })
 }
 
-fn parse_time(raw: &str, format: TsFormat) -> Option<DateTime> {
+pub fn parse_time(raw: &str, format: TsFormat) -> Option<DateTime> {
     let raw = raw.trim();
     let first = match format {
         TsFormat::Iso8601 => Format::DateTime,

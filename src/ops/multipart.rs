@@ -13,21 +13,10 @@ use super::{bucket, finish, push_str, send, send_prepared, Ctx, Output, Prepared
 use crate::error::Result;
 use crate::hooks::Seen;
 use crate::params::Params;
-use crate::value::{Fields, Value};
+use crate::value::Fields;
 
 fn key(p: &Params) -> String {
     super::placeholder::sdk_key(p.str("Key").unwrap_or_default())
-}
-
-fn upload_id(p: &Params) -> String {
-    super::placeholder::sdk_upload_id(p.str("UploadId").unwrap_or_default())
-}
-
-fn part_number(p: &Params) -> i32 {
-    match p.get("PartNumber") {
-        Some(Value::Int(n)) => i32::try_from(*n).unwrap_or(i32::MAX),
-        _ => 0,
-    }
 }
 
 pub async fn create_multipart_upload(ctx: &Ctx, p: &Params) -> Result<Output> {
@@ -77,37 +66,6 @@ pub async fn send_part(ctx: &Ctx, prepared: &Prepared, r: PartRequest<'_>) -> Re
         op
     })?;
     Ok(seen)
-}
-
-/// The members UploadPart's typed builder sets (never serialised generically).
-const UPLOAD_PART_TYPED: &[&str] = &[
-    "UploadId",
-    "PartNumber",
-    "Body",
-    "ContentLength",
-    "ChecksumAlgorithm",
-    "ChecksumCRC32",
-];
-
-pub async fn upload_part(ctx: &Ctx, p: &Params) -> Result<Output> {
-    let body = match p.get("Body") {
-        Some(Value::Blob(b)) => b.clone(),
-        _ => bytes::Bytes::new(),
-    };
-    let length = i64::try_from(body.len()).unwrap_or(i64::MAX);
-    let request = PartRequest {
-        bucket: &bucket(p),
-        key: &key(p),
-        upload_id: &upload_id(p),
-        part_number: part_number(p),
-        body: ByteStream::from(body),
-        length,
-        algorithm: p.str("ChecksumAlgorithm").map(ChecksumAlgorithm::from),
-        checksum_crc32: p.string("ChecksumCRC32"),
-        unsigned_payload: ctx.unsigned_payload,
-    };
-    let seen = send_part(ctx, &Prepared::new(p, UPLOAD_PART_TYPED)?, request).await?;
-    Ok(finish(p.op, seen, Fields::new(), ctx.max_attempts))
 }
 
 /// One UploadPartCopy of `range` (`bytes=a-b`) of the copy source.

@@ -4,8 +4,8 @@ use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{ChecksumAlgorithm, ChecksumMode};
 
 use super::{bucket, finish, push_str, push_time, send, send_prepared, Ctx, Output, Prepared};
-use crate::error::{Error, Result};
-use crate::params::{FileBody, Params};
+use crate::error::Result;
+use crate::params::Params;
 use crate::value::{Fields, Value};
 
 fn checksum_algorithm(p: &Params) -> Option<ChecksumAlgorithm> {
@@ -18,63 +18,6 @@ fn checksum_mode(p: &Params) -> Option<ChecksumMode> {
 
 fn key(p: &Params) -> String {
     super::placeholder::sdk_key(p.str("Key").unwrap_or_default())
-}
-
-pub async fn put_object(ctx: &Ctx, p: &Params) -> Result<Output> {
-    let body = match (&p.body_file, p.get("Body")) {
-        (Some(file), _) => return put_file(ctx, p, file).await,
-        (None, Some(Value::Blob(b))) => b.clone(),
-        (None, _) => bytes::Bytes::new(),
-    };
-    put_bytes(ctx, p, body).await
-}
-
-/// PutObject from an open regular file, streamed: unsigned, its CRC32 computed by a first
-/// pass, so the SDK neither buffers the body nor wraps it in an `aws-chunked` trailer
-/// (which Garage refuses). With a signed payload or another checksum algorithm the SDK
-/// needs the body in memory: the file is read, as before.
-async fn put_file(ctx: &Ctx, p: &Params, file: &FileBody) -> Result<Output> {
-    let crc_only = matches!(checksum_algorithm(p), None | Some(ChecksumAlgorithm::Crc32));
-    if !(ctx.unsigned_payload && crc_only) {
-        return put_bytes(ctx, p, on_file(file, FileBody::read_all).await?).await;
-    }
-    let crc = match p.string("ChecksumCRC32") {
-        Some(crc) => crc,
-        None => on_file(file, FileBody::crc32).await?,
-    };
-    let prepared = Prepared::new(p, PUT_TYPED)?;
-    let length = i64::try_from(file.len).unwrap_or(i64::MAX);
-    send_put(ctx, &prepared, p, file.stream().await?, length, Some(crc)).await
-}
-
-/// `work` over a duplicate of `file`, on a blocking thread.
-async fn on_file<T: Send + 'static>(
-    file: &FileBody,
-    work: fn(&FileBody) -> std::io::Result<T>,
-) -> Result<T> {
-    let copy = file.duplicate();
-    tokio::task::spawn_blocking(move || copy.and_then(|f| work(&f)))
-        .await
-        .map_err(|e| Error::Internal(format!("file reader failed: {e}")))?
-        .map_err(|e| Error::Internal(format!("cannot read the body's file: {e}")))
-}
-
-async fn put_bytes(ctx: &Ctx, p: &Params, body: bytes::Bytes) -> Result<Output> {
-    let (body, length) = (ByteStream::from(body.clone()), body.len() as u64);
-    let fluent = ctx
-        .s3
-        .put_object()
-        .bucket(bucket(p))
-        .key(key(p))
-        .content_length(i64::try_from(length).unwrap_or(i64::MAX))
-        .body(body)
-        .set_checksum_algorithm(checksum_algorithm(p));
-    let (_, seen) = send!(ctx, p, &["ChecksumAlgorithm", "ContentLength"], fluent, op => if ctx.unsigned_payload {
-        op.disable_payload_signing()
-    } else {
-        op
-    })?;
-    Ok(finish(p.op, seen, Fields::new(), ctx.max_attempts))
 }
 
 /// The members [`send_put`]'s typed builder sets.
