@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
 	$(PIP) install -q "maturin>=1.9,<2" "pytest>=8" "boto3==1.43.11" "botocore==1.43.11" \
-		python-dotenv "ruff>=0.8" "mypy>=1.13" matplotlib trustme
+		python-dotenv "ruff>=0.8" "mypy>=1.13" matplotlib trustme "aiobotocore==3.9.0" uvloop aiofiles
 	touch $(STAMP)
 
 dev: $(STAMP) ## Build s3seal (release) into .venv
