@@ -597,3 +597,35 @@ def test_japanese_seed_in_aioboto3_form(ministack, mbucket, tmp_path: Path) -> N
     _run_seed("aio_put_get_sse_c.py", tmp_path, ministack)
     (downloaded,) = (tmp_path / "tmp").iterdir()
     assert downloaded.read_bytes() == image
+
+
+def test_events_fire_around_async_calls(ministack, mbucket) -> None:
+    seen: list[str] = []
+
+    def record(event_name: str, **kwargs: Any) -> None:
+        seen.append(event_name.split(".")[0])
+
+    def add_metadata(params: dict[str, Any], **kwargs: Any) -> None:
+        params.setdefault("Metadata", {})["via"] = "event"
+
+    async def main() -> dict[str, Any]:
+        async with aio_client(ministack) as s3:
+            for event in ("provide-client-params", "before-call", "before-sign", "before-send", "after-call"):
+                s3.meta.events.register(f"{event}.s3.PutObject", record)
+            s3.meta.events.register("before-parameter-build.s3.PutObject", add_metadata)
+            s3.meta.events.register("after-call.s3.HeadObject", record)
+            await s3.put_object(Bucket=mbucket, Key="ev", Body=b"x")
+            with pytest.raises(exceptions.ClientError):
+                await s3.head_object(Bucket=mbucket, Key="missing")
+            return await s3.head_object(Bucket=mbucket, Key="ev")
+
+    head = run(main)
+    assert seen[:6] == [
+        "provide-client-params",
+        "before-call",
+        "before-sign",
+        "before-send",
+        "after-call",
+        "after-call",
+    ]
+    assert head["Metadata"] == {"via": "event"}

@@ -35,9 +35,23 @@ class AioS3Client(AsyncOperations, S3Client):  # type: ignore[misc]  # async twi
     """
 
     async def _make_api_call(self, operation: str, kwargs: dict[str, Any]) -> dict[str, Any]:  # type: ignore[override]
-        """The native awaitable dispatch, logged (redacted) when botocore's DEBUG is on."""
+        """The native awaitable dispatch, with botocore's events when handlers are
+        registered (the sync client's steps; handlers are sync functions, as in boto3)."""
+        if self._surface_meta is None or not self._surface_meta.events.listening():
+            return wrap_body(await self._logged_call(operation, kwargs))
+        params, model, context = self._emit_before_call(operation, kwargs)
+        try:
+            parsed = await self._logged_call(operation, params)
+        except Exception as e:
+            self._emit_call_failed(operation, e, model, context)
+            raise
+        self._emit_after_call(operation, parsed, model, context)
+        return wrap_body(parsed)
+
+    async def _logged_call(self, operation: str, kwargs: dict[str, Any]) -> dict[str, Any]:
+        """``_call_async``, logged (redacted) under botocore's names when DEBUG is on."""
         if not logs.ENDPOINT.isEnabledFor(logging.DEBUG) and not logs.PARSERS.isEnabledFor(logging.DEBUG):
-            return wrap_body(await _native.Client._call_async(self, operation, kwargs))
+            return await _native.Client._call_async(self, operation, kwargs)
         logs.ENDPOINT.debug(
             "Making request for OperationModel(name=%s) with params: %r", operation, logs.redacted(kwargs)
         )
@@ -49,11 +63,11 @@ class AioS3Client(AsyncOperations, S3Client):  # type: ignore[misc]  # async twi
                 logs._log_response(response.get("ResponseMetadata", {}))
             raise
         logs._log_response(parsed.get("ResponseMetadata", {}))
-        return wrap_body(parsed)
+        return parsed
 
     def _events_changed(self, events: EventHooks) -> None:
-        # The sync client reroutes its calls through a sync event path; the async client keeps
-        # its own dispatch, and gets the request-level hooks (before-call/-sign/-send) only.
+        # The sync client swaps in its sync event path; the async one keeps its coroutine
+        # (which checks for handlers itself) and takes only the native request hook.
         super()._events_changed(events)
         self.__dict__.pop("_make_api_call", None)
 
