@@ -629,3 +629,43 @@ def test_events_fire_around_async_calls(ministack, mbucket) -> None:
         "after-call",
     ]
     assert head["Metadata"] == {"via": "event"}
+
+
+# --- resources -----------------------------------------------------------------------------------
+
+
+def test_resource_api_in_aioboto3_form(ministack, mbucket) -> None:
+    async def main() -> None:
+        async with s3seal.aio.Session().resource("s3", **ministack.client_kwargs()) as s3:
+            assert isinstance(s3.meta.client, AioS3Client)
+            bucket = await s3.Bucket(mbucket)
+            obj = await s3.Object(mbucket, "r/1")
+            put = await obj.put(Body=b"resource body", **SSEC)
+            assert put["SSECustomerAlgorithm"] == "AES256"
+            got = await obj.get(**SSEC)
+            async with got["Body"] as body:
+                assert await body.read() == b"resource body"
+            with pytest.raises(exceptions.ClientError):
+                await obj.load()  # an SSE-C object's HEAD needs the key
+            plain = bucket.Object("r/2")
+            await plain.put(Body=b"12345")
+            assert await plain.content_length == 5
+            assert await plain.e_tag == (await plain.e_tag)
+            await asyncio.gather(*(bucket.Object(f"r/x{i}").put(Body=b"x") for i in range(5)))
+            keys = [o.key async for o in bucket.objects.filter(Prefix="r/")]
+            assert keys == ["r/1", "r/2", "r/x0", "r/x1", "r/x2", "r/x3", "r/x4"]
+            assert [o.key async for o in bucket.objects.filter(Prefix="r/x").limit(2)] == ["r/x0", "r/x1"]
+            assert [len(p) async for p in bucket.objects.page_size(3).pages()] == [3, 3, 1]
+            (summary,) = [o async for o in bucket.objects.filter(Prefix="r/2")]
+            assert await summary.size == 5
+            await plain.wait_until_exists()
+            await bucket.load()
+            assert await bucket.creation_date is not None
+            names = [b.name async for b in s3.buckets.all()]
+            assert mbucket in names
+            await bucket.objects.filter(Prefix="r/x").delete()
+            assert [o.key async for o in bucket.objects.all()] == ["r/1", "r/2"]
+            with pytest.raises(TypeError, match="async"):
+                list(bucket.objects.all())
+
+    run(main)

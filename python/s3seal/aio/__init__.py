@@ -43,6 +43,11 @@ def client(service_name: str, *args: Any, **kwargs: Any) -> ClientCreatorContext
     return _get_default_session().client(service_name, *args, **kwargs)
 
 
+def resource(service_name: str, *args: Any, **kwargs: Any) -> ClientCreatorContext[Any]:
+    """``async with s3seal.aio.resource('s3') as s3``: a resource of the default session."""
+    return _get_default_session().resource(service_name, *args, **kwargs)
+
+
 async def _client(given: AioS3Client | None) -> AioS3Client:
     global _default_client
     if given is not None:
@@ -114,6 +119,7 @@ __all__ = [
     "TransferCancelled",
     "client",
     "download",
+    "resource",
     "setup_default_session",
     "upload",
 ]

@@ -92,6 +92,15 @@ class Session:
 
         return ClientCreatorContext(create)
 
+    def resource(self, service_name: str, *args: Any, **kwargs: Any) -> ClientCreatorContext[Any]:
+        """``async with session.resource('s3') as s3:``: aioboto3's resource API over an
+        async client made with ``client()``'s arguments (``s3.meta.client``)."""
+        from s3seal.aio.resources import create_resource
+
+        return ClientCreatorContext(
+            lambda: create_resource(self._session.client(service_name, *args, **kwargs))
+        )
+
 
 def _rebuild(resolver: _Resolver) -> Session:
     session = Session.__new__(Session)
