@@ -669,3 +669,24 @@ def test_resource_api_in_aioboto3_form(ministack, mbucket) -> None:
                 list(bucket.objects.all())
 
     run(main)
+
+
+def test_session_and_client_pickle_by_configuration(
+    ministack, mbucket, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import pickle
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", ministack.access_key)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", ministack.secret_key)
+    session = pickle.loads(pickle.dumps(s3seal.aio.Session(region_name="us-east-1")))
+    assert isinstance(session, s3seal.aio.Session) and session.region_name == "us-east-1"
+
+    async def main() -> dict[str, Any]:
+        async with session.client("s3", endpoint_url=ministack.url) as s3:
+            clone = pickle.loads(pickle.dumps(s3))
+            assert isinstance(clone, AioS3Client) and clone.meta.endpoint_url == ministack.url
+            return await clone.list_objects_v2(Bucket=mbucket)  # type: ignore[no-any-return]
+
+    assert run(main)["ResponseMetadata"]["HTTPStatusCode"] == 200
+    with pytest.raises(TypeError, match="explicit credentials"):
+        pickle.dumps(s3seal.aio.Session(aws_access_key_id="a", aws_secret_access_key="b"))

@@ -81,7 +81,9 @@ class Session:
         return f"s3seal.aio.Session(region_name={self.region_name!r})"
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return _rebuild, (self._session,)
+        # The sync Session's rule: by profile and region, refused with explicit credentials.
+        _, (profile, region) = self._session.__reduce__()
+        return _rebuild, (profile, region)
 
     def client(self, service_name: str, *args: Any, **kwargs: Any) -> ClientCreatorContext[AioS3Client]:
         """``async with session.client('s3', endpoint_url=..., config=...) as s3:``, with
@@ -102,7 +104,5 @@ class Session:
         )
 
 
-def _rebuild(resolver: _Resolver) -> Session:
-    session = Session.__new__(Session)
-    session._session = resolver
-    return session
+def _rebuild(profile_name: str | None, region_name: str | None) -> Session:
+    return Session(profile_name=profile_name, region_name=region_name)
