@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import os
+import random
 import socket
 import time
 from collections.abc import Awaitable, Callable
@@ -456,22 +457,28 @@ def test_transfers_with_async_file_objects(ministack, mbucket, tmp_path: Path) -
     assert (tmp_path / "dst").read_bytes() == data
 
 
-async def _cancel_after_progress(start: Callable[[Callable[[int], None]], Awaitable[None]]) -> int:
-    """Run a transfer and cancel its task once bytes have moved; the transfer's call count."""
+# When a transfer is cancelled: at once (before the worker thread runs), once bytes have
+# moved, or after a delay drawn (seeded) well within the throttled transfer's ~4 s.
+_RNG = random.Random(12)
+CANCEL_MOMENTS = ["at-once", "after-progress", *(f"after-{_RNG.uniform(0.05, 1.0):.2f}s" for _ in range(3))]
+
+
+async def _cancel_during(moment: str, start: Callable[[Callable[[int], None]], Awaitable[None]]) -> None:
+    """Start a transfer, cancel its task at ``moment``, and check it ends cancelled."""
     loop = asyncio.get_running_loop()
     moved = asyncio.Event()
-    calls: list[int] = []
 
     def progress(amount: int) -> None:
-        calls.append(amount)
         loop.call_soon_threadsafe(moved.set)
 
     task = asyncio.create_task(start(progress))
-    await moved.wait()
+    if moment == "after-progress":
+        await moved.wait()
+    elif moment != "at-once":
+        await asyncio.sleep(float(moment.removeprefix("after-").removesuffix("s")))
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
-    return len(calls)
 
 
 SLOW = s3seal.TransferConfig(
@@ -482,14 +489,15 @@ SLOW = s3seal.TransferConfig(
 )
 
 
-def test_cancelled_upload_leaves_no_multipart_upload(ministack, mbucket, tmp_path: Path) -> None:
+@pytest.mark.parametrize("moment", CANCEL_MOMENTS)
+def test_cancelled_upload_leaves_no_multipart_upload(ministack, mbucket, tmp_path: Path, moment: str) -> None:
     source = tmp_path / "src"
     source.write_bytes(os.urandom(30 * 1024 * 1024))
 
     async def main() -> None:
         async with aio_client(ministack) as s3:
-            await _cancel_after_progress(
-                lambda cb: s3.upload_file(source, mbucket, "cancelled", Callback=cb, Config=SLOW)
+            await _cancel_during(
+                moment, lambda cb: s3.upload_file(source, mbucket, "cancelled", Callback=cb, Config=SLOW)
             )
             uploads = await s3.list_multipart_uploads(Bucket=mbucket)
             assert uploads.get("Uploads", []) == []
@@ -499,7 +507,10 @@ def test_cancelled_upload_leaves_no_multipart_upload(ministack, mbucket, tmp_pat
     run(main)
 
 
-def test_cancelled_download_keeps_the_old_file_and_no_temp_file(ministack, mbucket, tmp_path: Path) -> None:
+@pytest.mark.parametrize("moment", CANCEL_MOMENTS)
+def test_cancelled_download_keeps_the_old_file_and_no_temp_file(
+    ministack, mbucket, tmp_path: Path, moment: str
+) -> None:
     s3seal.client("s3", **ministack.client_kwargs()).put_object(
         Bucket=mbucket, Key="large", Body=os.urandom(30 * 1024 * 1024), **SSEC
     )
@@ -508,10 +519,11 @@ def test_cancelled_download_keeps_the_old_file_and_no_temp_file(ministack, mbuck
 
     async def main() -> None:
         async with aio_client(ministack) as s3:
-            await _cancel_after_progress(
+            await _cancel_during(
+                moment,
                 lambda cb: s3.download_file(
                     mbucket, "large", str(target), ExtraArgs=SSEC, Callback=cb, Config=SLOW
-                )
+                ),
             )
 
     run(main)
