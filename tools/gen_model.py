@@ -9,6 +9,8 @@ One source, three outputs, so that an operation exists everywhere at once:
 - ``python/s3seal/_ops.py``: the client's methods, one per operation, each a call through
   the one native dispatch (``_call``).
 - ``python/s3seal/_ops.pyi``: their typed keyword arguments, for mypy and IDEs.
+- ``python/s3seal/aio/_ops.pyi``: the same for the async client's coroutines (which
+  ``s3seal/aio/_ops.py`` makes at import from ``OPERATION_NAMES``).
 
 Run: python tools/gen_model.py   (needs botocore importable; writes the three files)
 """
@@ -236,12 +238,22 @@ def python_ops(model: dict) -> tuple[str, str]:
     return "\n".join(runtime) + "\n", "\n".join(stub) + "\n"
 
 
+def async_stub(stub: str) -> str:
+    """The async client's stub: the sync one's methods as coroutines."""
+    stub = stub.replace("class Operations:", "class AsyncOperations:")
+    return stub.replace("\n    def ", "\n    async def ")
+
+
 def main() -> None:
     model = load_model()
     (ROOT / "src/model.rs").write_text(rust_model(model))
     runtime, stub = python_ops(model)
-    python_files = [ROOT / "python/s3seal/_ops.py", ROOT / "python/s3seal/_ops.pyi"]
-    for path, text in zip(python_files, (runtime, stub), strict=True):
+    python_files = [
+        ROOT / "python/s3seal/_ops.py",
+        ROOT / "python/s3seal/_ops.pyi",
+        ROOT / "python/s3seal/aio/_ops.pyi",
+    ]
+    for path, text in zip(python_files, (runtime, stub, async_stub(stub)), strict=True):
         path.write_text(text)
     # The project's own formatter and import order, so that the lint sees no difference.
     ruff = [sys.executable, "-m", "ruff"]

@@ -150,8 +150,23 @@ class ClientSurface:
 
     def _evented_call(self, operation: str, kwargs: dict[str, Any]) -> dict[str, Any]:
         """botocore's ``_make_api_call`` event sequence around the native dispatch."""
-        from s3seal.exceptions import ClientError
+        params, model, context = self._emit_before_call(operation, kwargs)
+        native: Any = self
+        try:
+            parsed: dict[str, Any] = logs.call(type(native)._call, self, operation, params)
+        except Exception as e:
+            self._emit_call_failed(operation, e, model, context)
+            raise
+        self._emit_after_call(operation, parsed, model, context)
+        return parsed
 
+    # The steps of ``_evented_call``, shared with the async client's dispatch.
+
+    def _emit_before_call(
+        self, operation: str, kwargs: dict[str, Any]
+    ) -> tuple[dict[str, Any], Any, dict[str, Any]]:
+        """provide-client-params and before-parameter-build: the parameters to send, the
+        operation model and the call's context."""
         events = self.meta.events
         model = self.meta.service_model.operation_model(operation)
         context: dict[str, Any] = {}
@@ -160,29 +175,29 @@ class ClientSurface:
         )
         params = kwargs if replaced is None else replaced
         events.emit(f"before-parameter-build.s3.{operation}", params=params, model=model, context=context)
-        native: Any = self
-        try:
-            parsed: dict[str, Any] = logs.call(type(native)._call, self, operation, params)
-        except ClientError as e:
-            events.emit(
-                f"after-call.s3.{operation}",
-                http_response=_http_response(e.response),
-                parsed=e.response,
-                model=model,
-                context=context,
-            )
-            raise
-        except Exception as e:
-            events.emit(f"after-call-error.s3.{operation}", exception=e, context=context)
-            raise
-        events.emit(
+        return params, model, context
+
+    def _emit_call_failed(
+        self, operation: str, error: Exception, model: Any, context: dict[str, Any]
+    ) -> None:
+        """after-call with the error response for a ClientError, after-call-error otherwise."""
+        from s3seal.exceptions import ClientError
+
+        if isinstance(error, ClientError):
+            self._emit_after_call(operation, error.response, model, context)  # type: ignore[attr-defined]
+        else:
+            self.meta.events.emit(f"after-call-error.s3.{operation}", exception=error, context=context)
+
+    def _emit_after_call(
+        self, operation: str, parsed: dict[str, Any], model: Any, context: dict[str, Any]
+    ) -> None:
+        self.meta.events.emit(
             f"after-call.s3.{operation}",
             http_response=_http_response(parsed),
             parsed=parsed,
             model=model,
             context=context,
         )
-        return parsed
 
     def _request_event(
         self, event: str, operation: str, method: str, url: str, headers: dict[str, str], body: bytes | None

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
+from dataclasses import dataclass
 from itertools import tee
 from typing import Any
 
@@ -83,6 +84,13 @@ def merge_dicts(dict1: dict[str, Any], dict2: dict[str, Any]) -> None:
             dict1[key] = value
 
 
+@dataclass(frozen=True)
+class Request:
+    """A step of :meth:`PageIterator._steps`: call the operation with these arguments."""
+
+    kwargs: dict[str, Any]
+
+
 class PageIterator:
     """An iterable of response pages (botocore's; not an iterator: ``iter()`` restarts)."""
 
@@ -139,6 +147,23 @@ class PageIterator:
         return self._non_aggregate_part
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
+        steps = self._steps()
+        response = None
+        while True:
+            try:
+                step = steps.send(response)
+            except StopIteration:
+                return
+            if isinstance(step, Request):
+                response = self._method(**step.kwargs)
+            else:
+                response = None
+                yield step
+
+    def _steps(self) -> Generator[Request | dict[str, Any], dict[str, Any] | None, None]:
+        """The pagination logic, without I/O: yields a :class:`Request` for each call (the
+        driver sends back its response) and each page to hand out. The sync ``__iter__`` and
+        the async client's ``__aiter__`` drive it."""
         current_kwargs = self._op_kwargs
         previous_next_token = None
         next_token: Token = dict.fromkeys(self._input_token)
@@ -151,7 +176,8 @@ class PageIterator:
         starting_truncation = 0
         self._inject_starting_params(current_kwargs)
         while True:
-            parsed = self._method(**current_kwargs)
+            parsed = yield Request(current_kwargs)
+            assert parsed is not None
             if first_request:
                 # A resumed token may point into the middle of the first page.
                 if self._starting_token is not None:
@@ -259,8 +285,14 @@ class PageIterator:
         """Every page merged: result keys concatenated, plus ``NextToken`` if stopped early."""
         complete_result: dict[str, Any] = {}
         for page in self:
-            for expression in self.result_keys:
-                _accumulate(complete_result, expression, expression.search(page))
+            self._add_to_full_result(complete_result, page)
+        return self._finish_full_result(complete_result)
+
+    def _add_to_full_result(self, complete_result: dict[str, Any], page: dict[str, Any]) -> None:
+        for expression in self.result_keys:
+            _accumulate(complete_result, expression, expression.search(page))
+
+    def _finish_full_result(self, complete_result: dict[str, Any]) -> dict[str, Any]:
         merge_dicts(complete_result, self.non_aggregate_part)
         if self.resume_token is not None:
             complete_result["NextToken"] = self.resume_token

@@ -349,6 +349,9 @@ class Session:
             )
         return _rebuild_session, (self._profile, self._region_name)
 
+    # What ``client()`` builds; ``s3seal.aio`` resolves through the same code for its client.
+    client_class: type[S3Client] = S3Client
+
     def client(
         self,
         service_name: str,
@@ -381,7 +384,7 @@ class Session:
             aws_session_token = aws_session_token or session_token
         shared = SharedConfig.load()
         scoped = shared.scoped(self._profile)
-        return S3Client(
+        return self.client_class(
             region_name=region_name or getattr(config, "region_name", None) or self._region_name,
             profile_name=self._profile,
             endpoint_url=resolve_endpoint_url(endpoint_url, config, shared, scoped),

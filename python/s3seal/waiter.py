@@ -171,48 +171,72 @@ class Waiter:
         self.config = config
 
     def wait(self, **kwargs: Any) -> None:
-        acceptors = list(self.config.acceptors)
-        current_state = "waiting"
-        config = kwargs.pop("WaiterConfig", {})
-        sleep_amount = config.get("Delay", self.config.delay)
-        max_attempts = config.get("MaxAttempts", self.config.max_attempts)
-        last_matched_acceptor = None
-        num_attempts = 0
+        attempts = WaitAttempts(self, kwargs)
         while True:
-            response = self._operation_method(**kwargs)
-            num_attempts += 1
-            for acceptor in acceptors:
-                if acceptor.matcher_func(response):
-                    last_matched_acceptor = acceptor
-                    current_state = acceptor.state
-                    break
-            else:
-                # An error that no acceptor expects ends the wait.
-                if is_valid_waiter_error(response):
-                    error = response["Error"]
-                    reason = f"An error occurred ({error.get('Code', 'Unknown')}): {error.get('Message', 'Unknown')}"
-                    raise WaiterError(name=self.name, reason=reason, last_response=response)
-            if current_state == "success":
+            if attempts.done(self._operation_method(**attempts.kwargs)):
                 return
-            # botocore explains with the loop's last acceptor (not the matched one): same text here.
-            if current_state == "failure":
-                reason = f"Waiter encountered a terminal failure state: {acceptor.explanation}"
-                raise WaiterError(name=self.name, reason=reason, last_response=response)
-            if num_attempts >= max_attempts:
-                reason = "Max attempts exceeded"
-                if last_matched_acceptor is not None:
-                    reason += f". Previously accepted state: {acceptor.explanation}"
-                raise WaiterError(name=self.name, reason=reason, last_response=response)
-            time.sleep(sleep_amount)
+            time.sleep(attempts.sleep_amount)
 
 
-def create_waiter(waiter_name: str, model: WaiterModel, client: Any) -> Waiter:
+class WaitAttempts:
+    """The state of one ``wait()``, without I/O: :meth:`done` judges each response (True on
+    success, ``WaiterError`` on failure or when attempts run out). The sync waiter and the
+    async client's waiter share it, each calling and sleeping its own way."""
+
+    def __init__(self, waiter: Waiter, kwargs: dict[str, Any]) -> None:
+        self.name = waiter.name
+        self.acceptors = list(waiter.config.acceptors)
+        config = kwargs.pop("WaiterConfig", {})
+        self.kwargs = kwargs
+        self.sleep_amount: float = config.get("Delay", waiter.config.delay)
+        self.max_attempts: int = config.get("MaxAttempts", waiter.config.max_attempts)
+        self.current_state = "waiting"
+        self.last_matched_acceptor: AcceptorConfig | None = None
+        self.num_attempts = 0
+
+    def done(self, response: dict[str, Any]) -> bool:
+        self.num_attempts += 1
+        for acceptor in self.acceptors:
+            if acceptor.matcher_func(response):
+                self.last_matched_acceptor = acceptor
+                self.current_state = acceptor.state
+                break
+        else:
+            # An error that no acceptor expects ends the wait.
+            if is_valid_waiter_error(response):
+                error = response["Error"]
+                reason = (
+                    f"An error occurred ({error.get('Code', 'Unknown')}): {error.get('Message', 'Unknown')}"
+                )
+                raise WaiterError(name=self.name, reason=reason, last_response=response)
+        if self.current_state == "success":
+            return True
+        # botocore explains with the loop's last acceptor (not the matched one): same text here.
+        if self.current_state == "failure":
+            reason = f"Waiter encountered a terminal failure state: {acceptor.explanation}"
+            raise WaiterError(name=self.name, reason=reason, last_response=response)
+        if self.num_attempts >= self.max_attempts:
+            reason = "Max attempts exceeded"
+            if self.last_matched_acceptor is not None:
+                reason += f". Previously accepted state: {acceptor.explanation}"
+            raise WaiterError(name=self.name, reason=reason, last_response=response)
+        return False
+
+
+def create_waiter(
+    waiter_name: str,
+    model: WaiterModel,
+    client: Any,
+    base: type[Waiter] = Waiter,
+    normalize: Callable[[Callable[..., Any]], Callable[..., Any]] = NormalizedOperationMethod,
+) -> Waiter:
     """A waiter of the model bound to the client's operation method, in a class named as
-    botocore names it (``S3.Waiter.BucketExists``)."""
+    botocore names it (``S3.Waiter.BucketExists``); ``base`` and ``normalize`` are the async
+    client's waiter class and error normalisation."""
     from s3seal._ops import OPERATION_NAMES
 
     single = model.get_waiter(waiter_name)
     method_name = {op: method for method, op in OPERATION_NAMES.items()}[single.operation]
-    method = NormalizedOperationMethod(getattr(client, method_name))
-    cls = type(f"S3.Waiter.{waiter_name}", (Waiter,), {"__module__": __name__})
+    method = normalize(getattr(client, method_name))
+    cls = type(f"S3.Waiter.{waiter_name}", (base,), {"__module__": base.__module__})
     return cls(waiter_name, single, method)

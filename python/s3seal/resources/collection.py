@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import copy
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from s3seal.resources.action import BatchAction
@@ -161,16 +161,23 @@ def _batch_method(name: str, action: BatchAction) -> Any:
 
 
 def collection_classes(
-    service_name: str, resource_name: str, model: Collection, factory: ResourceFactory
+    service_name: str,
+    resource_name: str,
+    model: Collection,
+    factory: ResourceFactory,
+    bases: tuple[type[ResourceCollection], type[CollectionManager]] = (ResourceCollection, CollectionManager),
+    batch_method: Callable[[str, BatchAction], Any] = _batch_method,
 ) -> type[CollectionManager]:
     """The manager class of one collection, named as boto3 names it
     (``s3.Bucket.objectsCollectionManager``). The batch actions are on both the manager and
-    its collections: ``bucket.objects.delete()`` and ``bucket.objects.filter(...).delete()``."""
+    its collections: ``bucket.objects.delete()`` and ``bucket.objects.filter(...).delete()``.
+    The async resources give their own ``bases`` and ``batch_method``."""
     attrs = {}
     for action_model in model.batch_actions:
         name = xform_name(action_model.name)
-        attrs[name] = _batch_method(name, BatchAction(action_model, factory))
+        attrs[name] = batch_method(name, BatchAction(action_model, factory))
     prefix = service_name if resource_name == service_name else f"{service_name}.{resource_name}"
     cls_name = f"{prefix}.{model.name}Collection"
-    collection_cls = type(cls_name, (ResourceCollection,), attrs)
-    return type(f"{cls_name}Manager", (CollectionManager,), {**attrs, "_collection_cls": collection_cls})
+    collection_base, manager_base = bases
+    collection_cls = type(cls_name, (collection_base,), attrs)
+    return type(f"{cls_name}Manager", (manager_base,), {**attrs, "_collection_cls": collection_cls})

@@ -24,7 +24,14 @@ Customizer = Callable[[dict[str, Any]], None]
 
 
 class ResourceFactory:
-    """Builds (and caches) the resource classes of one service resource model."""
+    """Builds (and caches) the resource classes of one service resource model.
+
+    The async factory (``s3seal.aio.resources``) replaces the parts that call the client:
+    ``resource_base``, ``_add_actions``, ``_collection_property``, ``_reference_property``,
+    ``_attribute_property`` and ``_waiter_method``.
+    """
+
+    resource_base: type[ServiceResource] = ServiceResource
 
     def __init__(
         self,
@@ -66,7 +73,7 @@ class ResourceFactory:
             attrs[identifier.name] = _identifier_property(identifier.name)
         self._add_actions(attrs, model)
         if shape is not None:
-            _add_attributes(attrs, model, shape)
+            _add_attributes(attrs, model, shape, self._attribute_property)
         for collection in model.collections:
             attrs[collection.name] = self._collection_property(resource_name, collection)
         for reference in model.references:
@@ -77,13 +84,13 @@ class ResourceFactory:
         names = sorted(s.name for s in subresources)
         attrs["get_available_subresources"] = lambda self: names
         for waiter in model.waiters:
-            attrs[waiter.name] = _waiter_method(waiter)
+            attrs[waiter.name] = self._waiter_method(waiter)
         cls_name = "ServiceResource" if resource_name == self.service_name else resource_name
         cls_name = f"{self.service_name}.{cls_name}"
         customize = self._customizations.get(cls_name)
         if customize is not None:
             customize(attrs)
-        return type(cls_name, (ServiceResource,), attrs)
+        return type(cls_name, (self.resource_base,), attrs)
 
     def _add_actions(self, attrs: dict[str, Any], model: ResourceModel) -> None:
         load = model.load
@@ -115,6 +122,12 @@ class ResourceFactory:
         get_reference.__name__ = model.name
         return property(get_reference)
 
+    def _attribute_property(self, snake_cased: str, member_name: str) -> property:
+        return _autoload_property(snake_cased, member_name)
+
+    def _waiter_method(self, model: Waiter) -> Callable[..., Any]:
+        return _waiter_method(model)
+
     def _subresource_method(self, model: Action) -> Callable[..., Any]:
         """``bucket.Object(key)``: a resource with this one's identifiers first."""
         assert model.resource is not None
@@ -138,7 +151,9 @@ def _identifier_property(name: str) -> property:
     return property(get_identifier)
 
 
-def _add_attributes(attrs: dict[str, Any], model: ResourceModel, shape: Any) -> None:
+def _add_attributes(
+    attrs: dict[str, Any], model: ResourceModel, shape: Any, make_property: Callable[[str, str], property]
+) -> None:
     """One lazy property per member of the resource's shape (``content_length``), except an
     identifier's alias (``ObjectSummary.key``), which reads the identifier."""
     aliases: dict[str | None, Identifier] = {i.member_name: i for i in model.identifiers if i.member_name}
@@ -146,7 +161,7 @@ def _add_attributes(attrs: dict[str, Any], model: ResourceModel, shape: Any) -> 
         if name in aliases:
             attrs[name] = _identifier_property(aliases[name].name)
         else:
-            attrs[name] = _autoload_property(name, member_name)
+            attrs[name] = make_property(name, member_name)
 
 
 def _autoload_property(snake_cased: str, member_name: str) -> property:

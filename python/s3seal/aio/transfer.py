@@ -1,0 +1,135 @@
+"""Managed transfers for the async client: the sync engine, run in a worker thread.
+
+s3seal has no native async transfer yet, so ``await s3.upload_file(...)`` runs the sync
+engine (``s3seal.transfer``) with ``asyncio.to_thread`` and the event loop stays free.
+
+Cancelling the awaiting task must leave nothing behind, but a thread cannot be interrupted
+from outside. The engine calls the progress callback as bytes move and treats an exception
+raised there as a failed transfer, which it cleans up (a multipart upload is aborted, a
+download's temporary file removed, an existing target left as it was). So every transfer
+gets a progress callback that raises :class:`TransferCancelled` once the task is cancelled;
+the task then waits for that cleanup before it reports the cancellation.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from s3seal._ops import Operations
+
+T = TypeVar("T")
+Progress = Callable[[int], Any]
+
+
+class TransferCancelled(Exception):
+    """Raised inside the engine's progress callback to stop a cancelled transfer."""
+
+
+class SyncView(Operations):
+    """The async client seen by the sync engine: the sync operations (the engine's own
+    HeadObject of a copy) on the same native client, everything else from the client."""
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+
+    def _make_api_call(self, operation: str, kwargs: dict[str, Any]) -> dict[str, Any]:
+        from s3seal.session import S3Client
+
+        return S3Client._make_api_call(self._client, operation, kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._client, name)
+
+
+def sync_client(client: Any) -> Any:
+    """A client the sync engine can call: async clients through a :class:`SyncView`."""
+    from s3seal.aio.client import AioS3Client
+
+    return SyncView(client) if isinstance(client, AioS3Client) else client
+
+
+def _cancellable(callback: Progress | None, cancelled: threading.Event) -> Progress:
+    def progress(amount: int) -> None:
+        if cancelled.is_set():
+            raise TransferCancelled("the awaiting task was cancelled")
+        if callback is not None:
+            callback(amount)
+
+    return progress
+
+
+async def run(job: Callable[[Progress], T], callback: Progress | None) -> T:
+    """Run ``job(progress)`` in a worker thread; on cancellation, stop it and wait for the
+    engine's cleanup before re-raising ``CancelledError``."""
+    cancelled = threading.Event()
+    future = asyncio.ensure_future(asyncio.to_thread(job, _cancellable(callback, cancelled)))
+    try:
+        return await asyncio.shield(future)
+    except asyncio.CancelledError:
+        cancelled.set()
+        await _settle(future)
+        raise
+
+
+async def _settle(future: asyncio.Future[Any]) -> None:
+    """Wait for a stopping job to finish its cleanup, whatever it raises, even if the task is
+    cancelled again meanwhile (the thread would otherwise outlive its cleanup's caller)."""
+    while not future.done():
+        try:
+            await asyncio.shield(future)
+        except asyncio.CancelledError:
+            continue
+        except Exception:
+            break
+    if future.done() and not future.cancelled():
+        future.exception()  # retrieved: no "exception was never retrieved" warning
+
+
+def _is_async(method: Any) -> bool:
+    return inspect.iscoroutinefunction(method)
+
+
+class _AsyncReader:
+    """A sync ``read`` over an aiofiles-style ``await f.read(n)``, for the worker thread:
+    each read runs on the event loop the transfer was awaited from."""
+
+    def __init__(self, fileobj: Any, loop: asyncio.AbstractEventLoop) -> None:
+        self._fileobj = fileobj
+        self._loop = loop
+
+    def read(self, amt: int = -1) -> bytes:
+        data: bytes = asyncio.run_coroutine_threadsafe(self._fileobj.read(amt), self._loop).result()
+        return data
+
+
+class _AsyncWriter:
+    """A sync ``write`` over an aiofiles-style ``await f.write(b)``, for the worker thread."""
+
+    def __init__(self, fileobj: Any, loop: asyncio.AbstractEventLoop) -> None:
+        self._fileobj = fileobj
+        self._loop = loop
+
+    def write(self, data: bytes) -> int:
+        written: int = asyncio.run_coroutine_threadsafe(self._fileobj.write(data), self._loop).result()
+        return written
+
+
+def readable(fileobj: Any) -> Any:
+    """The file object as the sync engine reads it (async ones adapted)."""
+    if _is_async(getattr(fileobj, "read", None)):
+        return _AsyncReader(fileobj, asyncio.get_running_loop())
+    return fileobj
+
+
+def writable(fileobj: Any) -> Any:
+    """The file object as the sync engine writes it (async ones adapted)."""
+    if _is_async(getattr(fileobj, "write", None)):
+        return _AsyncWriter(fileobj, asyncio.get_running_loop())
+    return fileobj
+
+
+__all__ = ["SyncView", "TransferCancelled", "readable", "run", "sync_client", "writable"]
