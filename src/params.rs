@@ -971,14 +971,16 @@ pub fn query_string(params: &Params, typed: &[&str]) -> Result<String> {
         if !out.is_empty() {
             out.push('&');
         }
-        out.push_str(&encode_query(member.wire));
+        out.push_str(&percent_encode(member.wire));
         out.push('=');
-        out.push_str(&encode_query(&text));
+        out.push_str(&percent_encode(&text));
     }
     Ok(out)
 }
 
-fn encode_query(value: &str) -> String {
+/// RFC 3986 unreserved characters stay; everything else is percent-encoded (query keys and
+/// values, URI labels that are not greedy).
+pub fn percent_encode(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
     for b in value.bytes() {
         if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {

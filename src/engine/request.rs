@@ -9,7 +9,7 @@ use http::{HeaderName, HeaderValue};
 use crate::config::Endpoint;
 use crate::error::{Error, Result};
 use crate::model_types::{Loc, Member, Shape, TsFormat};
-use crate::params::{header_pairs, quote_key, Params};
+use crate::params::{header_pairs, percent_encode, quote_key, Params};
 use crate::value::Value;
 
 /// Where requests go: the endpoint, its addressing style and the signing region.
@@ -361,19 +361,6 @@ fn scalar_text(value: &Value) -> String {
         Value::Time(t) => t.fmt(Format::DateTime).unwrap_or_default(),
         _ => String::new(),
     }
-}
-
-/// RFC 3986 unreserved characters stay; everything else is percent-encoded.
-fn percent_encode(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for b in value.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }
 
 /// botocore 1.36+: operations with a checksum trait get one, CRC32 unless the caller chose
