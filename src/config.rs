@@ -236,6 +236,7 @@ pub async fn build_clients(opts: &ClientOptions) -> Result<Clients> {
         },
         max_attempts: opts.max_attempts,
         unsigned_payload: endpoint.unsigned_payload(opts.payload_signing),
+        signing_keys: std::sync::Arc::default(),
         checksums: ChecksumPolicy {
             request_when_required: opts.checksum_when_required == Some(true),
             response_when_required: opts.validate_when_required == Some(true),

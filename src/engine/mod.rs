@@ -2,6 +2,7 @@
 //! retry handler in one): any operation of the model, from validated [`Params`] to the
 //! [`Output`] botocore would return, over the client's one [`Transport`].
 
+mod fastsign;
 mod request;
 mod response;
 mod sign;
@@ -41,6 +42,8 @@ pub struct Engine {
     /// Object bodies (a blob payload) go `UNSIGNED-PAYLOAD` (TLS or this machine).
     pub unsigned_payload: bool,
     pub checksums: ChecksumPolicy,
+    /// The day's signing key, derived once (shared by clones of this engine).
+    pub signing_keys: std::sync::Arc<fastsign::KeyCache>,
 }
 
 /// One attempt's outcome, before retry classification.
@@ -243,15 +246,15 @@ impl Engine {
         // where the transport keeps them private (TLS, this machine).
         let object_body = op.payload().is_some_and(|m| matches!(m.shape, Shape::Blob));
         fire(hook, Stage::Sign, op.name, &mut req)?;
-        let signing = sign::Signing::Headers {
-            unsigned_payload: object_body && self.unsigned_payload,
-        };
-        sign::sign_request(
+        let body = (!built.body.is_empty()).then_some(&built.body[..]);
+        fastsign::sign(
             &mut req,
+            body,
             credentials,
             &target.region,
-            signing,
+            object_body && self.unsigned_payload,
             SystemTime::now(),
+            &self.signing_keys,
         )?;
         fire(hook, Stage::Send, op.name, &mut req)?;
         let url = built.uri.split('?').next().unwrap_or_default().to_owned();
