@@ -447,6 +447,14 @@ fn quote_copy_source(source: &Bound<'_, PyAny>) -> Result<Option<String>> {
     let mut parts = Vec::with_capacity(2);
     for name in ["Bucket", "Key"] {
         match dict.get_item(name)? {
+            // botocore matches the bucket against its ARN regex first: a bucket that is
+            // not a string is its TypeError.
+            Some(v) if name == "Bucket" && !v.is_instance_of::<PyString>() => {
+                return Err(Error::Python(pyo3::exceptions::PyTypeError::new_err(format!(
+                    "expected string or bytes-like object, got '{}'",
+                    v.get_type().name()?
+                ))))
+            }
             Some(v) => parts.push(v.str()?.to_string()),
             None => {
                 return Err(Error::ParamValidation(format!(

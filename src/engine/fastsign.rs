@@ -4,7 +4,6 @@
 //! the `aws-sigv4` crate produces (the tests below compare the two), which stays in use for
 //! presigned URLs and POST policies.
 
-use std::fmt::Write as _;
 use std::sync::Mutex;
 use std::time::SystemTime;
 
@@ -112,7 +111,7 @@ pub fn sign<B>(
     let scope = format!("{day}/{region}/s3/aws4_request");
     let string_to_sign = format!(
         "{ALGORITHM}\n{amz_date}\n{scope}\n{}",
-        hex::encode(Sha256::digest(canonical.as_bytes()))
+        hex::encode(Sha256::digest(&canonical))
     );
     let key = cache.key(credentials.secret_access_key(), day, region);
     let signature = hex::encode(hmac(&key, string_to_sign.as_bytes()));
@@ -134,21 +133,25 @@ fn header(text: &str) -> Result<http::HeaderValue> {
 }
 
 /// The canonical request and its signed-header list. The path and query are already
-/// percent-encoded by the serializer, exactly once, as S3 canonicalises them.
+/// percent-encoded by the serializer, exactly once, as S3 canonicalises them. Header values
+/// are taken as bytes: HTTP allows non-ASCII ones (botocore sends them latin-1 encoded).
 fn canonical_request<B>(
     request: &http::Request<B>,
     payload_hash: &str,
-) -> Result<(String, String)> {
+) -> Result<(Vec<u8>, String)> {
     let uri = request.uri();
-    let mut out = String::with_capacity(512);
-    out.push_str(request.method().as_str());
-    out.push('\n');
-    out.push_str(if uri.path().is_empty() {
-        "/"
-    } else {
-        uri.path()
-    });
-    out.push('\n');
+    let mut out: Vec<u8> = Vec::with_capacity(512);
+    out.extend_from_slice(request.method().as_str().as_bytes());
+    out.push(b'\n');
+    out.extend_from_slice(
+        if uri.path().is_empty() {
+            "/"
+        } else {
+            uri.path()
+        }
+        .as_bytes(),
+    );
+    out.push(b'\n');
     let mut query: Vec<(&str, &str)> = uri
         .query()
         .unwrap_or_default()
@@ -159,51 +162,53 @@ fn canonical_request<B>(
     query.sort_unstable();
     for (i, (k, v)) in query.iter().enumerate() {
         if i > 0 {
-            out.push('&');
+            out.push(b'&');
         }
-        let _ = write!(out, "{k}={v}");
+        out.extend_from_slice(k.as_bytes());
+        out.push(b'=');
+        out.extend_from_slice(v.as_bytes());
     }
-    out.push('\n');
-    let host = host_header(uri)?;
-    let mut headers: Vec<(String, String)> = vec![("host".to_owned(), host)];
+    out.push(b'\n');
+    let mut headers: Vec<(String, Vec<u8>)> =
+        vec![("host".to_owned(), host_header(uri)?.into_bytes())];
     for (name, value) in request.headers() {
         let name = name.as_str();
         if NOT_SIGNED.contains(&name) {
             continue;
         }
-        let value = value
-            .to_str()
-            .map_err(|_| Error::ParamValidation(format!("Invalid value for header {name}")))?;
-        let value = normalize(value);
+        let value = normalize(value.as_bytes());
         match headers.iter_mut().find(|(n, _)| n == name) {
             Some((_, existing)) => {
-                existing.push(',');
-                existing.push_str(&value);
+                existing.push(b',');
+                existing.extend_from_slice(&value);
             }
             None => headers.push((name.to_owned(), value)),
         }
     }
     headers.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     for (name, value) in &headers {
-        let _ = writeln!(out, "{name}:{value}");
+        out.extend_from_slice(name.as_bytes());
+        out.push(b':');
+        out.extend_from_slice(value);
+        out.push(b'\n');
     }
-    out.push('\n');
+    out.push(b'\n');
     let signed: Vec<&str> = headers.iter().map(|(n, _)| n.as_str()).collect();
     let signed = signed.join(";");
-    out.push_str(&signed);
-    out.push('\n');
-    out.push_str(payload_hash);
+    out.extend_from_slice(signed.as_bytes());
+    out.push(b'\n');
+    out.extend_from_slice(payload_hash.as_bytes());
     Ok((out, signed))
 }
 
 /// Trimmed, with runs of spaces folded to one (SigV4's header value canonicalisation).
-fn normalize(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for word in value.split(' ').filter(|w| !w.is_empty()) {
+fn normalize(value: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(value.len());
+    for word in value.split(|b| *b == b' ').filter(|w| !w.is_empty()) {
         if !out.is_empty() {
-            out.push(' ');
+            out.push(b' ');
         }
-        out.push_str(word);
+        out.extend_from_slice(word);
     }
     out
 }
@@ -335,6 +340,33 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn non_ascii_header_values_are_signed_as_their_bytes() {
+        let mut req = http::Request::builder()
+            .uri("http://127.0.0.1:9000/b/k")
+            .header(
+                "content-type",
+                http::HeaderValue::from_bytes(b"a\x80  b").unwrap(),
+            )
+            .body(())
+            .unwrap();
+        let (canonical, signed) = canonical_request(&req, UNSIGNED).unwrap();
+        let line = b"content-type:a\x80 b\n";
+        assert!(canonical.windows(line.len()).any(|w| w == line));
+        assert_eq!(signed, "content-type;host");
+        let creds = Credentials::new("AKID", "secret", None, None, "t");
+        sign(
+            &mut req,
+            None,
+            &creds,
+            "us-east-1",
+            true,
+            SystemTime::now(),
+            &KeyCache::default(),
+        )
+        .unwrap();
     }
 
     #[test]
