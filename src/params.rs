@@ -450,10 +450,12 @@ fn quote_copy_source(source: &Bound<'_, PyAny>) -> Result<Option<String>> {
             // botocore matches the bucket against its ARN regex first: a bucket that is
             // not a string is its TypeError.
             Some(v) if name == "Bucket" && !v.is_instance_of::<PyString>() => {
-                return Err(Error::Python(pyo3::exceptions::PyTypeError::new_err(format!(
-                    "expected string or bytes-like object, got '{}'",
-                    v.get_type().name()?
-                ))))
+                return Err(Error::Python(pyo3::exceptions::PyTypeError::new_err(
+                    format!(
+                        "expected string or bytes-like object, got '{}'",
+                        v.get_type().name()?
+                    ),
+                )))
             }
             Some(v) => parts.push(v.str()?.to_string()),
             None => {
