@@ -56,7 +56,7 @@ def test_connections_are_reused_across_calls_and_threads(ministack) -> None:  # 
             try:
                 for _ in range(20):
                     client.get_object(Bucket=bucket, Key="k0")["Body"].read()
-            except BaseException as e:  # noqa: BLE001 - reported below
+            except BaseException as e:
                 errors.append(e)
 
         threads = [threading.Thread(target=work) for _ in range(8)]
@@ -98,7 +98,9 @@ def test_sync_client_does_not_cap_connections_in_use(ministack) -> None:  # type
     barrier = threading.Barrier(6)
     with FaultProxy(ministack.port) as proxy:
         config = botocore.config.Config(max_pool_connections=1)
-        client = s3seal.client("s3", config=config, **{**ministack.client_kwargs(), "endpoint_url": proxy.url})
+        client = s3seal.client(
+            "s3", config=config, **{**ministack.client_kwargs(), "endpoint_url": proxy.url}
+        )
         bodies: list[Any] = []
 
         def work() -> None:
