@@ -103,7 +103,7 @@ def add_foreign(client: Any, bucket: str) -> set[str]:
 
 
 def test_rotation_rekeys_everything_and_is_idempotent(server: Any, tmp_path: Path) -> None:
-    client = s3seal.client("s3", **server.client_kwargs())
+    client: Any = s3seal.client("s3", **server.client_kwargs())
     bucket = make_bucket(server)
     old, new = CustomerKey.from_bytes(SSE_KEY), CustomerKey.from_bytes(OTHER_KEY)
     objects = populate(client, bucket, old, 200)
@@ -153,17 +153,37 @@ def test_rotation_rekeys_everything_and_is_idempotent(server: Any, tmp_path: Pat
 
 
 class RecordingClient:
-    """A client wrapper keeping the ExtraArgs of each managed copy."""
+    """A client wrapper keeping the ExtraArgs of each managed copy and every call it forwards
+    (operation name and parameters, in order; appending to a list is thread-safe)."""
 
     def __init__(self, client: Any) -> None:
-        self.client, self.copies = client, {}
+        self.client: Any = client
+        self.copies: dict[str, dict[str, Any]] = {}
+        self.calls: list[tuple[str, dict[str, Any]]] = []
 
     def copy(self, CopySource: Any, Bucket: str, Key: str, ExtraArgs: dict[str, Any], **kwargs: Any) -> None:
         self.copies[Key] = ExtraArgs
+        self.calls.append(("copy", {"Key": Key, **ExtraArgs}))
         self.client.copy(CopySource, Bucket, Key, ExtraArgs=ExtraArgs, **kwargs)
 
     def __getattr__(self, name: str) -> Any:
-        return getattr(self.client, name)
+        attr = getattr(self.client, name)
+        if name.startswith("get_paginator") or not callable(attr):
+            return attr
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            self.calls.append((name, kwargs))
+            return attr(*args, **kwargs)
+
+        return call
+
+    def per_key(self) -> dict[str, list[str]]:
+        """The operations each object key got, in order."""
+        out: dict[str, list[str]] = {}
+        for name, kwargs in self.calls:
+            if "Key" in kwargs:
+                out.setdefault(kwargs["Key"], []).append(name)
+        return out
 
 
 class Interrupt(Exception):
@@ -337,12 +357,10 @@ def test_a_failed_object_is_reported_and_fails_the_command(
     objects = populate(client, mbucket, old, 6)
     real_copy = rotation._copy_to_new_key
 
-    def copy_fails_once(
-        client: Any, target: dict[str, str], old: CustomerKey, new: CustomerKey, *args: Any
-    ) -> None:
+    def copy_fails_once(client: Any, target: dict[str, str], extra: dict[str, Any]) -> Any:
         if target["Key"] == "data/0003":  # an error quoting a key, as botocore's validation errors do
-            raise RuntimeError(f"refused: {old.b64} {new.b64}")
-        real_copy(client, target, old, new, *args)
+            raise RuntimeError(f"refused: {extra['CopySourceSSECustomerKey']} {extra['SSECustomerKey']}")
+        return real_copy(client, target, extra)
 
     monkeypatch.setattr(rotation, "_copy_to_new_key", copy_fails_once)
     (tmp_path / "a.key").write_bytes(SSE_KEY)
@@ -402,3 +420,104 @@ def test_rotation_maintains_the_key_tag(ms3: Any, mbucket: str) -> None:
     for i in range(3):
         tags = {t["Key"]: t["Value"] for t in ms3.get_object_tagging(Bucket=mbucket, Key=f"t{i}")["TagSet"]}
         assert tags == {"team": "a", KEY_TAG: new.md5}
+
+
+def test_three_requests_per_object_and_what_the_copy_sends(server: Any) -> None:
+    """The common case: one CopyObject (copy-source key, listed ETag, storage class; metadata and
+    tags kept by the copy itself), a HEAD with the new key, a HEAD with the old key; nothing
+    else. Objects the first key does not open are looked at: a two-key ring, foreign objects."""
+    client: Any = s3seal.client("s3", **server.client_kwargs())
+    bucket = make_bucket(server)
+    old, older, new = (
+        CustomerKey.from_bytes(SSE_KEY),
+        CustomerKey.generate(),
+        CustomerKey.from_bytes(OTHER_KEY),
+    )
+    objects = populate(client, bucket, old, 30)
+    objects.update(populate(client, bucket, older, 6, prefix="data/z"))  # listed last
+    for big in (BIG, "data/zbig.bin"):  # multipart: looked at first (tested above)
+        del objects[big]
+        client.delete_object(Bucket=bucket, Key=big)
+    foreign = add_foreign(client, bucket)
+    before = {
+        name: attributes(client, bucket, name, older if name.startswith("data/z") else old)
+        for name in objects
+    }
+    recorder = RecordingClient(client)
+    # One thread, so that the order of the objects (and of the key hints) is the listing's.
+    report = rotate(
+        recorder, Bucket=bucket, Prefix="data/", old=KeyRing([old, older]), new=new, max_concurrency=1
+    )
+    assert report.ok and sorted(report.rotated) == sorted(objects), report.summary()
+    assert {k for k, _ in report.foreign} == foreign
+    calls = recorder.per_key()
+    for name in objects:
+        if name == "data/z0000":
+            continue  # the first object on `older`: the copy with `old` was refused, see below
+        assert calls[name] == ["copy_object", "head_object", "head_object"], name
+    copies = {kw["Key"]: kw for op, kw in recorder.calls if op == "copy_object"}
+    first = copies["data/0002"]
+    etag = client.head_object(Bucket=bucket, Key="data/0002", **new.params())["ETag"]
+    assert first["CopySourceIfMatch"] and "MetadataDirective" not in first and "TaggingDirective" not in first
+    assert first["CopySourceSSECustomerKeyMD5"] == old.md5 and first["SSECustomerKeyMD5"] == new.md5
+    if server.name == "ministack":  # Garage has one storage class, STANDARD, and lists that
+        assert copies["data/0004"]["StorageClass"] == "STANDARD_IA" and "StorageClass" not in first
+        assert etag == first["CopySourceIfMatch"]  # ministack keeps the ETag of a copied object
+    # The first `older` object: a copy with `old` (refused, nothing changed), HEADs to find its
+    # key (not `old` again), then the copy and the verification; the next ones go straight.
+    assert calls["data/z0000"] == ["copy_object", "head_object", "copy_object", "head_object", "head_object"]
+    assert calls["data/z0002"] == ["copy_object", "head_object", "head_object"]
+    for name in foreign:  # one refused copy, then looked at: never written
+        assert calls[name][0] == "copy_object" and calls[name].count("copy_object") == 1
+    assert_rotated(client, bucket, objects, old, new)
+    assert all(refused(client, bucket, name, older) for name in objects)
+    assert {name: attributes(client, bucket, name, new) for name in objects} == before
+
+
+def test_an_object_rewritten_after_the_listing_is_not_overwritten_with_a_stale_copy(
+    ms3: Any, mbucket: str
+) -> None:
+    """The copy names the listed ETag: an object rewritten in between is refused (412), then
+    looked at again and rotated as it is now."""
+    old, new = CustomerKey.from_bytes(SSE_KEY), CustomerKey.from_bytes(OTHER_KEY)
+    objects = populate(ms3, mbucket, old, 8)
+
+    class Rewriting(RecordingClient):
+        """Rewrites data/0005 (still on the old key) just before its first copy."""
+
+        rewritten = False
+
+        def copy_object(self, **kwargs: Any) -> Any:
+            if kwargs["Key"] == "data/0005" and not self.rewritten:
+                self.rewritten = True
+                ms3.put_object(Bucket=mbucket, Key="data/0005", Body=b"rewritten", **old.params())
+            self.calls.append(("copy_object", kwargs))
+            return ms3.copy_object(**kwargs)
+
+    client = Rewriting(ms3)
+    report = rotate(client, Bucket=mbucket, Prefix="data/", old=old, new=new)
+    assert report.ok and sorted(report.rotated) == sorted(objects), report.summary()
+    assert client.per_key()["data/0005"] == [
+        "copy_object",
+        "head_object",
+        "copy_object",
+        "head_object",
+        "head_object",
+    ]
+    got = ms3.get_object(Bucket=mbucket, Key="data/0005", **new.params())["Body"].read()
+    assert got == b"rewritten" and refused(ms3, mbucket, "data/0005", old)
+
+
+def test_head_first_keeps_the_website_redirect(server: Any) -> None:
+    """S3 (and Garage) drop x-amz-website-redirect-location in a metadata-preserving copy;
+    head_first=True looks at each object first and gives it back."""
+    client: Any = s3seal.client("s3", **server.client_kwargs())
+    bucket = make_bucket(server)
+    old, new = CustomerKey.from_bytes(SSE_KEY), CustomerKey.from_bytes(OTHER_KEY)
+    client.put_object(
+        Bucket=bucket, Key="page", Body=b"p", WebsiteRedirectLocation="/elsewhere", **old.params()
+    )
+    report = rotate(client, Bucket=bucket, old=old, new=new, head_first=True)
+    assert report.rotated == ["page"], report.summary()
+    head = client.head_object(Bucket=bucket, Key="page", **new.params())
+    assert head["WebsiteRedirectLocation"] == "/elsewhere" and refused(client, bucket, "page", old)

@@ -1,14 +1,28 @@
 """Re-key SSE-C objects: copy every object under a prefix onto itself from an old customer key
 to a new one, verify each, and keep a journal so that a stopped run resumes.
 
-AWS's S3 Batch Operations cannot copy SSE-C objects, so this is the tool. Each object goes
-through the managed copy (``client.copy``: CopyObject, or UploadPartCopy above the multipart
-threshold) with the copy-source key and the new key; metadata, content headers, storage class
-and tags are read first and given back explicitly, because a multipart copy starts a new
-upload that inherits none of them. An object counts as rotated only once a HEAD with the new
-key echoes its MD5 and a HEAD with the old key is refused. Not carried over, as with any S3
-copy: object ACLs (CopyObject resets them; buckets with ACLs disabled, S3's default, have
-none) and Object Lock retention or legal holds.
+AWS's S3 Batch Operations cannot copy SSE-C objects, so this is the tool.
+
+Per object, three requests: one CopyObject onto itself from the old key to the new one, then
+the verification: a HEAD with the new key must echo its MD5 (and the listed size), a HEAD with
+the old key must be refused. Only then does the object count as rotated. The copy names the
+object's listed ETag (``CopySourceIfMatch``: an object rewritten since the listing is not
+overwritten with a stale copy), keeps metadata, content headers and tags itself
+(``MetadataDirective``/``TaggingDirective`` COPY) and is given the listed storage class and
+checksum algorithm. Its copy-source key is the ring's likeliest key: the one that opened the
+previous object. A copy with the wrong key, or of an object that is not SSE-C, is refused by S3
+and changes nothing; such an object is then looked at (HEAD with each key of the ring, then
+with the new key: already rotated, or foreign and left alone).
+
+Objects above the multipart threshold are looked at first (a HEAD with their key) and go
+through the managed copy (UploadPartCopy) with their metadata, content headers, storage class
+and tags given back explicitly, since a multipart copy starts a new upload that inherits none
+of them; so do all objects with ``head_first=True`` or ``key_tag=True``, and dry runs.
+
+Not carried over, as with any S3 copy: object ACLs (CopyObject resets them; buckets with ACLs
+disabled, S3's default, have none) and Object Lock retention or legal holds. S3 does not carry
+``x-amz-website-redirect-location`` over in a metadata-preserving copy either; objects with
+one (a static-website setting) keep it only with ``head_first=True``.
 
 A run killed during a multipart copy leaves an incomplete multipart upload behind (billed
 until aborted): a lifecycle rule with ``AbortIncompleteMultipartUpload`` cleans those up.
@@ -37,11 +51,12 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Executor, Future, ThreadPoolExecutor, wait
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import IO, Any
 from urllib.parse import urlencode
@@ -67,8 +82,35 @@ DEFAULT_MULTIPART_THRESHOLD = 8 * 2**20  # boto3's TransferConfig default
 _NOT_IMPLEMENTED = ("NotImplemented", "501")  # servers without tagging or versioning (Garage)
 
 
+# A CopyObject refused for these reasons changed nothing: the copy-source key is not the
+# object's (403 on S3, 400 on some servers), the object is not SSE-C (400), or it changed since
+# it was listed (412). Such an object is then looked at with HEADs.
+_COPY_REFUSED = {"400", "403", "412", "AccessDenied", "InvalidRequest", "InvalidArgument", "BadRequest"}
+_COPY_REFUSED.add("PreconditionFailed")
+
+
 class RotationError(Exception):
     """An object was copied but did not verify."""
+
+
+@dataclass(frozen=True)
+class _Listed:
+    """One object as ListObjectsV2 gave it."""
+
+    key: str
+    size: int
+    etag: str | None = None
+    storage_class: str | None = None
+    checksum_algorithm: str | None = None
+
+
+class _Hint:
+    """Which key of the ring opened the last object: the likeliest key of the next one."""
+
+    __slots__ = ("md5",)
+
+    def __init__(self) -> None:
+        self.md5: str | None = None
 
 
 @dataclass(frozen=True)
@@ -143,8 +185,10 @@ class _WorkUnit:
     new: CustomerKey
     dry_run: bool
     config: Any
-    objects: list[tuple[str, int]]
+    objects: list[_Listed]
     key_tag: bool = False
+    head_first: bool = False
+    hint: _Hint = field(default_factory=_Hint)
 
 
 # -- one object -----------------------------------------------------------------------------
@@ -152,27 +196,76 @@ class _WorkUnit:
 
 def _rotate_batch(unit: _WorkUnit) -> list[ObjectResult]:
     """The function executors run (module level, so it pickles by name)."""
-    return [_rotate_object(unit, key, size) for key, size in unit.objects]
+    return [_rotate_object(unit, obj) for obj in unit.objects]
 
 
-def _rotate_object(unit: _WorkUnit, key: str, size: int) -> ObjectResult:
-    client = unit.client
-    target: dict[str, Any] = {"Bucket": unit.bucket, "Key": key}
+def _rotate_object(unit: _WorkUnit, obj: _Listed) -> ObjectResult:
     try:
-        found = unit.old.match(client, use_tag=unit.key_tag, ChecksumMode="ENABLED", **target)
-        if found is None or found[0] == unit.new:
-            return _not_rotatable(client, unit.new, target, size)
-        old, head = found
-        if unit.dry_run:
-            return ObjectResult(key, PENDING, size)
-        _copy_to_new_key(client, target, old, unit.new, head, unit.config)
-        _verify(client, target, old, unit.new, head)
-        if unit.key_tag:
-            record_key_tag(client, unit.new, **target)
-        return ObjectResult(key, ROTATED, size)
+        looked_at = unit.dry_run or unit.key_tag or unit.head_first
+        if looked_at or obj.size >= _multipart_threshold(unit.config):
+            return _look_then_rotate(unit, obj)
+        return _copy_then_verify(unit, obj)
     except Exception as err:  # one object's failure is reported, it does not stop the run
         reason = _redact(f"{type(err).__name__}: {err}", unit.new, *unit.old)
-        return ObjectResult(key, FAILED, size, reason)
+        return ObjectResult(obj.key, FAILED, obj.size, reason)
+
+
+def _copy_then_verify(unit: _WorkUnit, obj: _Listed) -> ObjectResult:
+    """The common case in three requests: copy with the likeliest key, then verify."""
+    client, target = unit.client, {"Bucket": unit.bucket, "Key": obj.key}
+    guess = _likeliest(unit)
+    if guess is None:
+        return _look_then_rotate(unit, obj)
+    extra = {**guess.copy_source_params(), **unit.new.params()}
+    if obj.etag:
+        extra["CopySourceIfMatch"] = obj.etag
+    if obj.storage_class and obj.storage_class != "STANDARD":
+        extra["StorageClass"] = obj.storage_class  # a copy without one lands in STANDARD
+    if obj.checksum_algorithm:
+        extra["ChecksumAlgorithm"] = obj.checksum_algorithm
+    try:
+        copied = _copy_to_new_key(client, target, extra)
+    except Exception as err:
+        if error_code(err) not in _COPY_REFUSED:
+            raise
+        # Not this key, not SSE-C, or changed since listed: nothing was written. Look at it
+        # (without the refused key again, unless the refusal was the ETag's).
+        stale = error_code(err) in ("412", "PreconditionFailed")
+        return _look_then_rotate(unit, obj, skip=None if stale else guess)
+    unit.hint.md5 = guess.md5
+    if copied.get("SSECustomerKeyMD5") != unit.new.md5:
+        raise RotationError("the copy did not answer with the new key's MD5")
+    _verify(client, target, guess, unit.new, obj.size)
+    return ObjectResult(obj.key, ROTATED, obj.size)
+
+
+def _likeliest(unit: _WorkUnit) -> CustomerKey | None:
+    """The key that opened the previous object, else the ring's first (never the new key)."""
+    hinted = unit.old.get(unit.hint.md5 or "")
+    if hinted is not None and hinted != unit.new:
+        return hinted
+    return next((key for key in unit.old if key != unit.new), None)
+
+
+def _look_then_rotate(unit: _WorkUnit, obj: _Listed, skip: CustomerKey | None = None) -> ObjectResult:
+    """Find the object's key with HEADs first, then copy what the HEAD showed (multipart above
+    the threshold) and verify: the path of large objects, dry runs, ``head_first`` and
+    ``key_tag``, and of objects the likeliest key did not open."""
+    client, key, size = unit.client, obj.key, obj.size
+    target: dict[str, Any] = {"Bucket": unit.bucket, "Key": key}
+    ring = unit.old if skip is None else KeyRing(k for k in unit.old if k != skip)
+    found = ring.match(client, use_tag=unit.key_tag, ChecksumMode="ENABLED", **target)
+    if found is None or found[0] == unit.new:
+        return _not_rotatable(client, unit.new, target, size)
+    old, head = found
+    unit.hint.md5 = old.md5
+    if unit.dry_run:
+        return ObjectResult(key, PENDING, size)
+    _copy_as_seen(client, target, old, unit.new, head, unit.config)
+    _verify(client, target, old, unit.new, head.get("ContentLength"))
+    if unit.key_tag:
+        record_key_tag(client, unit.new, **target)
+    return ObjectResult(key, ROTATED, size)
 
 
 def _redact(text: str, *keys: CustomerKey) -> str:
@@ -196,7 +289,13 @@ def _not_rotatable(client: Any, new: CustomerKey, target: dict[str, str], size: 
     return ObjectResult(target["Key"], FOREIGN, size, "not encrypted with SSE-C")
 
 
-def _copy_to_new_key(
+def _copy_to_new_key(client: Any, target: dict[str, str], extra: dict[str, Any]) -> dict[str, Any]:
+    """One CopyObject of the object onto itself (``extra``: keys, preconditions, attributes)."""
+    response: dict[str, Any] = client.copy_object(CopySource=dict(target), **target, **extra)
+    return response
+
+
+def _copy_as_seen(
     client: Any, target: dict[str, str], old: CustomerKey, new: CustomerKey, head: dict[str, Any], config: Any
 ) -> None:
     extra = {**old.copy_source_params(), **new.params(), **_kept_attributes(head)}
@@ -206,7 +305,7 @@ def _copy_to_new_key(
     if int(head.get("ContentLength", 0)) < _multipart_threshold(config):
         # What the managed copy would send, without its HEAD (``head`` is fresh); one
         # CopyObject keeps the tags itself (TaggingDirective COPY).
-        client.copy_object(CopySource=dict(target), **target, **extra)
+        _copy_to_new_key(client, target, extra)
         return
     # A multipart copy starts a new upload that inherits no tags: give them back.
     tags = _tags(client, target)
@@ -244,14 +343,13 @@ def _tags(client: Any, target: dict[str, str]) -> list[dict[str, str]] | None:
         raise
 
 
-def _verify(
-    client: Any, target: dict[str, str], old: CustomerKey, new: CustomerKey, before: dict[str, Any]
-) -> None:
+def _verify(client: Any, target: dict[str, str], old: CustomerKey, new: CustomerKey, size: Any) -> None:
+    """A HEAD with the new key echoes its MD5 and the size; a HEAD with the old key is refused."""
     after = head_with(client, new, **target)
     if after is None:
         raise RotationError("the new key does not open the copied object")
-    if after.get("ContentLength") != before.get("ContentLength"):
-        raise RotationError(f"size changed: {before.get('ContentLength')} -> {after.get('ContentLength')}")
+    if after.get("ContentLength") != size:
+        raise RotationError(f"size changed: {size} -> {after.get('ContentLength')}")
     if opens(client, old, **target):
         raise RotationError("the old key still opens the object")
 
@@ -309,14 +407,18 @@ class _Journal:
             self._file.close()
 
 
-def _list_objects(client: Any, bucket: str, prefix: str) -> Iterator[tuple[str, int]]:
+def _list_objects(client: Any, bucket: str, prefix: str) -> Iterator[_Listed]:
+    """The objects under the prefix, a page (1,000) at a time: memory stays bounded."""
     for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
         for obj in page.get("Contents", []):
-            yield obj["Key"], int(obj.get("Size", 0))
+            algorithms = obj.get("ChecksumAlgorithm") or [None]
+            yield _Listed(
+                obj["Key"], int(obj.get("Size", 0)), obj.get("ETag"), obj.get("StorageClass"), algorithms[0]
+            )
 
 
-def _batches(objects: Iterable[tuple[str, int]], size: int) -> Iterator[list[tuple[str, int]]]:
-    batch: list[tuple[str, int]] = []
+def _batches(objects: Iterable[_Listed], size: int) -> Iterator[list[_Listed]]:
+    batch: list[_Listed] = []
     for obj in objects:
         batch.append(obj)
         if len(batch) == size:
@@ -328,7 +430,10 @@ def _batches(objects: Iterable[tuple[str, int]], size: int) -> Iterator[list[tup
 
 class _Run:
     """Submits work units with a bounded number in flight and records results in order of
-    completion: journal and report first, then the caller's Callback."""
+    completion: journal and report first, then the caller's Callback.
+
+    Finished units arrive on a queue (each future's done-callback puts it there), so that
+    collecting one costs the same however many are in flight."""
 
     def __init__(
         self, executor: Executor, window: int, journal: _Journal, report: RotationReport, callback: Any
@@ -336,18 +441,30 @@ class _Run:
         self.executor, self.window, self.journal, self.report = executor, window, journal, report
         self.callback = callback
         self.in_flight: set[Future[list[ObjectResult]]] = set()
+        self.finished: queue.SimpleQueue[Future[list[ObjectResult]]] = queue.SimpleQueue()
 
     def submit_all(self, units: Iterable[_WorkUnit]) -> None:
         try:
             for unit in units:
                 while len(self.in_flight) >= self.window:
-                    self._collect(wait(self.in_flight, return_when=FIRST_COMPLETED).done)
-                self.in_flight.add(self.executor.submit(_rotate_batch, unit))
+                    self._collect(self._next_finished())
+                future = self.executor.submit(_rotate_batch, unit)
+                self.in_flight.add(future)
+                future.add_done_callback(self.finished.put)
             while self.in_flight:
-                self._collect(wait(self.in_flight, return_when=FIRST_COMPLETED).done)
+                self._collect(self._next_finished())
         except BaseException:
             self._drain()
             raise
+
+    def _next_finished(self) -> list[Future[list[ObjectResult]]]:
+        """At least one finished unit (waiting for it), and any others already finished."""
+        done = [self.finished.get()]
+        while True:
+            try:
+                done.append(self.finished.get_nowait())
+            except queue.Empty:
+                return done
 
     def _collect(self, done: Iterable[Future[list[ObjectResult]]]) -> None:
         results: list[ObjectResult] = []
@@ -398,6 +515,7 @@ def rotate(
     Config: Any = None,
     batch_size: int | None = None,
     key_tag: bool = False,
+    head_first: bool = False,
 ) -> RotationReport:
     """Re-key every object under ``s3://Bucket/Prefix`` from a key of ``old`` to ``new``.
 
@@ -421,6 +539,9 @@ def rotate(
             each unit costs a pickle and a client rebuilt from configuration).
         key_tag: Look the old key up by the objects' ``s3seal-key-md5`` tag first, and record
             the new key's MD5 there after each rotation (see :func:`s3seal.keys.record_key_tag`).
+        head_first: Look at every object (HEAD) before copying it, and give its attributes back
+            explicitly: one more request per object, and the only way to keep
+            ``x-amz-website-redirect-location``, which S3 does not carry over otherwise.
 
     Returns:
         The :class:`RotationReport`.
@@ -436,8 +557,9 @@ def rotate(
         report.versioned = _versioned(client, Bucket)
         todo = _pending(_list_objects(client, Bucket, Prefix), log.done, report)
         per_unit = batch_size or (1 if own else 16)
+        hint = _Hint()  # shared by the threads of this process; a copy in each unit elsewhere
         units = (
-            _WorkUnit(client, Bucket, ring, new, dry_run, Config, batch, key_tag)
+            _WorkUnit(client, Bucket, ring, new, dry_run, Config, batch, key_tag, head_first, hint)
             for batch in _batches(todo, per_unit)
         )
         _Run(pool, 2 * max_concurrency, log, report, Callback).submit_all(units)
@@ -460,14 +582,12 @@ def _versioned(client: Any, bucket: str) -> bool:
     return status in ("Enabled", "Suspended")
 
 
-def _pending(
-    objects: Iterable[tuple[str, int]], done: set[str], report: RotationReport
-) -> Iterator[tuple[str, int]]:
-    for key, size in objects:
-        if key in done:
-            report.skipped.append(key)
+def _pending(objects: Iterable[_Listed], done: set[str], report: RotationReport) -> Iterator[_Listed]:
+    for obj in objects:
+        if obj.key in done:
+            report.skipped.append(obj.key)
         else:
-            yield key, size
+            yield obj
 
 
 # -- s3seal rotate ----------------------------------------------------------------------------
