@@ -315,6 +315,53 @@ def test_rotation_through_a_process_pool(
 
 
 @pytest.mark.usefixtures("env_credentials")
+def test_rotation_on_a_dask_cluster(
+    ministack: Any, mbucket: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """dask.distributed's executor (a LocalCluster of 2 worker processes): the work units reach
+    the workers as configuration and key references, and every object is rotated once."""
+    from dask.distributed import Client, LocalCluster, get_task_stream
+
+    client = s3seal.client("s3", endpoint_url=ministack.url, region_name="us-east-1")
+    (tmp_path / "new.key").write_bytes(OTHER_KEY)
+    monkeypatch.setenv("ROTATE_OLD_BASE64", CustomerKey.from_bytes(SSE_KEY).b64)
+    old, new = CustomerKey.from_env("ROTATE_OLD"), CustomerKey.from_file(tmp_path / "new.key")
+    objects = populate(client, mbucket, old, 60)  # BIG included: UploadPartCopy on a worker
+    journal = tmp_path / "journal.jsonl"
+    # The workers inherit this process's environment (credentials, ROTATE_OLD_*) at their start.
+    with LocalCluster(n_workers=2, threads_per_worker=2, processes=True, dashboard_address=":0") as cluster:
+        with Client(cluster) as dask, get_task_stream(dask) as tasks:
+            workers = set(dask.scheduler_info()["workers"])
+            with pytest.raises(TypeError, match="raw key material"):  # never sent as bytes
+                rotate(
+                    client,
+                    Bucket=mbucket,
+                    Prefix="data/",
+                    old=CustomerKey.from_bytes(SSE_KEY),
+                    new=new,
+                    executor=dask.get_executor(),
+                )
+            report = rotate(
+                client,
+                Bucket=mbucket,
+                Prefix="data/",
+                old=old,
+                new=new,
+                executor=dask.get_executor(),
+                max_concurrency=4,
+                batch_size=8,
+                journal=journal,
+                Config=CONFIG,
+            )
+    assert report.ok and sorted(report.rotated) == sorted(objects), report.summary()
+    ran = [t for t in tasks.data if t["key"].startswith("_rotate_batch")]
+    assert len(ran) == -(-len(objects) // 8) and {t["worker"] for t in ran} <= workers
+    journaled = [json.loads(line)["key"] for line in journal.read_text().splitlines()]
+    assert sorted(journaled) == sorted(objects), "an object was journaled twice or missed"
+    assert_rotated(client, mbucket, objects, old, new)
+
+
+@pytest.mark.usefixtures("env_credentials")
 def test_rotate_command(
     ministack: Any, mbucket: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -49,8 +49,10 @@ A dask cluster, for instance (every worker has the credentials and ``SSE_OLD_*``
 
 from __future__ import annotations
 
+import functools
 import json
 import os
+import pickle
 import queue
 import sys
 import threading
@@ -192,14 +194,20 @@ class _WorkUnit:
     key_tag: bool = False
     head_first: bool = False
     hint: _Hint = field(default_factory=_Hint)
+    threads: int = 1
 
 
 # -- one object -----------------------------------------------------------------------------
 
 
 def _rotate_batch(unit: _WorkUnit) -> list[ObjectResult]:
-    """The function executors run (module level, so it pickles by name)."""
-    return [_rotate_object(unit, obj) for obj in unit.objects]
+    """The function executors run (module level, so it pickles by name): the unit's objects,
+    ``unit.threads`` at a time (the client is thread-safe and shared)."""
+    threads = min(unit.threads, len(unit.objects))
+    if threads <= 1:
+        return [_rotate_object(unit, obj) for obj in unit.objects]
+    with ThreadPoolExecutor(threads, thread_name_prefix="s3seal-rotate-unit") as pool:
+        return list(pool.map(functools.partial(_rotate_object, unit), unit.objects))
 
 
 def _rotate_object(unit: _WorkUnit, obj: _Listed) -> ObjectResult:
@@ -519,6 +527,7 @@ def rotate(
     batch_size: int | None = None,
     key_tag: bool = False,
     head_first: bool = False,
+    unit_concurrency: int = 16,
 ) -> RotationReport:
     """Re-key every object under ``s3://Bucket/Prefix`` from a key of ``old`` to ``new``.
 
@@ -538,20 +547,28 @@ def rotate(
             is twice this.
         executor: Any ``concurrent.futures.Executor``; a process or cluster executor needs a
             picklable client (no explicit credentials) and keys loaded from references.
+            Give it enough units in flight: ``max_concurrency`` at least its workers' slots.
         Callback: Called with each :class:`ObjectResult` as objects finish (in this process).
         Config: The ``TransferConfig`` of each copy (multipart threshold and part size).
-        batch_size: Objects per work unit (default 1 with threads, 16 with an executor, where
+        batch_size: Objects per work unit (default 1 with threads, 64 with an executor, where
             each unit costs a pickle and a client rebuilt from configuration).
         key_tag: Look the old key up by the objects' ``s3seal-key-md5`` tag first, and record
             the new key's MD5 there after each rotation (see :func:`s3seal.keys.record_key_tag`).
         head_first: Look at every object (HEAD) before copying it, and give its attributes back
             explicitly: one more request per object, and the only way to keep
             ``x-amz-website-redirect-location``, which S3 does not carry over otherwise.
+        unit_concurrency: With an executor, the threads each work unit uses where it runs: its
+            objects are rotated that many at a time (a worker's throughput scales with it
+            as on one machine with ``max_concurrency``).
 
     Returns:
         The :class:`RotationReport`.
     """
     ring = KeyRing.of(old)
+    if executor is not None and not isinstance(executor, ThreadPoolExecutor):
+        # Work units leave this process: fail now, with the reason (a key without a reference,
+        # a client with explicit credentials), rather than inside the executor's machinery.
+        pickle.dumps((client, ring, new, Config))
     report = RotationReport(Bucket, Prefix, new.md5, dry_run)
     log = _Journal(journal, new.md5, dry_run)
     own = executor is None
@@ -561,10 +578,11 @@ def rotate(
     try:
         report.versioned = _versioned(client, Bucket)
         todo = _pending(_list_objects(client, Bucket, Prefix), log.done, report)
-        per_unit = batch_size or (1 if own else 16)
+        per_unit = batch_size or (1 if own else 64)
+        threads = 1 if own else unit_concurrency  # our own pool's threads are the concurrency
         hint = _Hint()  # shared by the threads of this process; a copy in each unit elsewhere
         units = (
-            _WorkUnit(client, Bucket, ring, new, dry_run, Config, batch, key_tag, head_first, hint)
+            _WorkUnit(client, Bucket, ring, new, dry_run, Config, batch, key_tag, head_first, hint, threads)
             for batch in _batches(todo, per_unit)
         )
         _Run(pool, 2 * max_concurrency, log, report, Callback).submit_all(units)
