@@ -1,6 +1,6 @@
 """The rotation group of the benchmark suite (issue 15): re-keying SSE-C objects.
 
-**R1**: N objects of 256 KiB under one prefix (N = 2,000; quick mode 200), all SSE-C with one
+**R1**: N objects of 256 KiB under one prefix (N = 2,000; quick mode 100), all SSE-C with one
 key, are re-keyed onto a new key, by:
 
 - **boto3**: the loop teams write today: list the prefix (paginator), then one
@@ -101,10 +101,10 @@ class RotateCase:
 
 
 def cases(z: Any) -> list[RotateCase]:
-    """The group at the suite's sizes: `z` is run.FULL or run.QUICK (quick: 200 objects, and
+    """The group at the suite's sizes: `z` is run.FULL or run.QUICK (quick: 100 objects, and
     no Garage, whose copies are slow)."""
     quick = z.reps == 1
-    count = 200 if quick else 2000
+    count = 100 if quick else 2000
     servers = ("ministack", "sink") if quick else ("ministack", "garage", "sink")
     return [
         RotateCase(
