@@ -7,17 +7,20 @@ Per object, three requests: one CopyObject onto itself from the old key to the n
 the verification: a HEAD with the new key must echo its MD5 (and the listed size), a HEAD with
 the old key must be refused. Only then does the object count as rotated. The copy names the
 object's listed ETag (``CopySourceIfMatch``: an object rewritten since the listing is not
-overwritten with a stale copy), keeps metadata, content headers and tags itself
-(``MetadataDirective``/``TaggingDirective`` COPY) and is given the listed storage class and
-checksum algorithm. Its copy-source key is the ring's likeliest key: the one that opened the
+overwritten with a stale copy), keeps metadata, content headers, tags and the checksum itself
+(``MetadataDirective``/``TaggingDirective`` COPY; S3 copies the source's checksum algorithm
+when none is named) and is given the listed storage class, which a copy would not keep. Its copy-source key is the ring's likeliest key: the one that opened the
 previous object. A copy with the wrong key, or of an object that is not SSE-C, is refused by S3
 and changes nothing; such an object is then looked at (HEAD with each key of the ring, then
 with the new key: already rotated, or foreign and left alone).
 
-Objects above the multipart threshold are looked at first (a HEAD with their key) and go
-through the managed copy (UploadPartCopy) with their metadata, content headers, storage class
-and tags given back explicitly, since a multipart copy starts a new upload that inherits none
-of them; so do all objects with ``head_first=True`` or ``key_tag=True``, and dry runs.
+Objects above the multipart threshold (CopyObject's limit, 5 GiB, unless ``Config`` says
+otherwise) are looked at first (a HEAD with their key) and go through the managed copy
+(UploadPartCopy) with their metadata, content headers, storage class and tags given back
+explicitly, since a multipart copy starts a new upload that inherits none of them; their
+checksum becomes one of the parts (S3's composite type) with the same algorithm, except
+CRC64NVME which stays a full-object checksum. Objects with ``head_first=True`` or
+``key_tag=True``, and dry runs, are looked at first too.
 
 Not carried over, as with any S3 copy: object ACLs (CopyObject resets them; buckets with ACLs
 disabled, S3's default, have none) and Object Lock retention or legal holds. S3 does not carry
@@ -80,7 +83,10 @@ _KEPT_HEADERS = (
     "WebsiteRedirectLocation",
 )
 _CHECKSUMS = ("CRC32", "CRC32C", "CRC64NVME", "SHA1", "SHA256")
-DEFAULT_MULTIPART_THRESHOLD = 8 * 2**20  # boto3's TransferConfig default
+# One CopyObject up to its limit (5 GiB) unless a Config asks for multipart copies sooner: a
+# single copy keeps the object's checksum as it is, a multipart copy cannot (S3 gives it a
+# checksum of its parts instead).
+DEFAULT_MULTIPART_THRESHOLD = 5 * 2**30
 # Threads: an object costs three sequential requests, so against S3 (tens of ms each) it takes
 # many in flight to keep up; on local servers 8 to 64 measured alike (the server is the limit).
 DEFAULT_CONCURRENCY = 32
@@ -106,7 +112,6 @@ class _Listed:
     size: int
     etag: str | None = None
     storage_class: str | None = None
-    checksum_algorithm: str | None = None
 
 
 class _Hint:
@@ -232,8 +237,6 @@ def _copy_then_verify(unit: _WorkUnit, obj: _Listed) -> ObjectResult:
         extra["CopySourceIfMatch"] = obj.etag
     if obj.storage_class and obj.storage_class != "STANDARD":
         extra["StorageClass"] = obj.storage_class  # a copy without one lands in STANDARD
-    if obj.checksum_algorithm:
-        extra["ChecksumAlgorithm"] = obj.checksum_algorithm
     try:
         copied = _copy_to_new_key(client, target, extra)
     except Exception as err:
@@ -422,10 +425,7 @@ def _list_objects(client: Any, bucket: str, prefix: str) -> Iterator[_Listed]:
     """The objects under the prefix, a page (1,000) at a time: memory stays bounded."""
     for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
         for obj in page.get("Contents", []):
-            algorithms = obj.get("ChecksumAlgorithm") or [None]
-            yield _Listed(
-                obj["Key"], int(obj.get("Size", 0)), obj.get("ETag"), obj.get("StorageClass"), algorithms[0]
-            )
+            yield _Listed(obj["Key"], int(obj.get("Size", 0)), obj.get("ETag"), obj.get("StorageClass"))
 
 
 def _batches(objects: Iterable[_Listed], size: int) -> Iterator[list[_Listed]]:
@@ -549,7 +549,8 @@ def rotate(
             picklable client (no explicit credentials) and keys loaded from references.
             Give it enough units in flight: ``max_concurrency`` at least its workers' slots.
         Callback: Called with each :class:`ObjectResult` as objects finish (in this process).
-        Config: The ``TransferConfig`` of each copy (multipart threshold and part size).
+        Config: A ``TransferConfig`` whose ``multipart_threshold`` and part size apply to the
+            copies (without one: CopyObject up to 5 GiB, its limit, multipart copies above).
         batch_size: Objects per work unit (default 1 with threads, 64 with an executor, where
             each unit costs a pickle and a client rebuilt from configuration).
         key_tag: Look the old key up by the objects' ``s3seal-key-md5`` tag first, and record
