@@ -585,3 +585,18 @@ def test_head_first_keeps_the_website_redirect(server: Any) -> None:
     assert report.rotated == ["page"], report.summary()
     head = client.head_object(Bucket=bucket, Key="page", **new.params())
     assert head["WebsiteRedirectLocation"] == "/elsewhere" and refused(client, bucket, "page", old)
+
+
+def test_a_report_without_keys_counts_them(ms3: Any, mbucket: str, tmp_path: Path) -> None:
+    """report_keys=False (what the command uses): counts instead of key lists, so that memory
+    stays bounded over millions of objects; foreign objects are still listed."""
+    old, new = CustomerKey.from_bytes(SSE_KEY), CustomerKey.from_bytes(OTHER_KEY)
+    objects = populate(ms3, mbucket, old, 12)
+    foreign = add_foreign(ms3, mbucket)
+    journal = tmp_path / "journal.jsonl"
+    kwargs: dict[str, Any] = {"Bucket": mbucket, "Prefix": "data/", "old": old, "new": new, "Config": CONFIG}
+    first = rotate(ms3, **kwargs, journal=journal, report_keys=False)
+    assert first.ok and not first.rotated and first.counts == {"rotated": 12, "skipped": 0, "pending": 0}
+    assert {k for k, _ in first.foreign} == foreign and "rotated 12, skipped 0, foreign 3" in first.summary()
+    again = rotate(ms3, **kwargs, journal=journal, report_keys=False)
+    assert not again.skipped and again.counts == {"rotated": 0, "skipped": len(objects), "pending": 0}

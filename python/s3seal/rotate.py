@@ -135,7 +135,12 @@ class ObjectResult:
 
 @dataclass
 class RotationReport:
-    """The outcome of :func:`rotate`: keys by outcome, failures and foreign objects with reasons."""
+    """The outcome of :func:`rotate`: keys by outcome, failures and foreign objects with reasons.
+
+    ``counts`` has the number of objects by outcome. With ``keep_keys=False`` (rotate's
+    ``report_keys=False``) the rotated, skipped and pending keys are counted, not listed, so
+    that a run over millions of objects keeps its memory bounded (the journal lists them);
+    foreign and failed objects are always listed."""
 
     bucket: str
     prefix: str
@@ -149,6 +154,8 @@ class RotationReport:
     bytes_rotated: int = 0
     elapsed: float = 0.0
     versioned: bool = False  # old versions keep the old key: see summary()
+    keep_keys: bool = True
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys((ROTATED, SKIPPED, PENDING), 0))
 
     @property
     def ok(self) -> bool:
@@ -157,22 +164,24 @@ class RotationReport:
 
     @property
     def objects_per_second(self) -> float:
-        return len(self.rotated) / self.elapsed if self.elapsed else 0.0
+        return self.counts[ROTATED] / self.elapsed if self.elapsed else 0.0
 
     def add(self, result: ObjectResult) -> None:
         if result.status in (FOREIGN, FAILED):
             getattr(self, result.status).append((result.key, result.reason))
             return
-        getattr(self, result.status).append(result.key)
+        self.counts[result.status] += 1
+        if self.keep_keys:
+            getattr(self, result.status).append(result.key)
         if result.status == ROTATED:
             self.bytes_rotated += result.size
 
     def summary(self) -> str:
         verb = "would rotate" if self.dry_run else "rotated"
-        count = len(self.pending) if self.dry_run else len(self.rotated)
+        count = self.counts[PENDING] if self.dry_run else self.counts[ROTATED]
         lines = [
             f"s3://{self.bucket}/{self.prefix} -> key md5={self.new_md5}: {verb} {count}, "
-            f"skipped {len(self.skipped)}, foreign {len(self.foreign)}, failed {len(self.failed)} "
+            f"skipped {self.counts[SKIPPED]}, foreign {len(self.foreign)}, failed {len(self.failed)} "
             f"({self.bytes_rotated} bytes in {self.elapsed:.1f} s, {self.objects_per_second:.1f} objects/s)"
         ]
         if self.versioned:
@@ -528,6 +537,7 @@ def rotate(
     key_tag: bool = False,
     head_first: bool = False,
     unit_concurrency: int = 16,
+    report_keys: bool = True,
 ) -> RotationReport:
     """Re-key every object under ``s3://Bucket/Prefix`` from a key of ``old`` to ``new``.
 
@@ -561,6 +571,8 @@ def rotate(
         unit_concurrency: With an executor, the threads each work unit uses where it runs: its
             objects are rotated that many at a time (a worker's throughput scales with it
             as on one machine with ``max_concurrency``).
+        report_keys: False: the report counts rotated and skipped objects instead of listing
+            their keys (memory stays bounded over millions of objects; the journal lists them).
 
     Returns:
         The :class:`RotationReport`.
@@ -570,7 +582,7 @@ def rotate(
         # Work units leave this process: fail now, with the reason (a key without a reference,
         # a client with explicit credentials), rather than inside the executor's machinery.
         pickle.dumps((client, ring, new, Config))
-    report = RotationReport(Bucket, Prefix, new.md5, dry_run)
+    report = RotationReport(Bucket, Prefix, new.md5, dry_run, keep_keys=report_keys)
     log = _Journal(journal, new.md5, dry_run)
     own = executor is None
     pool = ThreadPoolExecutor(max_concurrency, thread_name_prefix="s3seal-rotate") if own else executor
@@ -609,7 +621,7 @@ def _versioned(client: Any, bucket: str) -> bool:
 def _pending(objects: Iterable[_Listed], done: set[str], report: RotationReport) -> Iterator[_Listed]:
     for obj in objects:
         if obj.key in done:
-            report.skipped.append(obj.key)
+            report.add(ObjectResult(obj.key, SKIPPED, obj.size, "journaled as done"))
         else:
             yield obj
 
@@ -686,6 +698,7 @@ def main_rotate(argv: list[str] | None = None) -> int:
         journal=args.journal,
         max_concurrency=args.max_concurrency,
         Callback=progress,
+        report_keys=False,  # the summary needs counts only: memory stays bounded
     )
     if progress is not None:
         sys.stderr.write("\n")
