@@ -9,10 +9,11 @@ the old key must be refused. Only then does the object count as rotated. The cop
 object's listed ETag (``CopySourceIfMatch``: an object rewritten since the listing is not
 overwritten with a stale copy), keeps metadata, content headers, tags and the checksum itself
 (``MetadataDirective``/``TaggingDirective`` COPY; S3 copies the source's checksum algorithm
-when none is named) and is given the listed storage class, which a copy would not keep. Its copy-source key is the ring's likeliest key: the one that opened the
-previous object. A copy with the wrong key, or of an object that is not SSE-C, is refused by S3
-and changes nothing; such an object is then looked at (HEAD with each key of the ring, then
-with the new key: already rotated, or foreign and left alone).
+when none is named) and is given the listed storage class, which a copy would not keep. Its
+copy-source key is the ring's likeliest key: the one that opened the previous object. A copy
+with the wrong key, or of an object that is not SSE-C, is refused by S3 and changes nothing;
+such an object is then looked at (HEAD with each key of the ring, then with the new key:
+already rotated, or foreign and left alone).
 
 Objects above the multipart threshold (CopyObject's limit, 5 GiB, unless ``Config`` says
 otherwise) are looked at first (a HEAD with their key) and go through the managed copy
@@ -96,8 +97,18 @@ _NOT_IMPLEMENTED = ("NotImplemented", "501")  # servers without tagging or versi
 # A CopyObject refused for these reasons changed nothing: the copy-source key is not the
 # object's (403 on S3, 400 on some servers), the object is not SSE-C (400), or it changed since
 # it was listed (412). Such an object is then looked at with HEADs.
-_COPY_REFUSED = {"400", "403", "412", "AccessDenied", "InvalidRequest", "InvalidArgument", "BadRequest"}
-_COPY_REFUSED.add("PreconditionFailed")
+_COPY_REFUSED = frozenset(
+    (
+        "400",
+        "403",
+        "412",
+        "AccessDenied",
+        "InvalidRequest",
+        "InvalidArgument",
+        "BadRequest",
+        "PreconditionFailed",
+    )
+)
 
 
 class RotationError(Exception):
@@ -251,10 +262,10 @@ def _copy_then_verify(unit: _WorkUnit, obj: _Listed) -> ObjectResult:
     except Exception as err:
         if error_code(err) not in _COPY_REFUSED:
             raise
-        # Not this key, not SSE-C, or changed since listed: nothing was written. Look at it
-        # (without the refused key again, unless the refusal was the ETag's).
-        stale = error_code(err) in ("412", "PreconditionFailed")
-        return _look_then_rotate(unit, obj, skip=None if stale else guess)
+        # Not this key, not SSE-C, changed since listed, or another 400 (which a wrong key on
+        # some servers cannot be told apart from): nothing was written. Look at it with every
+        # key, the refused one included, so that another refusal is reported as a failure.
+        return _look_then_rotate(unit, obj)
     unit.hint.md5 = guess.md5
     if copied.get("SSECustomerKeyMD5") != unit.new.md5:
         raise RotationError("the copy did not answer with the new key's MD5")
@@ -270,14 +281,13 @@ def _likeliest(unit: _WorkUnit) -> CustomerKey | None:
     return next((key for key in unit.old if key != unit.new), None)
 
 
-def _look_then_rotate(unit: _WorkUnit, obj: _Listed, skip: CustomerKey | None = None) -> ObjectResult:
+def _look_then_rotate(unit: _WorkUnit, obj: _Listed) -> ObjectResult:
     """Find the object's key with HEADs first, then copy what the HEAD showed (multipart above
     the threshold) and verify: the path of large objects, dry runs, ``head_first`` and
     ``key_tag``, and of objects the likeliest key did not open."""
     client, key, size = unit.client, obj.key, obj.size
     target: dict[str, Any] = {"Bucket": unit.bucket, "Key": key}
-    ring = unit.old if skip is None else KeyRing(k for k in unit.old if k != skip)
-    found = ring.match(client, use_tag=unit.key_tag, ChecksumMode="ENABLED", **target)
+    found = unit.old.match(client, use_tag=unit.key_tag, ChecksumMode="ENABLED", **target)
     if found is None or found[0] == unit.new:
         return _not_rotatable(client, unit.new, target, size)
     old, head = found
