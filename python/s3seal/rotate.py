@@ -38,16 +38,20 @@ Scale-out uses an existing executor, not a home-made one: ``executor=`` takes an
 ``concurrent.futures.Executor`` (a ``ProcessPoolExecutor``, dask.distributed's
 ``Client.get_executor()``...). A work unit pickles by configuration only: the client as its
 configuration (credentials are resolved again on the worker) and the keys as references
-(``CustomerKey.from_env`` / ``from_file``), which the worker loads and checks by MD5.
-A dask cluster, for instance (every worker has the credentials and ``SSE_OLD_*`` /
-``SSE_NEW_*`` in its environment)::
+(``CustomerKey.from_env`` / ``from_file``), which the worker loads and checks by MD5. A unit
+is 64 objects (``batch_size``), rotated 16 at a time where it runs (``unit_concurrency``);
+``2 * max_concurrency`` units are in flight, so give ``max_concurrency`` at least the number of
+worker threads. The listing and the journal stay on the calling machine. A dask cluster, for
+instance (every worker has the credentials and ``SSE_OLD_*`` / ``SSE_NEW_*`` in its
+environment; tested with a LocalCluster of 2 worker processes)::
 
     from dask.distributed import Client
     with Client("scheduler:8786") as dask:
         report = rotate(  # from s3seal.rotate import rotate
             s3seal.client("s3"), Bucket="b", Prefix="p/",
             old=CustomerKey.from_env("SSE_OLD"), new=CustomerKey.from_env("SSE_NEW"),
-            executor=dask.get_executor(), max_concurrency=4 * n_workers, journal="rotate.jsonl",
+            executor=dask.get_executor(), max_concurrency=2 * n_worker_threads,
+            journal="rotate.jsonl", report_keys=False,
         )
 """
 
