@@ -533,6 +533,9 @@ def test_three_requests_per_object_and_what_the_copy_sends(server: Any) -> None:
     assert calls["data/z0002"] == ["copy_object", "head_object", "head_object"]
     for name in foreign:  # one refused copy, then looked at: never written
         assert calls[name][0] == "copy_object" and calls[name].count("copy_object") == 1
+    for name in ("data/foreign-1", "data/foreign-2"):  # still on their own key: none of ours opens them
+        assert all(refused(client, bucket, name, key) for key in (old, older, new)), name
+    assert client.get_object(Bucket=bucket, Key="data/plain")["Body"].read() == b"not encrypted"
     assert_rotated(client, bucket, objects, old, new)
     assert all(refused(client, bucket, name, older) for name in objects)
     assert {name: attributes(client, bucket, name, new) for name in objects} == before
