@@ -59,3 +59,21 @@ def test_corpus_item(item: _runner.Item, ministack: Any) -> None:
         assert result.status == "fail", f"{item.id} now passes: remove it from tests/corpus/_known.py"
         pytest.xfail(KNOWN[item.id])
     assert result.status == "pass", result.diff()
+
+
+def test_virtual_addressing_on_an_ip_endpoint_is_path_style(ministack: Any, mbucket: str) -> None:
+    """Found by the corpus (the boto3 guide's presigned URLs ask for virtual addressing): the S3
+    endpoint rules put the bucket in the path when the endpoint is an IP address, whatever the
+    addressing style; meta.config keeps reporting what was asked for."""
+    import boto3
+    import botocore.config
+    import s3seal
+
+    config = botocore.config.Config(s3={"addressing_style": "virtual"})
+    urls = []
+    for sdk in (boto3, s3seal):
+        client = sdk.client("s3", config=config, **ministack.client_kwargs())
+        assert client.list_objects_v2(Bucket=mbucket)["KeyCount"] == 0
+        assert client.meta.config.s3 == {"addressing_style": "virtual"}
+        urls.append(client.generate_presigned_url("get_object", Params={"Bucket": mbucket, "Key": "k"}))
+    assert urls[1].split("?")[0] == urls[0].split("?")[0] == f"{ministack.url}/{mbucket}/k"

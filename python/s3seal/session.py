@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import ipaddress
+import urllib.parse
+
 import configparser
 import os
 import shlex
@@ -173,6 +176,26 @@ def _rebuild_client(options: dict[str, Any]) -> S3Client:
     return S3Client(**options)
 
 
+def _is_ip_endpoint(endpoint_url: str) -> bool:
+    """Whether the endpoint's host is an IP address (the S3 endpoint rules' ``url#isIp``)."""
+    host = urllib.parse.urlsplit(endpoint_url).hostname or ""
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+def _native_addressing(options: dict[str, Any]) -> dict[str, Any]:
+    """botocore's S3 endpoint rules address a bucket in the host only when the endpoint is
+    not an IP address: with ``addressing_style='virtual'``, an endpoint such as
+    ``http://127.0.0.1:9000`` still gets path-style URLs (``bucket.127.0.0.1`` is no host)."""
+    endpoint = options.get("endpoint_url")
+    if options.get("addressing_style") == "virtual" and endpoint and _is_ip_endpoint(endpoint):
+        return {**options, "addressing_style": "path"}
+    return options
+
+
 class S3Client(ClientSurface, Operations, _native.Client):
     """An S3 client with boto3's method names, parameters and response dicts: a method per
     operation of the model (``s3seal._ops``), all through the one native dispatch.
@@ -185,6 +208,12 @@ class S3Client(ClientSurface, Operations, _native.Client):
     def _make_api_call(self, operation: str, kwargs: dict[str, Any]) -> dict[str, Any]:
         # The native dispatch, logged (redacted) under botocore's names when DEBUG is on.
         return logs.call(_native.Client._call, self, operation, kwargs)
+
+    def __new__(cls, **options: Any) -> S3Client:
+        # The native client gets the addressing the S3 endpoint rules resolve to; the
+        # options as given stay what ``client.meta.config`` and pickling see.
+        native: Any = super()
+        return native.__new__(cls, **_native_addressing(options))  # type: ignore[no-any-return]
 
     def __init__(self, **options: Any) -> None:
         # The native __new__ has consumed ``options``; keep the non-secret ones to rebuild
