@@ -12,8 +12,11 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "corpus"))
 
-import _runner  # noqa: E402
-from _known import KNOWN  # noqa: E402
+import _runner
+from _known import KNOWN
+
+# The s3-tests code carries its suite's own marks (pytest.mark.encryption, ...).
+pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnknownMarkWarning")
 
 ITEMS = _runner.items()
 _RESULTS: dict[str, _runner.Result] = {}
@@ -30,7 +33,8 @@ class _Summary:
         terminalreporter.write_line(_runner.summary_line(results))
         for r in results:
             if r.status in ("fail", "boto3-fails"):
-                terminalreporter.write_line(f"  {r.status}: {r.item.id}")
+                known = " (known: tests/corpus/_known.py)" if r.item.id in KNOWN else ""
+                terminalreporter.write_line(f"  {r.status}: {r.item.id}{known}")
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -48,10 +52,10 @@ def test_corpus_size() -> None:
 
 @pytest.mark.parametrize("item", ITEMS, ids=[i.id for i in ITEMS])
 def test_corpus_item(item: _runner.Item, ministack: Any) -> None:
-    if item.excluded:
-        pytest.skip(f"boto3 cannot run it on ministack: {item.excluded}")
     result = _runner.run(item, ministack.client_kwargs())
     _RESULTS[item.id] = result
+    if item.excluded:
+        pytest.skip(f"boto3 cannot run it on ministack: {item.excluded}")
     boto3 = result.outcomes["boto3"]
     assert boto3.ok, f"boto3 itself fails ({boto3.error}): exclude the item with a reason\n{boto3.trace}"
     if item.id in KNOWN:

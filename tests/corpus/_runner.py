@@ -215,6 +215,31 @@ _ENV = {
 }
 
 
+# The SDKs' own log records (botocore's "Found credentials in environment variables", ...)
+# are internals, not what the code prints: kept out of the compared output.
+_SDK_LOGGERS = ("botocore", "boto3", "s3transfer", "urllib3", "s3seal")
+
+
+@contextlib.contextmanager
+def _logging() -> Iterator[None]:
+    """Each run starts with the root logger as it was (a script's ``logging.basicConfig``
+    binds a handler to the run's captured stdout), SDK loggers not propagating."""
+    import logging
+
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    sdk = {name: logging.getLogger(name).propagate for name in _SDK_LOGGERS}
+    for name in _SDK_LOGGERS:
+        logging.getLogger(name).propagate = False
+    try:
+        yield
+    finally:
+        root.handlers[:] = handlers
+        root.setLevel(level)
+        for name, propagate in sdk.items():
+            logging.getLogger(name).propagate = propagate
+
+
 @contextlib.contextmanager
 def _environment(server_kwargs: dict[str, str]) -> Iterator[None]:
     """Point ``boto3.client('s3')`` (and s3seal's) with no arguments at the server: the
@@ -259,7 +284,7 @@ def run_once(item: Item, sdk: str, server_kwargs: dict[str, str]) -> Outcome:
     sys.modules[name] = module
     cwd = os.getcwd()
     try:
-        with _environment(server_kwargs), contextlib.redirect_stdout(out):
+        with _environment(server_kwargs), _logging(), contextlib.redirect_stdout(out):
             os.chdir(tmp)
             try:
                 exec(compile(source_for(path, sdk), str(path), "exec"), module.__dict__)

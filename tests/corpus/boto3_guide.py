@@ -482,7 +482,7 @@ def corpus_create_and_list_buckets(ctx):
     again = create_bucket(ctx.names[0])  # BucketAlreadyOwnedByYou / exists: False
     snippet_list_buckets()
     names = [b["Name"] for b in boto3.client("s3").list_buckets()["Buckets"]]
-    return made, again, [n for n in names if n in ctx.names]
+    return made, again, sorted(ctx.names.index(n) for n in names if n in ctx.names)
 
 
 def corpus_bucket_policy(ctx):
