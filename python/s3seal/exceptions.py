@@ -13,6 +13,9 @@ from __future__ import annotations
 from typing import Any
 
 try:  # pragma: no cover - depends on the environment
+    # ``botocore`` too, as boto3/exceptions.py has it: code written for boto3 reaches
+    # botocore's classes through it (``boto3.exceptions.botocore.exceptions.ClientError``).
+    import botocore  # noqa: F401  (an attribute of this module, as in boto3.exceptions)
     import botocore.exceptions as _botocore
 except ImportError:  # pragma: no cover
     _botocore = None  # type: ignore[assignment]
