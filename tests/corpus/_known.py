@@ -13,6 +13,10 @@ _SIGV2_PRESIGN = (
 )
 
 KNOWN: dict[str, str] = {
+    "boto3_guide_events::request_created": (
+        "deliberate: s3seal does not fire 'request-created' and refuses to register a handler for "
+        "it (UnsupportedEventError), rather than accept a handler that never runs"
+    ),
     "aws_object_wrapper::objects": _HOST_ID + " (delete_objects' response is returned)",
     "boto3_guide::website": _HOST_ID + " (get_bucket_website's response is returned)",
     "aws_presigned_url::put_then_get": _SIGV2_PRESIGN,

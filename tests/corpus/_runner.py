@@ -6,7 +6,8 @@ item. A file may declare ``EXCLUDED = {"corpus_<item>": "reason"}`` for items bo
 cannot run on ministack (they are listed, never run).
 
 The s3seal run is what a user does: the source's ``import boto3`` lines become
-``import s3seal as boto3`` (and ``from boto3 import X`` becomes ``from s3seal import X``);
+``import s3seal as boto3`` (and ``from boto3 import X`` / ``from boto3.session import X``
+become ``from s3seal import X`` / ``from s3seal.session import X``);
 everything else (``from botocore.exceptions import ClientError``,
 ``from boto3.s3.transfer import TransferConfig``, ...) is left as written.
 
@@ -41,6 +42,7 @@ SDKS = ("boto3", "s3seal")
 
 _IMPORT = re.compile(r"^(\s*)import boto3\s*$", re.M)
 _FROM = re.compile(r"^(\s*)from boto3 import ", re.M)
+_FROM_SESSION = re.compile(r"^(\s*)from boto3\.session import ", re.M)
 
 
 @dataclass(frozen=True)
@@ -78,10 +80,11 @@ def items() -> list[Item]:
 def source_for(path: Path, sdk: str) -> str:
     source = path.read_text()
     if sdk == "s3seal":
-        if not _IMPORT.search(source) and not _FROM.search(source):
+        if not any(p.search(source) for p in (_IMPORT, _FROM, _FROM_SESSION)):
             raise AssertionError(f"{path.name}: no 'import boto3' line to change")
         source = _IMPORT.sub(r"\1import s3seal as boto3", source)
         source = _FROM.sub(r"\1from s3seal import ", source)
+        source = _FROM_SESSION.sub(r"\1from s3seal.session import ", source)
     return source
 
 
@@ -99,8 +102,9 @@ class Ctx:
         self.names: list[str] = []
 
     def name(self, prefix: str = "corpus-") -> str:
-        """A fresh bucket name (not created)."""
-        name = f"{prefix}{uuid.uuid4().hex[:20]}"
+        """A fresh bucket name (not created), sorting after every name made before it: code
+        that lists all buckets sees its own at the same place in both runs."""
+        name = f"{prefix}{time.time_ns():x}{uuid.uuid4().hex[:6]}"
         self.names.append(name)
         return name
 
@@ -289,9 +293,13 @@ def run_once(item: Item, sdk: str, server_kwargs: dict[str, str]) -> Outcome:
             try:
                 exec(compile(source_for(path, sdk), str(path), "exec"), module.__dict__)
                 if sdk == "s3seal":
-                    import s3seal
+                    import boto3 as real
+                    import boto3.session
 
-                    assert module.__dict__.get("boto3", s3seal) is s3seal
+                    leaked = [
+                        k for k, v in module.__dict__.items() if v is real or v is boto3.session.Session
+                    ]
+                    assert not leaked, f"the s3seal run still uses boto3 through {leaked}"
                 value = getattr(module, item.func)(ctx)
             except Exception as e:  # the outcome being compared
                 return Outcome(
