@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import ipaddress
-import urllib.parse
-
 import configparser
+import ipaddress
 import os
 import shlex
+import urllib.parse
 import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -363,6 +362,14 @@ class Session:
         return self._profile or "default"
 
     @property
+    def events(self) -> SessionEvents:
+        """botocore's ``session.events`` (see :class:`SessionEvents`)."""
+        events = self.__dict__.get("_events")
+        if events is None:
+            events = self.__dict__["_events"] = SessionEvents()
+        return events
+
+    @property
     def region_name(self) -> str | None:
         return self._region_name
 
@@ -413,7 +420,9 @@ class Session:
             aws_session_token = aws_session_token or session_token
         shared = SharedConfig.load()
         scoped = shared.scoped(self._profile)
-        return self.client_class(
+        events: SessionEvents | None = self.__dict__.get("_events")
+        cls = events.client_class(self.client_class) if events is not None else self.client_class
+        client = cls(
             region_name=region_name or getattr(config, "region_name", None) or self._region_name,
             profile_name=self._profile,
             endpoint_url=resolve_endpoint_url(endpoint_url, config, shared, scoped),
@@ -423,6 +432,9 @@ class Session:
             verify=resolve_verify(verify, scoped),
             **client_options(config),
         )
+        if events is not None:
+            events.copy_to(client)
+        return client
 
     def resource(self, service_name: str, *args: Any, **kwargs: Any) -> Any:
         """boto3's resource API (``s3.Bucket(...)``, ``s3.Object(...)``...) over a client made
@@ -430,6 +442,108 @@ class Session:
         from s3seal.resources import create_resource
 
         return create_resource(self.client(service_name, *args, **kwargs))
+
+
+class SessionEvents:
+    """``session.events``: botocore's session emitter, for what an s3seal session does with it.
+
+    - ``creating-client-class.s3``: fired when the session makes a client, with botocore's
+      ``class_attributes`` (a dict, empty) and ``base_classes`` (a list holding the client
+      class); handlers may add methods or insert base classes, and the client is an instance
+      of ``type('S3', tuple(base_classes), class_attributes)``, as botocore builds it.
+    - any client event s3seal fires (``before-call.s3.PutObject``, ...): registered on every
+      client the session makes from then on, as botocore copies the session's emitter into
+      each new client.
+
+    Any other event name raises :class:`s3seal.events.UnsupportedEventError`, as
+    ``client.meta.events`` does: a handler that would never run is refused.
+    """
+
+    CLIENT_CLASS_EVENT = "creating-client-class"
+
+    def __init__(self) -> None:
+        from s3seal.events import _PrefixTrie
+
+        self._class_handlers = _PrefixTrie()
+        self._has_class_handlers = False
+        # (method, event_name, handler, unique_id, unique_id_uses_count) in registration
+        # order, replayed on each new client's meta.events.
+        self._client_registrations: list[tuple[str, str, Any, Any, bool]] = []
+
+    def register(
+        self, event_name: str, handler: Any, unique_id: Any = None, unique_id_uses_count: bool = False
+    ) -> None:
+        self._register("register", "middle", event_name, handler, unique_id, unique_id_uses_count)
+
+    def register_first(
+        self, event_name: str, handler: Any, unique_id: Any = None, unique_id_uses_count: bool = False
+    ) -> None:
+        self._register("register_first", "first", event_name, handler, unique_id, unique_id_uses_count)
+
+    def register_last(
+        self, event_name: str, handler: Any, unique_id: Any = None, unique_id_uses_count: bool = False
+    ) -> None:
+        self._register("register_last", "last", event_name, handler, unique_id, unique_id_uses_count)
+
+    def unregister(
+        self,
+        event_name: str,
+        handler: Any = None,
+        unique_id: Any = None,
+        unique_id_uses_count: bool = False,
+    ) -> None:
+        if self._is_class_event(event_name):
+            if handler is not None:
+                self._class_handlers.remove(event_name, handler)
+            return
+        for i, (_, name, registered, uid, _) in enumerate(self._client_registrations):
+            if name == event_name and (
+                (unique_id is not None and uid == unique_id) or (unique_id is None and registered == handler)
+            ):
+                del self._client_registrations[i]
+                return
+
+    def _is_class_event(self, event_name: str) -> bool:
+        parts = event_name.split(".")
+        return parts[0] == self.CLIENT_CLASS_EVENT and len(parts) <= 2 and parts[1:] in ([], ["s3"], ["*"])
+
+    def _register(
+        self, method: str, section: str, event_name: str, handler: Any, unique_id: Any, uses_count: bool
+    ) -> None:
+        if not callable(handler):
+            raise ValueError(f"Event handler {handler} must be callable.")
+        if self._is_class_event(event_name):
+            self._class_handlers.append(event_name, handler, section)
+            self._has_class_handlers = True
+            return
+        from s3seal.events import UnsupportedEventError, _check
+
+        try:
+            _check(event_name)
+        except UnsupportedEventError as e:
+            raise UnsupportedEventError(
+                f"{e} On a session, s3seal also fires 'creating-client-class.s3'."
+            ) from None
+        self._client_registrations.append((method, event_name, handler, unique_id, uses_count))
+
+    def client_class(self, base: type[S3Client]) -> type[S3Client]:
+        """The class of a new client: ``base``, or what creating-client-class handlers made."""
+        if not self._has_class_handlers:
+            return base
+        event = f"{self.CLIENT_CLASS_EVENT}.s3"
+        class_attributes: dict[str, Any] = {}
+        base_classes: list[type] = [base]
+        for handler in self._class_handlers.prefix_search(event):
+            handler(class_attributes=class_attributes, base_classes=base_classes, event_name=event)
+        return type("S3", tuple(base_classes), class_attributes)
+
+    def copy_to(self, client: S3Client) -> None:
+        """Register the session's client handlers on a new client."""
+        if not self._client_registrations:
+            return
+        events: Any = client.meta.events
+        for method, name, handler, unique_id, uses_count in self._client_registrations:
+            getattr(events, method)(name, handler, unique_id=unique_id, unique_id_uses_count=uses_count)
 
 
 _default_session: Session | None = None
