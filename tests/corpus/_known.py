@@ -12,7 +12,16 @@ _SIGV2_PRESIGN = (
     "(boto3 with signature_version='s3v4' gets the same 403 InvalidAccessKeyId)"
 )
 
+_REQUEST_CREATED = (
+    "boto3's S3Transfer (s3transfer's TransferManager) registers 'request-created.s3' handlers on "
+    "the client it is given; s3seal does not fire request-created and refuses the registration "
+    "(UnsupportedEventError), so boto3.s3.transfer.S3Transfer over an s3seal client fails at once"
+)
+
 KNOWN: dict[str, str] = {
+    "boto3_s3transfer_docs::simplest": _REQUEST_CREATED,
+    "boto3_s3transfer_docs::progress_multipart": _REQUEST_CREATED,
+    "boto3_s3transfer_docs::transfer_config": _REQUEST_CREATED,
     "boto3_guide_events::request_created": (
         "deliberate: s3seal does not fire 'request-created' and refuses to register a handler for "
         "it (UnsupportedEventError), rather than accept a handler that never runs"
