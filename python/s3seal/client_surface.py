@@ -118,12 +118,14 @@ class ClientSurface:
         service_model, method_to_api_mapping."""
         if self._surface_meta is None:
             from s3seal._ops import OPERATION_NAMES
-            from s3seal.meta import ClientMeta
+            from s3seal.meta import ClientMeta, client_partition
 
+            config = config_from_options(self._surface_options)
             self._surface_meta = ClientMeta(
-                client_config=config_from_options(self._surface_options),
+                client_config=config,
                 endpoint_url=self.endpoint_url,
                 method_to_api_mapping=dict(OPERATION_NAMES),
+                partition=client_partition(config.region_name),
             )
             self._surface_meta.events = EventHooks(self._events_changed)
         return self._surface_meta

@@ -106,6 +106,7 @@ IncompleteReadError = _error(
 )
 
 UnknownClientMethodError = _error("UnknownClientMethodError", "Client does not have method: {method_name}")
+UnknownRegionError = _error("UnknownRegionError", "Unknown region: '{region_name}'. {error_msg}")
 PaginationError = _error("PaginationError", "Error during pagination: {message}")
 OperationNotPageableError = _error(
     "OperationNotPageableError", "Operation cannot be paginated: {operation_name}"
@@ -260,6 +261,7 @@ __all__ = [
     "S3UploadFailedError",
     "SSLError",
     "UnknownClientMethodError",
+    "UnknownRegionError",
     "WaiterError",
     *MODELED_CODES,
 ]

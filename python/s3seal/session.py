@@ -362,6 +362,54 @@ class Session:
         return self._profile or "default"
 
     @property
+    def available_profiles(self) -> list[str]:
+        """The profiles of the shared config and credentials files."""
+        return list(SharedConfig.load().profiles)
+
+    def get_available_services(self) -> list[str]:
+        """The services this session makes clients for: s3seal's is S3."""
+        return ["s3"]
+
+    def get_available_resources(self) -> list[str]:
+        """The services this session makes resources for: s3seal's is S3."""
+        return ["s3"]
+
+    def get_available_partitions(self) -> list[str]:
+        """botocore's partitions (``aws``, ``aws-cn``, ...), from its endpoints data."""
+        from s3seal._data import PARTITIONS
+
+        return list(PARTITIONS)
+
+    def get_available_regions(
+        self, service_name: str, partition_name: str = "aws", allow_non_regional: bool = False
+    ) -> list[str]:
+        """S3's endpoints in a partition, as botocore lists them: its regions, plus the
+        non-regional ones (``aws-global``, ``fips-*``...) with ``allow_non_regional``; none
+        for an unknown partition.
+
+        Raises:
+            ValueError: a service other than S3 (s3seal has no data for it).
+        """
+        from s3seal._data import PARTITIONS
+
+        if service_name != "s3":
+            raise ValueError(f"s3seal provides only the 's3' client, not {service_name!r}")
+        partition = PARTITIONS.get(partition_name)
+        if partition is None:
+            return []
+        return [e for e in partition["s3"] if allow_non_regional or e in partition["regions"]]
+
+    def get_partition_for_region(self, region_name: str) -> str:
+        """The partition a region is in (botocore's rule: listed there, or its regionRegex).
+
+        Raises:
+            UnknownRegionError: no partition has the region.
+        """
+        from s3seal.meta import partition_for_region
+
+        return partition_for_region(region_name)
+
+    @property
     def events(self) -> SessionEvents:
         """botocore's ``session.events`` (see :class:`SessionEvents`)."""
         events = self.__dict__.get("_events")
