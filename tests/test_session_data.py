@@ -60,3 +60,18 @@ def test_available_profiles(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     assert (
         s3seal.Session().available_profiles == boto3.Session().available_profiles == ["default", "dev", "ci"]
     )
+
+
+@pytest.mark.parametrize("sdk", [boto3, s3seal], ids=["boto3", "s3seal"])
+def test_default_session(sdk: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``DEFAULT_SESSION``: None until needed, what setup_default_session made, and reset by
+    assigning None (as test suites do); a library reading it gets the session clients use."""
+    monkeypatch.setattr(sdk, "DEFAULT_SESSION", None)
+    assert sdk.DEFAULT_SESSION is None
+    sdk.setup_default_session(region_name="eu-west-3")
+    assert sdk.DEFAULT_SESSION.region_name == "eu-west-3"
+    client = sdk.client("s3", aws_access_key_id="a", aws_secret_access_key="b")
+    assert client.meta.region_name == "eu-west-3"
+    sdk.DEFAULT_SESSION = None
+    assert sdk.client("s3", aws_access_key_id="a", aws_secret_access_key="b").meta.region_name == "us-east-1"
+    assert isinstance(sdk.DEFAULT_SESSION, sdk.Session)
