@@ -51,12 +51,13 @@ def render(results: list[_runner.Result]) -> str:
         f"- boto3 runs: {s['boto3_passes']}; unexpected boto3 failures: {s['boto3_fails']}",
         f"- **s3seal passes: {s['s3seal_passes']} / {s['boto3_passes']} = {100 * s['rate']:.1f}%**",
         "",
-        "| item | status | note |",
-        "|---|---|---|",
+        "| item | status | seconds (boto3 / s3seal run) | note |",
+        "|---|---|---|---|",
     ]
     for r in results:
         note = r.item.excluded or KNOWN.get(r.item.id, "")
-        lines.append(f"| `{r.item.id}` | {r.status} | {note} |")
+        seconds = " / ".join(f"{o.seconds:.2f}" for o in r.outcomes.values())
+        lines.append(f"| `{r.item.id}` | {r.status} | {seconds} | {note} |")
     failing = [r for r in results if r.status in ("fail", "boto3-fails")]
     if failing:
         lines += ["", "## Differences", ""]

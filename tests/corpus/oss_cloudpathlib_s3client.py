@@ -2,7 +2,7 @@
 # Repository: https://github.com/drivendataorg/cloudpathlib
 # Path:       cloudpathlib/s3/s3client.py (the whole file)
 # Commit:     00b66e5167f32a51174308f5bb36d16026acaf3c
-# License:    MIT (Copyright (c) 2020 DrivenData Inc.)
+# License:    MIT (DrivenData; the repository's LICENSE, per its pyproject classifiers)
 # Adapted:    the imports from cloudpathlib itself (Client, register_client_class,
 #             implementation_registry, S3Path) are replaced by the minimal stand-ins marked
 #             "corpus stand-in" below, so the file runs without the rest of the package;
@@ -34,8 +34,7 @@ class S3Path:
     def __init__(self, uri, client=None):
         self.uri = uri
         self.bucket, _, self.key = uri[len("s3://") :].partition("/")
-        self._local = PurePosixPath("/nonexistent-corpus-cache") / self.bucket / self.key
-        self._local = _NoLocal()
+        self._local = _NoLocal()  # no local cache: every query goes to S3
 
     def __eq__(self, other):
         return isinstance(other, S3Path) and self.uri == other.uri

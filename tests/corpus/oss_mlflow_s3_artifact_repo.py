@@ -2,7 +2,7 @@
 # Repository: https://github.com/mlflow/mlflow
 # Path:       mlflow/store/artifact/s3_artifact_repo.py (the whole file)
 # Commit:     0008e3104fbc0bf1df3f22e02cbaf880bd12be9d
-# License:    Apache-2.0 (Copyright Databricks, Inc. and MLflow contributors)
+# License:    Apache-2.0 (Copyright 2018 Databricks, Inc.)
 # Adapted:    the imports from mlflow itself (data.parse_s3_uri, FileInfo, the MLFLOW_S3_*
 #             environment variables, MlflowException, ArtifactRepository,
 #             relative_path_to_artifact_path) are replaced by the minimal stand-ins marked
