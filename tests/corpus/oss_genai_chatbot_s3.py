@@ -85,9 +85,9 @@ def delete_files_with_object_key(bucket_name, object_key):
 def _put_many(bucket, keys):
     from concurrent.futures import ThreadPoolExecutor
 
-    import boto3 as real  # setup, by real boto3 in both runs
+    import s3seal  # setup only (the same in both runs); s3seal's client costs less CPU for 1,010 PUTs
 
-    client = real.client("s3")
+    client = s3seal.client("s3")
     with ThreadPoolExecutor(8) as pool:
         list(pool.map(lambda k: client.put_object(Bucket=bucket, Key=k, Body=k.encode()), keys))
 
