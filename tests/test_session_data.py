@@ -75,3 +75,47 @@ def test_default_session(sdk: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     sdk.DEFAULT_SESSION = None
     assert sdk.client("s3", aws_access_key_id="a", aws_secret_access_key="b").meta.region_name == "us-east-1"
     assert isinstance(sdk.DEFAULT_SESSION, sdk.Session)
+
+
+RETRY_CASES = [
+    ({}, {}, {}),
+    ({"retry_mode": "standard", "max_attempts": "7"}, {}, {}),
+    ({"retry_mode": "adaptive"}, {}, {}),
+    ({"max_attempts": "2"}, {}, {}),
+    ({"retry_mode": "standard", "max_attempts": "7"}, {"AWS_RETRY_MODE": "legacy"}, {}),
+    ({"retry_mode": "standard", "max_attempts": "7"}, {"AWS_MAX_ATTEMPTS": "4"}, {}),
+    ({"retry_mode": "standard", "max_attempts": "7"}, {}, {"mode": "legacy"}),
+    ({"retry_mode": "standard", "max_attempts": "7"}, {}, {"max_attempts": 2}),
+    ({}, {}, {"mode": "standard", "max_attempts": 2}),
+    ({}, {}, {"total_max_attempts": 5}),
+]
+
+
+@pytest.mark.parametrize(("profile", "env", "retries"), RETRY_CASES)
+def test_retry_settings_from_config_environment_and_profile(
+    profile: dict[str, str],
+    env: dict[str, str],
+    retries: dict[str, Any],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """botocore's precedence (Config, then AWS_RETRY_MODE / AWS_MAX_ATTEMPTS, then the
+    profile's retry_mode / max_attempts): the same meta.config.retries as boto3, and the
+    native client is given the attempt count and mode botocore retries with."""
+    import botocore.config
+
+    (tmp_path / "config").write_text("[default]\n" + "".join(f"{k} = {v}\n" for k, v in profile.items()))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    kwargs = {"region_name": "us-east-1", "aws_access_key_id": "a", "aws_secret_access_key": "b"}
+    config = botocore.config.Config(retries=dict(retries)) if retries else None
+    ours = s3seal.Session().client("s3", config=config, **kwargs)
+    theirs = boto3.Session().client(
+        "s3", config=botocore.config.Config(retries=dict(retries)) if retries else None, **kwargs
+    )
+    assert ours.meta.config.retries == theirs.meta.config.retries
+    expected = theirs.meta.config.retries
+    defaults = {"legacy": 5, "standard": 3, "adaptive": 3}
+    assert ours._options["retry_mode"] == expected["mode"]
+    assert ours._options["max_attempts"] == expected.get("total_max_attempts", defaults[expected["mode"]])

@@ -60,10 +60,14 @@ def _resolve_region(options: dict[str, Any]) -> str:
 
 def _retries(options: dict[str, Any]) -> dict[str, Any]:
     """The retry settings as botocore normalises them: the mode, plus ``total_max_attempts``
-    when it is not the mode's default."""
+    when the attempt count was configured (the Config's retries, AWS_MAX_ATTEMPTS or the
+    profile's max_attempts), even to the mode's default."""
     mode = options.get("retry_mode", "legacy")
     attempts = options.get("max_attempts", DEFAULT_ATTEMPTS.get(mode))
-    if attempts == DEFAULT_ATTEMPTS.get(mode):
+    configured = options.get("_max_attempts_configured")  # set by Session.client
+    if configured is None:  # options from elsewhere: report a count that is not the default
+        configured = attempts != DEFAULT_ATTEMPTS.get(mode)
+    if not configured:
         return {"mode": mode}
     return {"total_max_attempts": attempts, "mode": mode}
 

@@ -15,7 +15,7 @@ from typing import Any
 from s3seal import _native, logs, transfer
 from s3seal._ops import Operations
 from s3seal.client_surface import ClientSurface
-from s3seal.config import Config, client_options
+from s3seal.config import DEFAULT_ATTEMPTS, Config, client_options
 from s3seal.exceptions import InvalidConfigError, ProfileNotFound
 
 # The native client's keyword arguments that carry a secret: never recorded, never pickled.
@@ -175,6 +175,37 @@ def _rebuild_client(options: dict[str, Any]) -> S3Client:
     return S3Client(**options)
 
 
+# A private option: whether the attempt count was configured (Config, AWS_MAX_ATTEMPTS or the
+# profile's max_attempts), which decides whether client.meta.config.retries reports it, as
+# botocore's does. Kept for the surface and pickling; never given to the native client.
+MAX_ATTEMPTS_CONFIGURED = "_max_attempts_configured"
+
+
+def _profile_retries(options: dict[str, Any], config: Any, scoped: Mapping[str, Any]) -> dict[str, Any]:
+    """The retry mode and attempts with botocore's precedence: the Config's ``retries``, then
+    AWS_RETRY_MODE / AWS_MAX_ATTEMPTS, then the profile's ``retry_mode`` / ``max_attempts``,
+    then the mode's default (client_options has done all but the profile)."""
+    retries = dict(getattr(config, "retries", None) or {})
+    configured = (
+        "total_max_attempts" in retries
+        or "max_attempts" in retries
+        or bool(os.environ.get("AWS_MAX_ATTEMPTS"))
+    )
+    options = dict(options)
+    mode = scoped.get("retry_mode")
+    if "mode" not in retries and not os.environ.get("AWS_RETRY_MODE") and mode:
+        if mode not in DEFAULT_ATTEMPTS:
+            raise ValueError(f"Invalid retry mode {mode!r}: must be one of legacy, standard, adaptive")
+        options["retry_mode"] = mode
+        if not configured:
+            options["max_attempts"] = DEFAULT_ATTEMPTS[mode]
+    if not configured and scoped.get("max_attempts"):
+        options["max_attempts"] = max(1, int(scoped["max_attempts"]))
+        configured = True
+    options[MAX_ATTEMPTS_CONFIGURED] = configured
+    return options
+
+
 def _is_ip_endpoint(endpoint_url: str) -> bool:
     """Whether the endpoint's host is an IP address (the S3 endpoint rules' ``url#isIp``)."""
     host = urllib.parse.urlsplit(endpoint_url).hostname or ""
@@ -185,14 +216,16 @@ def _is_ip_endpoint(endpoint_url: str) -> bool:
     return True
 
 
-def _native_addressing(options: dict[str, Any]) -> dict[str, Any]:
-    """botocore's S3 endpoint rules address a bucket in the host only when the endpoint is
-    not an IP address: with ``addressing_style='virtual'``, an endpoint such as
-    ``http://127.0.0.1:9000`` still gets path-style URLs (``bucket.127.0.0.1`` is no host)."""
-    endpoint = options.get("endpoint_url")
-    if options.get("addressing_style") == "virtual" and endpoint and _is_ip_endpoint(endpoint):
-        return {**options, "addressing_style": "path"}
-    return options
+def _native_options(options: dict[str, Any]) -> dict[str, Any]:
+    """The native client's arguments: without the surface's private options, and with the
+    addressing the S3 endpoint rules resolve to. botocore's rules address a bucket in the host
+    only when the endpoint is not an IP address: with ``addressing_style='virtual'``, an
+    endpoint such as ``http://127.0.0.1:9000`` still gets path-style URLs."""
+    native = {k: v for k, v in options.items() if k != MAX_ATTEMPTS_CONFIGURED}
+    endpoint = native.get("endpoint_url")
+    if native.get("addressing_style") == "virtual" and endpoint and _is_ip_endpoint(endpoint):
+        native["addressing_style"] = "path"
+    return native
 
 
 class S3Client(ClientSurface, Operations, _native.Client):
@@ -212,7 +245,7 @@ class S3Client(ClientSurface, Operations, _native.Client):
         # The native client gets the addressing the S3 endpoint rules resolve to; the
         # options as given stay what ``client.meta.config`` and pickling see.
         native: Any = super()
-        return native.__new__(cls, **_native_addressing(options))  # type: ignore[no-any-return]
+        return native.__new__(cls, **_native_options(options))  # type: ignore[no-any-return]
 
     def __init__(self, **options: Any) -> None:
         # The native __new__ has consumed ``options``; keep the non-secret ones to rebuild
@@ -478,7 +511,7 @@ class Session:
             aws_secret_access_key=aws_secret_access_key,
             aws_session_token=aws_session_token,
             verify=resolve_verify(verify, scoped),
-            **client_options(config),
+            **_profile_retries(client_options(config), config, scoped),
         )
         if events is not None:
             events.copy_to(client)
