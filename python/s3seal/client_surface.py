@@ -12,6 +12,7 @@ from __future__ import annotations
 import configparser
 import os
 import weakref
+from collections.abc import Iterator, Mapping, MutableMapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -97,6 +98,55 @@ def config_from_options(options: dict[str, Any]) -> ClientConfig:
         request_checksum_calculation=options.get("request_checksum_calculation") or "when_supported",
         response_checksum_validation=options.get("response_checksum_validation") or "when_supported",
     )
+
+
+# Headers whose values are keys: never in a repr (the house rule), even of request headers.
+_SECRET_HEADERS = frozenset(
+    {
+        "x-amz-server-side-encryption-customer-key",
+        "x-amz-copy-source-server-side-encryption-customer-key",
+        "authorization",
+        "x-amz-security-token",
+    }
+)
+
+
+class RequestHeaders(MutableMapping[str, str]):
+    """A request's headers as the handlers of before-call, before-sign and before-send get
+    them: looked up, replaced and deleted whatever the case of the name, as with botocore's
+    HTTPHeaders (``request.headers.get('Content-Type')`` finds ``content-type``, and setting
+    ``Content-Type`` replaces it rather than adding a second one); listed with the case each
+    name was last set with. Its repr hides key material."""
+
+    def __init__(self, headers: Mapping[str, str] | None = None) -> None:
+        self._items: dict[str, tuple[str, str]] = {}
+        for name, value in (headers or {}).items():
+            self[name] = value
+
+    def __getitem__(self, name: str) -> str:
+        return self._items[name.lower()][1]
+
+    def __setitem__(self, name: str, value: str) -> None:
+        self._items[name.lower()] = (name, value)
+
+    def __delitem__(self, name: str) -> None:
+        del self._items[name.lower()]
+
+    def __iter__(self) -> Iterator[str]:
+        return (name for name, _ in self._items.values())
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and name.lower() in self._items
+
+    def copy(self) -> RequestHeaders:
+        return RequestHeaders(self)
+
+    def __repr__(self) -> str:
+        shown = {n: "<redacted>" if k in _SECRET_HEADERS else v for k, (n, v) in self._items.items()}
+        return repr(shown)
 
 
 def _http_response(parsed: dict[str, Any]) -> HTTPResponse:
@@ -211,12 +261,14 @@ class ClientSurface:
         """The native request path's callback: fire ``event`` and hand back the headers."""
         events = self.meta.events
         name = f"{event}.s3.{operation}"
+        # Case-insensitive, as botocore's (request_dict and AWSRequest take it as their dict).
+        mapping: Any = RequestHeaders(headers)
         if event == "before-call":
-            request = request_dict(method, url, headers, body)
+            request = request_dict(method, url, mapping, body)
             model = self.meta.service_model.operation_model(operation)
             events.emit(name, model=model, params=request, request_signer=None, context=request["context"])
             return dict(request["headers"])
-        aws_request = AWSRequest(method, url, headers, body)
+        aws_request = AWSRequest(method, url, mapping, body)
         if event == "before-sign":
             events.emit(
                 name,
