@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cli_helpers import Result, assert_same, both, env_for, normalized, run, scrub
+from cli_helpers import Result, assert_rc, assert_same, both, env_for, normalized, run, scrub
 from conftest import SSE_KEY, SSE_KEY_B64, SSE_KEY_MD5
 
 pytestmark = pytest.mark.slow
@@ -98,7 +98,7 @@ def test_s3api_timestamps_have_the_wire_format(ministack: Any, mbucket: str, cwd
 @pytest.mark.parametrize(
     "args",
     [
-        ["get-object", "out.bin", "--bucket", "{b}", "--key", "missing"],  # NoSuchKey, 255
+        ["get-object", "out.bin", "--bucket", "{b}", "--key", "missing"],  # NoSuchKey: v1 255, v2 254
         [
             "head-object",
             "--bucket",
@@ -109,10 +109,11 @@ def test_s3api_timestamps_have_the_wire_format(ministack: Any, mbucket: str, cwd
             "AES256",
             "--sse-customer-key",
             "fileb://other.bin",
-        ],  # the wrong key: 403/400, 255
-        ["list-objects-v2", "--bucket", "{b}", "--bogus"],  # unknown option, 255
-        ["put-object", "--bucket", "{b}"],  # a required argument missing: usage, 2
-        ["no-such-operation"],  # invalid choice: usage, 2
+        ],  # the wrong key: 403/400, v1 255, v2 254
+        ["list-objects-v2", "--bucket", "{b}", "--bogus"],  # unknown option: v1 255, v2 252
+        ["put-object", "--bucket", "{b}"],  # a required argument missing: v1 2, v2 252
+        ["no-such-operation"],  # invalid choice: v1 2, v2 252
+        [],  # no operation: v1 2, v2 252
         ["list-objects-v2", "--bucket", "{b}", "--max-keys", "x"],  # not an integer
         ["head-bucket", "--bucket", "no-such-bucket-h14"],
         ["put-object", "--bucket", "{b}", "--key", "k", "--body", "no-such-file"],
@@ -125,9 +126,9 @@ def test_s3api_failures_match(ministack: Any, mbucket: str, mboto: Any, cwd: Pat
     args = [a.replace("{b}", mbucket) for a in args]
     aws, ours = _s3api(ministack, cwd, *args)
     assert aws.rc != 0
-    detail = f"{args}: aws rc={aws.rc} {scrub(aws.err)[-300:]} / s3seal rc={ours.rc} {scrub(ours.err)[-300:]}"
-    assert aws.rc == ours.rc, detail
+    assert_rc(aws, ours, str(args))
     if aws.rc == 255:
+        detail = f"{args}: aws {scrub(aws.err)[-300:]} / s3seal {scrub(ours.err)[-300:]}"
         assert aws.last_err() == ours.last_err(), detail
 
 
@@ -227,10 +228,14 @@ def test_s3_cp_matches_the_aws_cli(ministack: Any, mbucket: str, mboto: Any, cwd
         ["cp", "f.txt", "s3://{b}/k", "--bogus"],
         ["cp", "f.txt", "s3://{b}/k", "--sse", "bogus"],
         ["ls", "s3://{b}/nothing-here"],  # a prefix without objects: 1
-        ["ls", "s3://no-such-bucket-h14"],
-        ["rb", "s3://{b}/key"],
+        ["ls", "s3://no-such-bucket-h14"],  # NoSuchBucket: v1 255, v2 254
+        ["rb", "s3://{b}/key"],  # not a bucket name: v1 255, v2 252
         ["mb", "s3://Not_A_Bucket"],  # InvalidBucketName: 1
         ["cp", "s3://{b}/sse", "x.txt", "--sse-c", "--sse-c-key", "fileb://other.bin"],  # wrong key
+        [],  # no subcommand: v1 255, v2 252
+        ["cp"],  # no paths: argparse, v1 2, v2 252
+        ["cp", "-", "s3://{b}/k", "--recursive"],  # streaming with --recursive: v1 255, v2 252
+        ["rb", "s3://{b}"],  # BucketNotEmpty: remove_bucket failed, 1
     ],
 )
 def test_s3_failures_match(ministack: Any, mbucket: str, mboto: Any, cwd: Path, args: list[str]) -> None:
@@ -414,7 +419,7 @@ def test_debug_output_never_shows_a_key(ministack: Any, mbucket: str, cwd: Path)
             cwd,
         ),
     ]
-    assert [r.rc for r in runs] == [0, 0, 255]
+    assert [r.rc for r in runs] == [0, 0, 254]  # the wrong key: a service error
     for r in runs:
         assert "DEBUG" in r.err
         assert SSE_KEY_B64 not in r.out + r.err
@@ -510,7 +515,7 @@ def test_s3api_pagination_flags_match(ministack: Any, mbucket: str, mboto: Any, 
     [
         ["--endpoint-url", "http://127.0.0.1:9", "--cli-connect-timeout", "1"],  # nothing listens
         ["--profile", "no-such-profile"],
-        ["--output", "yaml"],
+        ["--output", "xml"],  # (v2 has yaml, v1 and s3seal do not)
         ["--version"],
     ],
 )
@@ -520,13 +525,32 @@ def test_global_options_match(ministack: Any, mbucket: str, cwd: Path, globals_:
         args = ["--endpoint-url", ministack.url, *args]
     env = env_for(ministack, AWS_MAX_ATTEMPTS="1")
     aws, ours = run("aws", args, env, cwd), run("s3seal", args, env, cwd)
-    assert aws.rc == ours.rc, f"{scrub(aws.err)} / {scrub(ours.err)}"
+    assert_rc(aws, ours, str(globals_))
     if "--version" in globals_:
         assert ours.out.startswith("s3seal-cli/")
     elif aws.rc == 255:
         # botocore's EndpointConnectionError names the URL with its query string; the s3seal
         # client's names it without (a client difference, not the CLI's): compare before '?'.
         assert aws.last_err().split("?")[0].rstrip('"') == ours.last_err().split("?")[0].rstrip('"')
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["s3api", "list-objects-v2", "--bucket", "{b}"],  # NoCredentialsError: v1 255, v2 253
+        ["s3", "ls", "s3://{b}"],  # the same from an s3 command
+        ["s3", "cp", "f.txt", "s3://{b}/k"],  # a transfer that fails on it: upload failed, 1
+    ],
+)
+def test_missing_credentials_match(ministack: Any, mbucket: str, cwd: Path, args: list[str]) -> None:
+    env = env_for(ministack)
+    for var in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        env.pop(var)
+    full = ["--endpoint-url", ministack.url, *(a.replace("{b}", mbucket) for a in args)]
+    aws, ours = run("aws", full, env, cwd), run("s3seal", full, env, cwd)
+    assert aws.rc != 0
+    assert_same(aws, ours, str(args), compare_json=False)
+    assert ours.rc in (1, 253)
 
 
 def test_ctrl_c_during_a_recursive_cp(ministack: Any, mbucket: str, mboto: Any, cwd: Path) -> None:

@@ -13,6 +13,7 @@ import sys
 from typing import Any
 
 from s3seal.cli.common import (
+    RC_ERROR,
     RC_OK,
     RC_TRANSFER_FAILED,
     ArgParser,
@@ -38,7 +39,11 @@ COMMANDS = ("cp", "mv", "rm", "sync", "ls", "mb", "rb", "presign")
 
 
 def run(gargs: argparse.Namespace, argv: list[str]) -> int:
-    if not argv or argv[0] == "help":
+    if not argv:  # the AWS CLI's message (v2: a ParamValidationError, 252)
+        raise UsageError(
+            "usage: s3seal [options] <command> <subcommand> [parameters]\ns3seal: error: too few arguments"
+        )
+    if argv[0] == "help":
         sys.stdout.write("s3seal s3 <command>: " + ", ".join(COMMANDS) + "\n")
         return RC_OK
     command, rest = argv[0], argv[1:]
@@ -120,7 +125,8 @@ def _validate(command: str, args: argparse.Namespace, paths_type: str) -> None:
     if "-" in (src, dest) and (command != "cp" or args.dir_op):
         raise UsageError("Streaming currently is only compatible with non-recursive cp commands")
     if paths_type == "locals3" and src != "-" and not os.path.exists(src):
-        raise UsageError(f"The user-provided path {src} does not exist.")
+        # A RuntimeError in AWS CLI v2 too: exit 255, not 252.
+        raise UsageError(f"The user-provided path {src} does not exist.", rc=RC_ERROR)
 
 
 def _transfer(command: str, args: argparse.Namespace, gargs: argparse.Namespace) -> int:
@@ -366,8 +372,9 @@ def _rb(command: str, args: argparse.Namespace, gargs: argparse.Namespace) -> in
     if args.force:  # as the AWS CLI: `rm --recursive` first
         rm_args = _parser("rm").parse_args([args.path, "--recursive"])
         if _rm("rm", rm_args, gargs) != RC_OK:
-            raise UsageError(
-                "remove_bucket failed: Unable to delete all objects in the bucket, bucket will not be deleted."
+            raise UsageError(  # a RuntimeError in AWS CLI v2: 255
+                "remove_bucket failed: Unable to delete all objects in the bucket, bucket will not be deleted.",
+                rc=RC_ERROR,
             )
     try:
         client.delete_bucket(Bucket=bucket)

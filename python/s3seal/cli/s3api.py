@@ -199,7 +199,9 @@ def print_operation_help(op: Operation, stream: Any) -> None:
 def run(gargs: argparse.Namespace, argv: list[str]) -> int:
     """Run one ``s3api`` operation; its output is printed as --output/--query ask."""
     table = command_table()
-    if not argv or argv[0] == "help":
+    if not argv:
+        ArgParser(prog="s3seal").error("the following arguments are required: operation")
+    if argv[0] == "help":
         print_help(sys.stdout)
         return 0
     if argv[0] not in table:
