@@ -726,3 +726,86 @@ def test_keygen_and_rotate_are_subcommands(server: Any, bucket: str, cwd: Path) 
         cwd,
     )
     assert (down.rc, down.out) == (0, "rotate me")
+
+
+def _help_of(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
+    from s3seal.cli import main
+
+    capsys.readouterr()
+    assert main(list(argv)) == 0, argv
+    out, err = capsys.readouterr()
+    assert err == "", err
+    return out
+
+
+def test_help_of_every_s3api_operation_comes_from_the_model(capsys: pytest.CaptureFixture[str]) -> None:
+    """No server: `s3seal s3api <op> help` shows the model's documentation (HTML made text)
+    and every member's flag, type and requiredness."""
+    import botocore.session
+    from botocore import xform_name as botocore_xform
+
+    model = botocore.session.get_session().get_service_model("s3")
+    for op_name in model.operation_names:
+        op = model.operation_model(op_name)
+        cli = botocore_xform(op_name, "-")
+        text = _help_of(capsys, "s3api", cli, "help")
+        assert text.startswith(f"NAME\n       {cli} -"), cli
+        assert not re.search(r"</?(p|code|a|ul|li|b|i|note)\b", text), f"HTML left in {cli}'s help"
+        # The words of the documentation's first paragraph, in order, whatever the wrapping.
+        first = re.search(r"<p>(.*?)</p>", op.documentation or "", re.S)
+        para = first.group(1) if first else (op.documentation or "")
+        words = " ".join(re.sub(r"<[^>]+>", "", para).split()[:12])
+        assert words in " ".join(text.split()), cli
+        members = op.input_shape.members if op.input_shape else {}
+        for member, shape in members.items():
+            flag = f"--{botocore_xform(member, '-')}"
+            required = member in (op.input_shape.required_members if op.input_shape else [])
+            line = next(line for line in text.splitlines() if line.strip().startswith(f"{flag} ("))
+            assert ("required" in line) == required, (cli, line)
+            assert ("sensitive" in line) == bool(shape.metadata.get("sensitive")), (cli, line)
+            assert (f"{flag} <value>" if required else f"[{flag} <value>]") in text, (cli, flag)
+    put = _help_of(capsys, "s3api", "put-object", "help")
+    assert "Adds an object to a bucket." in put and "Possible values:" in put and "AES256" in put
+    assert "outfile" in _help_of(capsys, "s3api", "get-object", "help")
+    listing = _help_of(capsys, "s3api", "help")
+    assert all(f"  {botocore_xform(op, '-')}\n" in listing for op in model.operation_names)
+    assert "Creates a copy of an object that is already stored in Amazon S3." in listing
+
+
+def test_docs_data_is_generated_from_the_installed_model() -> None:
+    """python/s3seal/cli/_docs.py is tools/gen_cli_docs.py's output for this botocore."""
+    import gen_cli_docs
+    from s3seal.cli.help import _docs
+
+    assert _docs() == gen_cli_docs.collect()
+
+
+@pytest.mark.parametrize("command", ["cp", "mv", "rm", "sync", "ls", "mb", "rb", "presign"])
+def test_help_of_every_s3_command(capsys: pytest.CaptureFixture[str], command: str) -> None:
+    from s3seal.cli.s3 import DESCRIPTIONS, _parser
+
+    text = _help_of(capsys, "s3", command, "help")
+    assert text.startswith(f"usage: s3seal s3 {command} ")
+    assert " ".join(DESCRIPTIONS[command].split()) in " ".join(text.split())
+    assert "252 bad arguments" in " ".join(text.split())
+    for action in _parser(command)._actions:
+        assert action.help, f"{command} {action.option_strings or action.dest} has no help text"
+        for flag in action.option_strings:
+            assert flag in text, flag
+    if command == "cp":
+        assert "fileb://" in text and "--sse-c-key" in text
+
+
+def test_top_level_and_s3_help(capsys: pytest.CaptureFixture[str]) -> None:
+    from s3seal.cli.common import global_parser
+    from s3seal.cli.s3 import COMMANDS
+
+    text = _help_of(capsys, "help")
+    for action in global_parser()._actions:
+        for flag in action.option_strings:
+            assert f"  {flag}" in text, flag
+    assert all(f"  {c} " in text for c in ("s3", "s3api", "keygen", "rotate"))
+    assert "252" in text and "254" in text and "130" in text
+    s3 = _help_of(capsys, "s3", "help")
+    assert all(f"  {c} " in s3 for c in COMMANDS)
+    assert "--old-key" in _help_of(capsys, "rotate", "help")

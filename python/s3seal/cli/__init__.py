@@ -36,12 +36,9 @@ def _write_error(message: str) -> None:
 
 
 def _help() -> int:
-    sys.stdout.write(
-        USAGE + "\nCommands:\n  s3     high-level transfers: cp, mv, rm, ls, mb, rb, sync, presign\n"
-        "  s3api  every S3 operation of the model\n"
-        "  keygen generate an SSE-C key (.env lines, or --raw 32 bytes)\n"
-        "  rotate re-key every object under s3://bucket/prefix onto a new SSE-C key\n"
-    )
+    from s3seal.cli.help import main_help
+
+    sys.stdout.write(main_help())
     return 0
 
 
@@ -62,6 +59,8 @@ def _dispatch(gargs: argparse.Namespace, rest: list[str]) -> int:
         from s3seal.cli.s3 import run as run_s3
 
         return run_s3(gargs, args)
+    if args == ["help"] and command in ("keygen", "rotate"):
+        args = ["--help"]  # their own parsers' help (exit 0)
     if command == "keygen":
         from s3seal.keys import main_keygen
 
