@@ -109,16 +109,17 @@ def _parser(command: str, help_: bool = False) -> ArgParser:
         p = ArgParser(prog=f"s3seal s3 {command}", description=DESCRIPTIONS[command], epilog=EPILOG)
     else:
         p = ArgParser(prog="s3seal")
+    uri = "<S3Uri>" if help_ else None  # errors name "path", as the AWS CLI
     if command in ("cp", "mv", "sync"):
         p.add_argument(
             "paths",
             nargs=2,
-            metavar="<LocalPath|S3Uri>",
+            metavar="<LocalPath|S3Uri>" if help_ else None,  # errors name "paths", as the AWS CLI
             help="the source and the destination: a local path, s3://bucket/key, or - (cp: stdin/stdout)",
         )
         add_transfer_args(p, command)
     elif command == "rm":
-        p.add_argument("path", metavar="<S3Uri>", help="s3://bucket/key, or a prefix with --recursive")
+        p.add_argument("path", metavar=uri, help="s3://bucket/key, or a prefix with --recursive")
         p.add_argument(
             "--recursive", action="store_true", dest="dir_op", help="every object under the prefix"
         )
@@ -148,9 +149,7 @@ def _parser(command: str, help_: bool = False) -> ArgParser:
             help="confirm that the requester pays for a Requester Pays bucket",
         )
     elif command in ("mb", "rb", "presign"):
-        p.add_argument(
-            "path", metavar="<S3Uri>", help="s3://bucket" + ("/key" if command == "presign" else "")
-        )
+        p.add_argument("path", metavar=uri, help="s3://bucket" + ("/key" if command == "presign" else ""))
         if command == "rb":
             p.add_argument("--force", action="store_true", help="delete every object of the bucket first")
         if command == "presign":
