@@ -621,6 +621,63 @@ def test_ctrl_c_during_a_recursive_cp(server: Any, bucket: str, boto: Any, cwd: 
     assert b"cancelled: ctrl-c received" in err and b"failed" not in err
     assert out.count(b"upload: ") < 23  # the rest was cancelled
     assert boto.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
+    # What was written is whole: no object was completed from part of a file.
+    stored = boto.list_objects_v2(Bucket=bucket, Prefix="c/").get("Contents", [])
+    assert all(o["Size"] == len(block) for o in stored)
+
+
+def test_ctrl_c_during_a_recursive_download(server: Any, bucket: str, boto: Any, cwd: Path) -> None:
+    """Exit 130; the destination holds only whole files, each reported downloaded: the ranged
+    downloads in flight stopped and their temporary files (``<name>.<8 hex>``) removed."""
+    import os
+    import signal
+    import subprocess
+
+    from cli_helpers import S3SEAL
+    from conftest import ignore_sigint
+
+    # Above the 8 MiB threshold: ranged GETs into a temporary file. Enough files that most are
+    # still queued or in flight when the first one is reported.
+    block = os.urandom(12 * 1024 * 1024)
+    names = [f"b{i:02d}.bin" for i in range(40)]
+    for name in names:
+        boto.put_object(
+            Bucket=bucket, Key=f"d/{name}", Body=block, SSECustomerAlgorithm="AES256", SSECustomerKey=SSE_KEY
+        )
+    sse = ["--sse-c", "AES256", "--sse-c-key", "fileb://key.bin"]
+    args = [
+        *S3SEAL,
+        "--endpoint-url",
+        server.url,
+        "s3",
+        "cp",
+        f"s3://{bucket}/d/",
+        "down",
+        "--recursive",
+        *sse,
+    ]
+    proc = subprocess.Popen(
+        args,
+        env=env_for(server),
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        preexec_fn=ignore_sigint,
+    )
+    assert proc.stdout is not None
+    first = proc.stdout.readline()
+    assert first.startswith(b"download: "), first
+    proc.send_signal(signal.SIGINT)
+    rest, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, scrub(err.decode()[-500:])
+    assert b"cancelled: ctrl-c received" in err and b"failed" not in err
+    lines = [line for line in (first + rest).decode().splitlines() if line]
+    reported = {line.rsplit("/", 1)[-1] for line in lines}
+    present = sorted(os.listdir(cwd / "down"))
+    assert len(present) < len(names), (scrub(err.decode()[-500:]), len(reported))  # the rest was cancelled
+    assert set(present) <= set(names), f"left behind: {set(present) - set(names)}"
+    assert set(present) == reported
+    assert all((cwd / "down" / name).stat().st_size == len(block) for name in present)
 
 
 def test_sync_download_time_rules_match(server: Any, bucket: str, cwd: Path) -> None:

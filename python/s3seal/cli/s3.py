@@ -34,7 +34,7 @@ from s3seal.cli.s3files import (
     split_s3,
     walk_local,
 )
-from s3seal.cli.s3run import Printer, Task, run_tasks
+from s3seal.cli.s3run import Cancelled, Printer, Task, run_tasks
 
 COMMANDS = ("cp", "mv", "rm", "sync", "ls", "mb", "rb", "presign")
 
@@ -341,11 +341,26 @@ def _download(client: Any, args: Any, info: FileInfo, dest: str, callback: Any) 
     bucket, key = info.bucket_key
     parent = os.path.dirname(os.path.abspath(dest))
     os.makedirs(parent, exist_ok=True)
-    client.download_file(bucket, key, dest, ExtraArgs=request_args(args, "get"), Callback=callback)
+    before = _inode(dest)
+    try:
+        client.download_file(bucket, key, dest, ExtraArgs=request_args(args, "get"), Callback=callback)
+    except Cancelled:
+        # Ctrl-C: the engine delivers progress on its own thread, so the callback may raise
+        # after the download completed and renamed its file into place; the call reports the
+        # callback's exception all the same. A new file at the destination means it is whole.
+        if _inode(dest) in (None, before):
+            raise
     # As the AWS CLI: the file takes the object's time, so that the next sync skips it;
     # in whole seconds, as it sets it (S3 itself lists whole seconds).
     stamp = int(info.mtime.timestamp())
     os.utime(dest, (stamp, stamp))
+
+
+def _inode(path: str) -> int | None:
+    try:
+        return os.stat(path).st_ino
+    except OSError:
+        return None
 
 
 def _copy(client: Any, args: Any, info: FileInfo, dest: str, callback: Any) -> None:
