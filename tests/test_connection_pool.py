@@ -17,7 +17,6 @@ import s3seal
 import s3seal.aio
 from faults import FaultProxy
 
-
 # Bodies up to 64 KiB are read with their response head and free their connection at once;
 # a larger one holds it until it is read.
 LARGE = b"L" * (256 * 1024)

@@ -401,7 +401,7 @@ pub async fn roundtrip(
                         read_whole(body).await.map_err(RoundtripError::Http)?,
                     ))
                 } else {
-                    DrivenBody::Streaming(body)
+                    DrivenBody::Streaming(Box::new(body))
                 };
                 return Ok(http::Response::from_parts(parts, body));
             }
@@ -439,7 +439,7 @@ pub enum RoundtripError {
 /// connection is back in the pool already), or one streamed as it is read.
 pub enum DrivenBody {
     Buffered(Option<Bytes>),
-    Streaming(Streaming),
+    Streaming(Box<Streaming>),
 }
 
 impl Body for DrivenBody {
@@ -452,7 +452,7 @@ impl Body for DrivenBody {
     ) -> Poll<Option<Result<Frame<Bytes>, hyper::Error>>> {
         match self.get_mut() {
             DrivenBody::Buffered(data) => Poll::Ready(data.take().map(|d| Ok(Frame::data(d)))),
-            DrivenBody::Streaming(s) => Pin::new(s).poll_frame(cx),
+            DrivenBody::Streaming(s) => Pin::new(s.as_mut()).poll_frame(cx),
         }
     }
 
