@@ -471,10 +471,11 @@ def main_keygen(argv: list[str] | None = None) -> int:
     Prints (or writes to FILE, created 0600, never overwritten) the ``.env`` lines of a new
     key; ``--raw --out key.bin`` writes the 32 raw bytes that ``fileb://key.bin`` reads.
     """
-    import argparse
     import sys
 
-    parser = argparse.ArgumentParser(prog="s3seal keygen", description="Generate an SSE-C customer key.")
+    from s3seal.cli.common import CommandParser
+
+    parser = CommandParser(prog="s3seal keygen", description="Generate an SSE-C customer key.")
     parser.add_argument("--env", action="store_true", help=".env lines (the default format)")
     parser.add_argument("--raw", action="store_true", help="the 32 raw bytes (needs --out)")
     parser.add_argument("--out", metavar="FILE", help="write to FILE (created 0600, never overwritten)")

@@ -674,12 +674,11 @@ def main_rotate(argv: list[str] | None = None) -> int:
 
     Exit status 0 when no object failed, 1 otherwise (2 for usage errors).
     """
-    import argparse
-
     import s3seal
+    from s3seal.cli.common import RC_USAGE, CommandParser
     from s3seal.keys import CustomerKeyError
 
-    parser = argparse.ArgumentParser(prog="s3seal rotate", description="Re-key SSE-C objects under a prefix.")
+    parser = CommandParser(prog="s3seal rotate", description="Re-key SSE-C objects under a prefix.")
     parser.add_argument("url", metavar="s3://BUCKET/PREFIX")
     parser.add_argument(
         "--old-key", action="append", required=True, metavar="REF", help="fileb://PATH or env:PREFIX"
@@ -698,7 +697,7 @@ def main_rotate(argv: list[str] | None = None) -> int:
         new = CustomerKey.from_reference(args.new_key)
     except (ValueError, OSError, CustomerKeyError) as err:
         print(f"s3seal rotate: {err}", file=sys.stderr)
-        return 2
+        return RC_USAGE
     session = s3seal.Session(profile_name=args.profile, region_name=args.region)
     client = session.client("s3", endpoint_url=args.endpoint_url)
     progress = _Progress(sys.stderr) if sys.stderr.isatty() else None

@@ -78,6 +78,15 @@ class ArgParser(argparse.ArgumentParser):
         self.exit(RC_USAGE, f"{self.prog}: error: {message}\n")
 
 
+class CommandParser(argparse.ArgumentParser):
+    """A plain argparse parser (its own ``--help``) for s3seal's own commands (``keygen``,
+    ``rotate``) whose usage errors exit 252, as every other command line error does."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(RC_USAGE, f"{self.prog}: error: {message}\n")
+
+
 def global_parser() -> ArgParser:
     """The AWS CLI's global options; they may appear before or after the command."""
     p = ArgParser(prog="s3seal")
