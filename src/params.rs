@@ -38,6 +38,11 @@ pub struct FileBody {
 }
 
 impl FileBody {
+    /// `len` bytes of `file` from `offset`.
+    pub fn new(file: std::fs::File, offset: u64, len: u64) -> Self {
+        Self { file, offset, len }
+    }
+
     /// A Python file object over a regular file (binary mode), or `None` for anything else
     /// (pipes, sockets, in-memory and text files), which is read as before.
     #[cfg(target_os = "linux")]
@@ -154,6 +159,25 @@ impl Params {
 
     pub fn string(&self, name: &str) -> Option<String> {
         self.str(name).map(str::to_owned)
+    }
+
+    /// This request template with the members of `set` added (replacing any of the same
+    /// name): one request of a transfer, from its template and its own members (UploadId,
+    /// PartNumber, Range, ...). The template was validated; `set` is the engine's own.
+    pub fn with(&self, set: Fields) -> Params {
+        let mut fields: Fields = self
+            .fields
+            .iter()
+            .filter(|(name, _)| !set.iter().any(|(s, _)| s == name))
+            .map(|(name, value)| (*name, value.duplicate()))
+            .collect();
+        fields.extend(set);
+        Params {
+            op: self.op,
+            fields,
+            encoding_type_auto_set: false,
+            body_file: None,
+        }
     }
 }
 
@@ -953,37 +977,6 @@ pub fn header_pairs(
             }
             _ => {}
         }
-    }
-    Ok(out)
-}
-
-/// Serialise query-bound members (`Loc::Query`) as `k=v&...`, percent-encoded, leaving
-/// out those set through the SDK's typed builder.
-pub fn query_string(params: &Params, typed: &[&str]) -> Result<String> {
-    let mut out = String::new();
-    for (name, value) in &params.fields {
-        if typed.contains(name) {
-            continue;
-        }
-        let Some(member) = params.op.input_member(name) else {
-            continue;
-        };
-        if member.loc != Loc::Query {
-            continue;
-        }
-        let text = match value {
-            Value::Str(s) => s.clone(),
-            Value::Int(i) => i.to_string(),
-            Value::Bool(b) => b.to_string(),
-            Value::Time(t) => format_time(t, &member.shape)?,
-            _ => continue,
-        };
-        if !out.is_empty() {
-            out.push('&');
-        }
-        out.push_str(&percent_encode(member.wire));
-        out.push('=');
-        out.push_str(&percent_encode(&text));
     }
     Ok(out)
 }
