@@ -75,9 +75,6 @@ pub enum Payload {
 pub struct Extras {
     pub body: Option<Payload>,
     pub observe: Option<BodyObserver>,
-    /// Ask for no response checksum unless the parameters do: a ranged GET's answer has
-    /// none of its own (s3transfer's ranged GETs are not validated either).
-    pub no_default_validation: bool,
 }
 
 /// botocore's retry modes.
@@ -122,7 +119,7 @@ impl Engine {
             .await
     }
 
-    /// [`Engine::call`] with a body, a body observer or a validation choice of the caller.
+    /// [`Engine::call`] with a body or a body observer of the caller's.
     pub async fn call_with(
         &self,
         params: &Params,
@@ -151,11 +148,7 @@ impl Engine {
             (None, Some(bytes)) => BodySource::Bytes(bytes),
             (None, None) => BodySource::Params,
         };
-        let mut checksums = self.checksums;
-        if extras.no_default_validation {
-            checksums.response_when_required = true;
-        }
-        let mut built = request::build(params, &target, checksums, source)?;
+        let mut built = request::build(params, &target, self.checksums, source)?;
         let file = streamed.as_ref().map(|(file, _)| file);
         if let Some(hook) = hook {
             let changed = hook.emit(

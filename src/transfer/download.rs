@@ -63,12 +63,16 @@ struct Span {
     start: u64,
     len: u64,
     ranged: bool,
+    /// The last range: open-ended (`bytes=N-`), as s3transfer asks for it.
+    last: bool,
 }
 
 impl Span {
     fn header(self) -> Option<String> {
-        self.ranged
-            .then(|| format!("bytes={}-{}", self.start, self.start + self.len - 1))
+        self.ranged.then(|| match self.last {
+            true => format!("bytes={}-", self.start),
+            false => format!("bytes={}-{}", self.start, self.start + self.len - 1),
+        })
     }
 }
 
@@ -79,14 +83,17 @@ fn spans(t: &Transfer, size: u64) -> Vec<Span> {
             start: 0,
             len: size,
             ranged: false,
+            last: true,
         }];
     }
     let part = t.plan.chunksize.max(1);
-    (0..size.div_ceil(part))
+    let count = size.div_ceil(part);
+    (0..count)
         .map(|i| Span {
             start: i * part,
             len: part.min(size - i * part),
             ranged: true,
+            last: i + 1 == count,
         })
         .collect()
 }
@@ -209,9 +216,9 @@ impl Fetch {
                 set.push(("IfMatch", Value::Str(etag.clone())));
             }
         }
-        let mut request = Request::new("get", &self.get, set);
-        request.extras.no_default_validation = span.ranged;
-        let out = t.send(request).await?;
+        // Ranged or not, botocore asks for the response checksum (`ChecksumMode`) and
+        // validates one that comes back whole (S3 sends none for a range).
+        let out = t.send(Request::new("get", &self.get, set)).await?;
         let url = out.meta.url.clone();
         let mut fields = out.fields;
         let expected = match field(&fields, "ContentLength") {

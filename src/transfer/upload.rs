@@ -361,7 +361,6 @@ async fn put(t: &Transfer, req: &UploadRequests, data: Bytes) -> Result<()> {
     request.extras = Extras {
         body: Some(Payload::Bytes(data)),
         observe: observer(&t.progress, t.plan.io_chunksize),
-        no_default_validation: false,
     };
     t.send(request).await?;
     Ok(())
@@ -378,7 +377,6 @@ async fn put_file(t: &Transfer, req: &UploadRequests, file: FileBody) -> Result<
     request.extras = Extras {
         body: Some(Payload::File(file)),
         observe: observer(&t.progress, t.plan.io_chunksize),
-        no_default_validation: false,
     };
     t.send(request).await?;
     Ok(())
@@ -549,7 +547,6 @@ async fn send_one(parts: &Parts, part: Part) -> Result<Value> {
     request.extras = Extras {
         body: Some(Payload::Bytes(part.data.clone())),
         observe: observer(&t.progress, t.plan.io_chunksize),
-        no_default_validation: false,
     };
     request.crc32 = part.crc.clone();
     let out = t.send(request).await?;
