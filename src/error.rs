@@ -1,4 +1,4 @@
-//! The one error type of s3seal, how SDK failures become it, and how it becomes the
+//! The one error type of s3seal, how transport failures become it, and how it becomes the
 //! botocore-shaped Python exceptions of `s3seal.exceptions` (the only place that maps).
 
 use aws_smithy_runtime_api::client::result::ConnectorError;

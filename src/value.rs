@@ -2,7 +2,8 @@
 //! are converted into these before the GIL is released, and responses come back as these
 //! before Python objects are built.
 
-use aws_sdk_s3::primitives::{ByteStream, DateTime};
+use aws_smithy_types::byte_stream::ByteStream;
+use aws_smithy_types::DateTime;
 use bytes::Bytes;
 
 use crate::sse::Secret;
