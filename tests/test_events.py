@@ -299,6 +299,31 @@ def test_a_handler_injecting_sse_c_encrypts_every_transfer_request(  # type: ign
         assert got["SSECustomerKeyMD5"] == SSE_KEY_MD5
 
 
+def test_sse_c_injected_into_every_part_is_encrypted_at_rest_on_garage(garage, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The same handler on a multipart upload to Garage: no part is stored in plaintext."""
+    s3 = s3seal.client("s3", **garage.client_kwargs())
+    bucket = make_bucket(garage)
+    marker = b"PART-MARKER-" + os.urandom(8).hex().encode()
+    src = tmp_path / "src"
+    src.write_bytes(marker * (11 * MIB // len(marker)))
+
+    def inject(params: dict[str, Any], **kw: Any) -> None:
+        params["SSECustomerAlgorithm"] = "AES256"
+        params["SSECustomerKey"] = SSE_KEY
+
+    for op in ("CreateMultipartUpload", "UploadPart", "CompleteMultipartUpload"):
+        s3.meta.events.register(f"provide-client-params.s3.{op}", inject)
+    config = s3seal.TransferConfig(multipart_threshold=5 * MIB, multipart_chunksize=5 * MIB)
+    s3.upload_file(str(src), bucket, "enc", Config=config)
+    stored = b"".join(p.read_bytes() for p in (garage.workdir / "data").rglob("*") if p.is_file())
+    assert marker not in stored, "a part the handler meant encrypted is stored in plaintext"
+    plain = s3seal.client("s3", **garage.client_kwargs())
+    with pytest.raises(botocore.exceptions.ClientError):
+        plain.get_object(Bucket=bucket, Key="enc")
+    got = plain.get_object(Bucket=bucket, Key="enc", SSECustomerAlgorithm="AES256", SSECustomerKey=SSE_KEY)
+    assert got["Body"].read() == src.read_bytes()
+
+
 def test_transfer_event_handlers_see_errors_and_cannot_replace_the_body(  # type: ignore[no-untyped-def]
     ms3, mboto, mbucket, tmp_path
 ) -> None:
