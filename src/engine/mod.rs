@@ -289,9 +289,13 @@ impl Engine {
         if !(self.unsigned_payload && crc_only) {
             return Ok((None, Some(on_file(file, FileBody::read_all).await?)));
         }
+        // The first pass only where a checksum is sent (not with `when_required`).
         let crc32 = match params.string("ChecksumCRC32") {
-            Some(crc) => crc,
-            None => on_file(file, FileBody::crc32).await?,
+            Some(crc) => Some(crc),
+            None if request::needs_checksum(params, self.checksums.request_when_required) => {
+                Some(on_file(file, FileBody::crc32).await?)
+            }
+            None => None,
         };
         let plan = request::StreamedFile {
             length: file.len,
