@@ -243,6 +243,48 @@ fn chain_text(err: &(dyn std::error::Error + 'static)) -> String {
     text.to_ascii_lowercase()
 }
 
+impl Error {
+    /// A copy of a failure that is not a service error, to report it (`after-call-error`)
+    /// while the original goes on to the retry and cleanup logic. `None` for a service
+    /// error, a cancellation or an exhausted download.
+    pub fn try_clone(&self) -> Option<Error> {
+        Some(match self {
+            Error::ParamValidation(s) => Error::ParamValidation(s.clone()),
+            Error::NoCredentials => Error::NoCredentials,
+            Error::ProfileNotFound(s) => Error::ProfileNotFound(s.clone()),
+            Error::EndpointConnection(s) => Error::EndpointConnection(s.clone()),
+            Error::ConnectTimeout(s) => Error::ConnectTimeout(s.clone()),
+            Error::ReadTimeout(s) => Error::ReadTimeout(s.clone()),
+            Error::ConnectionClosed(s) => Error::ConnectionClosed(s.clone()),
+            Error::ResponseStreaming(s) => Error::ResponseStreaming(s.clone()),
+            Error::IncompleteRead { actual, expected } => Error::IncompleteRead {
+                actual: *actual,
+                expected: *expected,
+            },
+            Error::InsecureSseC(s) => Error::InsecureSseC(s.clone()),
+            Error::InsecureUnsignedPayload(s) => Error::InsecureUnsignedPayload(s.clone()),
+            Error::Ssl { url, reason } => Error::Ssl {
+                url: url.clone(),
+                reason: reason.clone(),
+            },
+            Error::InvalidConfig(s) => Error::InvalidConfig(s.clone()),
+            Error::Io { source, path } => Error::Io {
+                source: match source.raw_os_error() {
+                    Some(code) => std::io::Error::from_raw_os_error(code),
+                    None => std::io::Error::new(source.kind(), source.to_string()),
+                },
+                path: path.clone(),
+            },
+            Error::Python(e) => Error::Python(Python::attach(|py| e.clone_ref(py))),
+            Error::FlexibleChecksum(s) => Error::FlexibleChecksum(s.clone()),
+            Error::ResponseParse(s) => Error::ResponseParse(s.clone()),
+            Error::Unsupported(a, b) => Error::Unsupported(a, b),
+            Error::Internal(s) => Error::Internal(s.clone()),
+            Error::Service(_) | Error::Cancelled | Error::RetriesExceeded(_) => return None,
+        })
+    }
+}
+
 impl From<Error> for PyErr {
     fn from(err: Error) -> PyErr {
         Python::attach(|py| to_python(py, err).unwrap_or_else(|e| e))

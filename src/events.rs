@@ -165,7 +165,8 @@ impl CallHook {
     }
 
     /// `after-call` with the parsed response (its streamed body left out), or with the
-    /// error response of a service error, as botocore fires it for a `ClientError`.
+    /// error response of a service error, as botocore fires it for a `ClientError`; any
+    /// other failure fires `after-call-error` with its exception.
     pub fn after(
         &self,
         state: Py<PyAny>,
@@ -197,8 +198,15 @@ impl CallHook {
                     parsed.set_item("Error", error)?;
                     parsed.set_item("ResponseMetadata", e.meta.to_dict(py)?)?;
                 }
-                // Not a response: botocore's after-call-error, which transfers do not fire.
-                Err(_) => return Ok(()),
+                // Not a response: botocore's after-call-error, with the exception.
+                Err(other) => {
+                    let Some(copy) = other.try_clone() else {
+                        return Ok(());
+                    };
+                    let exception = PyErr::from(copy).into_value(py);
+                    self.0.call_method1(py, "after_error", (state, exception))?;
+                    return Ok(());
+                }
             }
             self.0.call_method1(py, "after", (state, parsed))?;
             Ok(())

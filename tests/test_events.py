@@ -8,6 +8,7 @@ import tempfile
 from typing import Any
 
 import boto3.s3.transfer
+import botocore.config
 import botocore.exceptions
 import botocore.hooks
 import pytest
@@ -349,6 +350,33 @@ def test_transfer_event_handlers_see_errors_and_cannot_replace_the_body(  # type
     ms3.meta.events.unregister("before-parameter-build.s3.PutObject", replace_body)
     with pytest.raises(botocore.exceptions.ClientError):
         ms3.head_object(Bucket=mbucket, Key="replaced")
+
+
+def test_a_transfer_request_that_fails_without_a_response_fires_after_call_error(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import socket
+
+    with socket.socket() as sock:  # a port nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    kwargs = {
+        "endpoint_url": url,
+        "aws_access_key_id": "k",
+        "aws_secret_access_key": "s",
+        "region_name": "us-east-1",
+    }
+    failures: dict[str, list[str]] = {}
+    for name, client in (
+        ("boto3", boto3.client("s3", config=botocore.config.Config(retries={"max_attempts": 0}), **kwargs)),
+        ("s3seal", s3seal.client("s3", config=s3seal.Config(retries={"max_attempts": 0}), **kwargs)),
+    ):
+        failures[name] = []
+        client.meta.events.register(
+            "after-call-error.s3.HeadObject",
+            lambda exception, name=name, **kw: failures[name].append(type(exception).__name__),
+        )
+        with pytest.raises(botocore.exceptions.EndpointConnectionError):
+            client.download_file("bucket", "key", str(tmp_path / "never"))
+    assert failures["s3seal"] == failures["boto3"] == ["EndpointConnectionError"]
 
 
 def test_transfers_call_no_python_per_request_without_parameter_handlers(  # type: ignore[no-untyped-def]

@@ -10,8 +10,7 @@ s3seal fires, for every operation: ``provide-client-params``, ``before-parameter
 ``headers`` handlers may change), ``after-call`` (``http_response``, ``parsed``, ``model``,
 ``context``) and ``after-call-error``. Every request of the transfer engine (each part,
 range and copy part, as s3transfer's client calls) fires them too, with that request's
-parameters (``after-call`` without the streamed body of a GET; ``after-call-error`` is
-not fired for a transfer's requests). Registering any other event raises
+parameters (``after-call`` without the streamed body of a GET). Registering any other event raises
 :class:`UnsupportedEventError`: a handler that silently never runs could, say, leave data
 unencrypted that its author meant encrypted. With nothing registered, calls skip all of this.
 """

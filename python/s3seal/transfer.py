@@ -173,7 +173,7 @@ _COPY_COMPLETE_ARGS = [
 
 # The events a transfer fires from Python, per request (the request-level ones, before-call,
 # before-sign and before-send, fire from the native engine).
-_PARAM_EVENTS = ("provide-client-params", "before-parameter-build", "after-call")
+_PARAM_EVENTS = ("provide-client-params", "before-parameter-build", "after-call", "after-call-error")
 # The operations whose body the engine supplies.
 _BODY_OPERATIONS = ("PutObject", "UploadPart")
 
@@ -280,7 +280,8 @@ class TransferBody:
 class _TransferEvents:
     """Fires a transfer's parameter-level events, per request, from the native engine:
     ``before`` (provide-client-params, before-parameter-build) returns the parameters to
-    send; ``after`` fires after-call with the parsed response (or the error response)."""
+    send; ``after`` fires after-call with the parsed response (or the error response),
+    ``after_error`` after-call-error with the exception of any other failure."""
 
     def __init__(self, client: Any, requests: dict[str, dict[str, Any]]) -> None:
         self._client, self._requests = client, requests
@@ -308,6 +309,10 @@ class _TransferEvents:
     def after(self, state: Any, parsed: dict[str, Any]) -> None:
         operation, model, context = state
         self._client._emit_after_call(operation, parsed, model, context)
+
+    def after_error(self, state: Any, exception: BaseException) -> None:
+        operation, model, context = state
+        self._client._emit_call_failed(operation, exception, model, context)
 
 
 def _events(client: Any, requests: dict[str, dict[str, Any]]) -> _TransferEvents | None:
