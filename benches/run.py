@@ -161,6 +161,9 @@ def cases(z: Sizes) -> list[Case]:
             spec = {"kind": "transfer", "mode": mode, "ops": ["upload_file", "download_file"], "size": size}
             outputs = {"upload_file": "upload_file", "download_file": "download_file"}
             out.append(Case("X1", f"{size_label(size)} {mode}", server, spec, outputs))
+    import rotate_cases  # the rotation group (R1): its own libraries and driver
+
+    out += rotate_cases.cases(z)
     for server in ("garage", "sink"):
         for op in ("upload_file", "download_file"):
             spec = {
@@ -333,6 +336,8 @@ class Bench:
 
 def run_case(bench: Bench, case: Case, reps: int) -> dict[str, Any]:
     """Every library, `reps` times, interleaved; the medians per library and output."""
+    if hasattr(case, "run_case"):  # a group with its own libraries and driver (async_cases)
+        return case.run_case(bench, reps)
     runs: dict[str, list[dict[str, Any]]] = {lib: [] for lib in LIBS}
     failed: dict[str, str] = {}
     for rep in range(reps):
@@ -418,7 +423,7 @@ def summary_line(d: dict[str, Any]) -> str:
     parts = []
     for section, label in case.outputs.items():
         figures = []
-        for lib in LIBS:
+        for lib in d.get("libs", LIBS):
             m = d["medians"].get(lib, {}).get(section)
             if m:
                 v = m.get("ops_s") or m.get("gil_fraction") or m.get("mib_s")

@@ -9,7 +9,7 @@ use std::time::Duration;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict};
 
-use crate::convert::to_python;
+use crate::convert::{to_python, BodySettings};
 use crate::engine::Output;
 use crate::error::{Error, Result};
 use crate::model_types::Operation;
@@ -122,6 +122,14 @@ pub fn header_strings(headers: &[(http::HeaderName, http::HeaderValue)]) -> Vec<
         .collect()
 }
 
+/// For values that hold no streamed body (request members, responses without theirs).
+fn no_bodies() -> BodySettings {
+    BodySettings {
+        read_timeout: Duration::ZERO,
+        home: None,
+    }
+}
+
 /// The transfer engine's side of `provide-client-params`, `before-parameter-build` and
 /// `after-call`: a Python object (`s3seal.transfer._TransferEvents`) that fires them for
 /// each request of a transfer, as boto3 fires them for each of s3transfer's client calls.
@@ -153,7 +161,7 @@ impl CallHook {
         Python::attach(|py| {
             let members = PyDict::new(py);
             for (member, value) in set {
-                members.set_item(member, to_python(py, value, Duration::ZERO)?)?;
+                members.set_item(member, to_python(py, value, &no_bodies())?)?;
             }
             let returned = self
                 .0
@@ -178,10 +186,8 @@ impl CallHook {
                 Ok(out) => {
                     for (name, value) in &out.fields {
                         if !matches!(value, Value::Stream(..)) {
-                            parsed.set_item(
-                                name,
-                                to_python(py, value.duplicate(), Duration::ZERO)?,
-                            )?;
+                            parsed
+                                .set_item(name, to_python(py, value.duplicate(), &no_bodies())?)?;
                         }
                     }
                     parsed.set_item("ResponseMetadata", out.meta.to_dict(py)?)?;
