@@ -17,6 +17,10 @@ import s3seal
 import s3seal.aio
 from faults import FaultProxy
 
+# Bodies up to 64 KiB are read with their response head and free their connection at once;
+# a larger one holds it until it is read.
+LARGE = b"L" * (256 * 1024)
+
 
 def make_bucket(ministack: Any, objects: int = 1) -> str:
     bucket = f"pool-{uuid.uuid4().hex[:10]}"
@@ -24,6 +28,7 @@ def make_bucket(ministack: Any, objects: int = 1) -> str:
     s3.create_bucket(Bucket=bucket)
     for i in range(objects):
         s3.put_object(Bucket=bucket, Key=f"k{i}", Body=b"x" * 100)
+    s3.put_object(Bucket=bucket, Key="large", Body=LARGE)
     return bucket
 
 
@@ -72,18 +77,19 @@ def test_connections_are_reused_across_calls_and_threads(ministack) -> None:  # 
 
 
 def test_async_client_caps_connections_in_use(ministack) -> None:  # type: ignore[no-untyped-def]
+    """32 requests in flight, 2 connections; the small bodies (read with their heads) free
+    their connections at once, as aiohttp's do: gathering responses before reading them does
+    not deadlock on the cap."""
     bucket = make_bucket(ministack, objects=4)
 
     async def main(url: str) -> list[bytes]:
         config = s3seal.Config(max_pool_connections=2)
         kwargs = {**ministack.client_kwargs(), "endpoint_url": url}
         async with s3seal.aio.Session().client("s3", config=config, **kwargs) as s3:
-
-            async def get(i: int) -> bytes:
-                response = await s3.get_object(Bucket=bucket, Key=f"k{i % 4}")
-                return await response["Body"].read()
-
-            return await asyncio.gather(*(get(i) for i in range(32)))
+            responses = await asyncio.gather(
+                *(s3.get_object(Bucket=bucket, Key=f"k{i % 4}") for i in range(32))
+            )
+            return [await r["Body"].read() for r in responses]
 
     with FaultProxy(ministack.port) as proxy:
         bodies = asyncio.run(main(proxy.url))
@@ -104,8 +110,8 @@ def test_sync_client_does_not_cap_connections_in_use(ministack) -> None:  # type
         bodies: list[Any] = []
 
         def work() -> None:
-            response = client.get_object(Bucket=bucket, Key="k0")
-            # Every thread holds its response (its connection) until all have one.
+            response = client.get_object(Bucket=bucket, Key="large")
+            # Every thread holds its unread response (its connection) until all have one.
             barrier.wait(timeout=30)
             bodies.append(response["Body"].read())
 
@@ -114,5 +120,5 @@ def test_sync_client_does_not_cap_connections_in_use(ministack) -> None:  # type
             t.start()
         for t in threads:
             t.join()
-        assert bodies == [b"x" * 100] * 6
+        assert bodies == [LARGE] * 6
         assert proxy.connections == 6

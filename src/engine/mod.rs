@@ -227,7 +227,7 @@ impl Engine {
             signing,
             SystemTime::now(),
         )?;
-        Ok(req.uri().to_string())
+        Ok(explicit_empty_values(&req.uri().to_string()))
     }
 
     /// For botocore's `generate_presigned_post`, at `time`: the `x-amz-credential` field,
@@ -510,6 +510,25 @@ const TRANSIENT: &[&str] = &["RequestTimeout", "RequestTimeoutException", "Inter
 /// Whether a 200 body is an `<Error>` document rather than the operation's result.
 /// botocore's `_handle_200_error`, for answers that are documents (not a blob or string
 /// payload): an `<Error>` root, or a body that is not XML at all.
+/// A presigned URL's valueless query keys written `key=` (`?location=&X-Amz-...`), as
+/// botocore writes them; the signature is the same either way (SigV4 canonicalises both).
+fn explicit_empty_values(url: &str) -> String {
+    let Some((base, query)) = url.split_once('?') else {
+        return url.to_owned();
+    };
+    let pairs: Vec<String> = query
+        .split('&')
+        .map(|p| {
+            if p.contains('=') || p.is_empty() {
+                p.to_owned()
+            } else {
+                format!("{p}=")
+            }
+        })
+        .collect();
+    format!("{base}?{}", pairs.join("&"))
+}
+
 fn special_200_error(op: &crate::model_types::Operation, body: &[u8]) -> bool {
     let document = !op.output.iter().any(|m| {
         m.loc == crate::model_types::Loc::Payload && matches!(m.shape, Shape::Blob | Shape::Str)
@@ -638,4 +657,18 @@ fn raw_headers(headers: &http::HeaderMap) -> Vec<(String, String)> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn presigned_urls_write_empty_values_as_botocore() {
+        assert_eq!(
+            explicit_empty_values("http://h/b?location&X-Amz-Date=1&uploads"),
+            "http://h/b?location=&X-Amz-Date=1&uploads="
+        );
+        assert_eq!(explicit_empty_values("http://h/b/k"), "http://h/b/k");
+    }
 }

@@ -385,13 +385,23 @@ pub async fn roundtrip(
         match conn.send(request).await {
             Ok(response) => {
                 let (parts, incoming) = response.into_parts();
-                let body = DrivenBody {
+                let body = Streaming {
                     incoming,
                     conn: Some(conn),
                     finished: false,
                     pool: Arc::clone(pool),
                     key,
                     _permit: permit,
+                };
+                // A small body is read now, with its head: the connection (and its place
+                // under a connection cap) is free at once, not when the caller gets round
+                // to the body, as aiohttp and urllib3 free theirs once the bytes are in.
+                let body = if is_small(&parts.headers) || body.is_end_stream() {
+                    DrivenBody::Buffered(Some(
+                        read_whole(body).await.map_err(RoundtripError::Http)?,
+                    ))
+                } else {
+                    DrivenBody::Streaming(Box::new(body))
                 };
                 return Ok(http::Response::from_parts(parts, body));
             }
@@ -404,6 +414,17 @@ pub async fn roundtrip(
     }
 }
 
+/// Bodies up to this size are read with their head (see `roundtrip`).
+const READ_WHOLE_UP_TO: u64 = 64 * 1024;
+
+fn is_small(headers: &http::HeaderMap) -> bool {
+    headers
+        .get(http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .is_some_and(|n| n <= READ_WHOLE_UP_TO)
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum RoundtripError {
     #[error(transparent)]
@@ -414,9 +435,58 @@ pub enum RoundtripError {
     Http(hyper::Error),
 }
 
+/// A response body: one small enough to have been read whole with its head (the
+/// connection is back in the pool already), or one streamed as it is read.
+pub enum DrivenBody {
+    Buffered(Option<Bytes>),
+    Streaming(Box<Streaming>),
+}
+
+impl Body for DrivenBody {
+    type Data = Bytes;
+    type Error = hyper::Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, hyper::Error>>> {
+        match self.get_mut() {
+            DrivenBody::Buffered(data) => Poll::Ready(data.take().map(|d| Ok(Frame::data(d)))),
+            DrivenBody::Streaming(s) => Pin::new(s.as_mut()).poll_frame(cx),
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        match self {
+            DrivenBody::Buffered(data) => data.is_none(),
+            DrivenBody::Streaming(s) => s.is_end_stream(),
+        }
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        match self {
+            DrivenBody::Buffered(data) => {
+                SizeHint::with_exact(data.as_ref().map_or(0, |d| d.len() as u64))
+            }
+            DrivenBody::Streaming(s) => s.size_hint(),
+        }
+    }
+}
+
+/// Read all of `body` (a small one).
+async fn read_whole(mut body: Streaming) -> Result<Bytes, hyper::Error> {
+    let mut data = bytes::BytesMut::new();
+    while let Some(frame) = poll_fn(|cx| Pin::new(&mut body).poll_frame(cx)).await {
+        if let Ok(chunk) = frame?.into_data() {
+            data.extend_from_slice(&chunk);
+        }
+    }
+    Ok(data.freeze())
+}
+
 /// A response body that drives its connection while it is read, and gives the connection
 /// back to the pool once the message is complete (a body dropped half-read closes it).
-pub struct DrivenBody {
+pub struct Streaming {
     incoming: Incoming,
     conn: Option<Conn>,
     finished: bool,
@@ -425,7 +495,7 @@ pub struct DrivenBody {
     _permit: Option<OwnedSemaphorePermit>,
 }
 
-impl Body for DrivenBody {
+impl Body for Streaming {
     type Data = Bytes;
     type Error = hyper::Error;
 
@@ -455,7 +525,7 @@ impl Body for DrivenBody {
     }
 }
 
-impl Drop for DrivenBody {
+impl Drop for Streaming {
     fn drop(&mut self) {
         let Some(mut conn) = self.conn.take() else {
             return;
