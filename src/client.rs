@@ -13,11 +13,11 @@ use crate::config::{
     build_clients, Addressing, ClientOptions, Clients, Endpoint, StaticCredentials, Verify,
 };
 use crate::convert::{output_to_dict, BodySettings};
+use crate::engine::{Ctx, Output};
 use crate::error::{Error, Result, ServiceError};
-use crate::events::RequestHook;
+use crate::events::{CallHook, RequestHook};
 use crate::model::{self};
 use crate::model_types::Operation;
-use crate::ops::{Ctx, Output};
 use crate::params::{parse, parse_template, Params};
 use crate::runtime::{fork_generation, wait, wait_cancellable, wait_home};
 use crate::sse::Secret;
@@ -78,11 +78,7 @@ impl Inner {
 
     async fn ctx(&self, bucket: Option<&str>) -> Result<Ctx> {
         Ok(Ctx {
-            s3: self.clients().await?.sdk,
             region: self.cached_region(bucket),
-            max_attempts: self.opts.max_attempts,
-            validate_checksums: self.opts.validate_when_required != Some(true),
-            unsigned_payload: self.unsigned_payload(),
             request_hook: self.request_hook(),
         })
     }
@@ -109,8 +105,8 @@ impl Inner {
         }
     }
 
-    /// Every operation runs through the model-driven engine (the transfer engine still
-    /// drives the SDK for its parts).
+    /// Every operation runs through the model-driven engine (the transfer engine's
+    /// requests too, see `Transfer::send`).
     async fn run_in(&self, ctx: &Ctx, params: &Params) -> Result<Output> {
         let engine = self.clients().await?.engine;
         engine
@@ -148,10 +144,6 @@ pub fn redirect_region(e: &ServiceError, current: Option<&str>) -> Option<String
 type PlanArgs = (u64, u64, usize, u32, usize, Option<u64>);
 
 impl Inner {
-    fn unsigned_payload(&self) -> bool {
-        self.endpoint.unsigned_payload(self.opts.payload_signing)
-    }
-
     /// Run a transfer: set it up, run `body`, wait for the last progress callback. A
     /// raising callback's exception wins over the cancellation it caused.
     async fn transfer<F, Fut>(
@@ -160,6 +152,7 @@ impl Inner {
         plan: PlanArgs,
         callback: Option<Py<PyAny>>,
         cancel: CancellationToken,
+        events: Option<CallHook>,
         body: F,
     ) -> Result<()>
     where
@@ -170,7 +163,10 @@ impl Inner {
         let (progress, reporter) = Progress::start(callback, cancel.clone())
             .map_err(|e| Error::Internal(format!("cannot start the progress thread: {e}")))?;
         let t = Arc::new(Transfer {
+            engine: self.clients().await?.engine,
             ctx: self.ctx(Some(bucket)).await?,
+            redirected: Mutex::new(None),
+            events,
             plan: Plan {
                 threshold,
                 chunksize,
@@ -181,7 +177,6 @@ impl Inner {
             progress,
             throttle: bandwidth.map(Throttle::new),
             cancel,
-            checksum_when_required: self.opts.checksum_when_required == Some(true),
             read_timeout: self.opts.read_timeout,
         });
         let outcome = body(Arc::clone(&t)).await;
@@ -477,7 +472,8 @@ impl Client {
 
     /// The engine of `upload_file` / `upload_fileobj`; `source` is a path (str) or a file
     /// object, `requests` the templates the Python layer built from `ExtraArgs`.
-    #[pyo3(signature = (source, requests, callback, plan, size=None))]
+    #[pyo3(signature = (source, requests, callback, plan, size=None, events=None))]
+    #[allow(clippy::too_many_arguments)]
     fn _upload(
         &self,
         py: Python<'_>,
@@ -486,6 +482,7 @@ impl Client {
         callback: Option<Py<PyAny>>,
         plan: PlanArgs,
         size: Option<u64>,
+        events: Option<Py<PyAny>>,
     ) -> PyResult<()> {
         let req = UploadRequests {
             put: template(py, requests, "put", &model::PUT_OBJECT, &[])?,
@@ -513,18 +510,21 @@ impl Client {
                 size,
             },
         };
-        let bucket = crate::ops::bucket(&req.put);
+        let bucket = req.put.string("Bucket").unwrap_or_default();
         let inner = Arc::clone(&self.inner);
+        let events = events.map(CallHook::new);
         Ok(wait_cancellable(py, move |cancel| async move {
             inner
-                .transfer(&bucket, plan, callback, cancel, |t| upload(t, source, req))
+                .transfer(&bucket, plan, callback, cancel, events, |t| {
+                    upload(t, source, req)
+                })
                 .await
         })?)
     }
 
     /// The engine of `download_file` / `download_fileobj`; `target` is a path (str) or a
     /// file object.
-    #[pyo3(signature = (target, requests, callback, plan))]
+    #[pyo3(signature = (target, requests, callback, plan, events=None))]
     fn _download(
         &self,
         py: Python<'_>,
@@ -532,6 +532,7 @@ impl Client {
         requests: &Bound<'_, PyDict>,
         callback: Option<Py<PyAny>>,
         plan: PlanArgs,
+        events: Option<Py<PyAny>>,
     ) -> PyResult<()> {
         let req = DownloadRequests {
             head: template(py, requests, "head", &model::HEAD_OBJECT, &[])?,
@@ -542,11 +543,12 @@ impl Client {
         } else {
             Target::FileObj(target.clone().unbind())
         };
-        let bucket = crate::ops::bucket(&req.get);
+        let bucket = req.get.string("Bucket").unwrap_or_default();
         let inner = Arc::clone(&self.inner);
+        let events = events.map(CallHook::new);
         Ok(wait_cancellable(py, move |cancel| async move {
             inner
-                .transfer(&bucket, plan, callback, cancel, |t| {
+                .transfer(&bucket, plan, callback, cancel, events, |t| {
                     download(t, target, req)
                 })
                 .await
@@ -554,7 +556,7 @@ impl Client {
     }
 
     /// The engine of `copy`, after the Python layer's HeadObject on the source.
-    #[pyo3(signature = (size, requests, callback, plan))]
+    #[pyo3(signature = (size, requests, callback, plan, events=None))]
     fn _copy(
         &self,
         py: Python<'_>,
@@ -562,6 +564,7 @@ impl Client {
         requests: &Bound<'_, PyDict>,
         callback: Option<Py<PyAny>>,
         plan: PlanArgs,
+        events: Option<Py<PyAny>>,
     ) -> PyResult<()> {
         let req = CopyRequests {
             single: template(py, requests, "single", &model::COPY_OBJECT, &[])?,
@@ -582,11 +585,14 @@ impl Client {
                 UPLOAD_IDS,
             )?,
         };
-        let bucket = crate::ops::bucket(&req.single);
+        let bucket = req.single.string("Bucket").unwrap_or_default();
         let inner = Arc::clone(&self.inner);
+        let events = events.map(CallHook::new);
         Ok(wait_cancellable(py, move |cancel| async move {
             inner
-                .transfer(&bucket, plan, callback, cancel, |t| copy(t, size, req))
+                .transfer(&bucket, plan, callback, cancel, events, |t| {
+                    copy(t, size, req)
+                })
                 .await
         })?)
     }

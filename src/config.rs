@@ -1,5 +1,5 @@
 //! Client configuration: what `Session.client('s3', ...)` resolved, kept as owned values so
-//! the SDK client (and its connection pool) can be rebuilt from it in a forked child.
+//! the engine (and its connection pool) can be rebuilt from it in a forked child.
 
 use std::time::Duration;
 
@@ -7,9 +7,7 @@ use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::BehaviorVersion;
 use aws_credential_types::Credentials;
-use aws_sdk_s3::config::{
-    Region, RequestChecksumCalculation, ResponseChecksumValidation, StalledStreamProtectionConfig,
-};
+use aws_types::region::Region;
 
 use crate::engine::{ChecksumPolicy, Engine, RetryMode, Target};
 use crate::error::{Error, Result};
@@ -135,12 +133,10 @@ fn transport(opts: &ClientOptions) -> Result<Transport> {
     })
 }
 
-/// What a client runs with in one fork generation: the SDK client (the operations with
-/// streaming bodies and the transfer engine) and the model-driven engine, sharing one
-/// transport and so one connection pool.
+/// What a client runs with in one fork generation: the model-driven engine (every
+/// operation and the transfer engine's requests) and its one transport, so one pool.
 #[derive(Clone)]
 pub struct Clients {
-    pub sdk: aws_sdk_s3::Client,
     pub engine: Engine,
     pub endpoint: Endpoint,
 }
@@ -183,46 +179,9 @@ pub async fn build_clients(opts: &ClientOptions) -> Result<Clients> {
     }
     let shared = loader.load().await;
     // The Python layer resolved the endpoint with botocore's full precedence: that URL, or
-    // none, is final. aws-config would otherwise add its own (AWS_ENDPOINT_URL_S3 through
-    // the service config, AWS_ENDPOINT_URL, the profile) even where botocore ignores them;
-    // and whatever the SDK ends up with, the transport checks the final request anyway.
+    // none, is final (aws-config's own sources, AWS_ENDPOINT_URL_S3 and the like, are not
+    // consulted); the transport checks the final request anyway.
     let endpoint = Endpoint::parse(opts.endpoint_url.as_deref())?;
-    let mut conf = aws_sdk_s3::config::Builder::from(&shared);
-    conf.set_endpoint_url(opts.endpoint_url.clone());
-    if shared.region().is_none() {
-        // botocore talks to S3 in us-east-1 when no region is configured.
-        conf = conf.region(Region::from_static("us-east-1"));
-    }
-    conf = conf.force_path_style(endpoint.path_style(opts.addressing));
-    // botocore has no stalled-stream protection: its read timeout is the only watchdog, and
-    // ours covers response bodies too (body.rs, transfer/download.rs). The SDK's version
-    // samples the clock and arms timers on every body poll, which measured as a few percent
-    // of a small request's CPU.
-    conf = conf.stalled_stream_protection(StalledStreamProtectionConfig::disabled());
-    // botocore's default (legacy) retries have no retry quota. The SDK's token bucket is
-    // shared by every client of the process: after enough failures anywhere it refused to
-    // retry at all, and a short outage failed a transfer that boto3 rides out. (botocore's
-    // standard mode keeps a 500-token quota per client; we keep none, never fewer retries.)
-    conf = conf.retry_partition(
-        aws_sdk_s3::config::retry::RetryPartition::custom("s3seal-no-retry-quota")
-            .token_bucket(aws_sdk_s3::config::retry::TokenBucket::unlimited())
-            .build(),
-    );
-    conf = conf.retry_classifier(crate::ops::retry::BotocoreRetries);
-    if let Some(required) = opts.checksum_when_required {
-        conf = conf.request_checksum_calculation(if required {
-            RequestChecksumCalculation::WhenRequired
-        } else {
-            RequestChecksumCalculation::WhenSupported
-        });
-    }
-    if let Some(required) = opts.validate_when_required {
-        conf = conf.response_checksum_validation(if required {
-            ResponseChecksumValidation::WhenRequired
-        } else {
-            ResponseChecksumValidation::WhenSupported
-        });
-    }
     let engine = Engine {
         transport: http,
         credentials: shared.credentials_provider(),
@@ -246,11 +205,7 @@ pub async fn build_clients(opts: &ClientOptions) -> Result<Clients> {
             response_when_required: opts.validate_when_required == Some(true),
         },
     };
-    Ok(Clients {
-        sdk: aws_sdk_s3::Client::from_conf(conf.build()),
-        engine,
-        endpoint,
-    })
+    Ok(Clients { engine, endpoint })
 }
 
 #[cfg(test)]

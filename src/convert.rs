@@ -6,7 +6,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDateTime, PyDict, PyList, PyTzInfo};
 
 use crate::body::RawStream;
-use crate::ops::Output;
+use crate::engine::Output;
 use crate::runtime::Local;
 use crate::value::Value;
 

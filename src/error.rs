@@ -1,15 +1,12 @@
-//! The one error type of s3seal, how SDK failures become it, and how it becomes the
+//! The one error type of s3seal, how transport failures become it, and how it becomes the
 //! botocore-shaped Python exceptions of `s3seal.exceptions` (the only place that maps).
 
-use aws_credential_types::provider::error::CredentialsError;
-use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
-use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::ConnectorError;
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
-use crate::hooks::Seen;
+use crate::engine::Seen;
 use crate::transport::{find_source, PolicyViolation, TlsFailure};
 
 /// `ResponseMetadata` as botocore reports it.
@@ -25,6 +22,9 @@ pub struct ResponseMeta {
     pub max_attempts_reached: bool,
     /// The response checksum that was validated (botocore's `ChecksumAlgorithm`).
     pub checksum_algorithm: Option<&'static str>,
+    /// The request's URL without its query (not part of botocore's dict; for errors
+    /// raised later, while the body is read).
+    pub url: String,
 }
 
 impl ResponseMeta {
@@ -52,6 +52,7 @@ impl ResponseMeta {
             headers: seen.headers,
             retry_attempts,
             checksum_algorithm: None,
+            url: seen.url,
         }
     }
 
@@ -171,55 +172,6 @@ pub enum Error {
 
 pub type Result<T> = std::result::Result<T, Error>;
 
-/// Map an SDK failure of `operation` to an [`Error`]. `seen` is what the hooks recorded.
-pub fn from_sdk<E>(
-    operation: &'static str,
-    err: SdkError<E, HttpResponse>,
-    seen: Seen,
-    max_attempts: u32,
-) -> Error
-where
-    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-{
-    let url = seen.url.clone();
-    if has_source::<CredentialsError>(&err) {
-        return Error::NoCredentials;
-    }
-    // An event handler (client.meta.events) raised: its exception is the caller's.
-    if let Some(Error::Python(e)) = find_source::<Error>(&err) {
-        return Error::Python(Python::attach(|py| e.clone_ref(py)));
-    }
-    // Service errors first: they are the common case (a HEAD 404 in an existence check)
-    // and must not pay for formatting the error chain.
-    let err = match err {
-        SdkError::ServiceError(ctx) => {
-            let raw = ctx.raw();
-            let body = raw.body().bytes().unwrap_or_default();
-            let mut seen = seen;
-            if seen.headers.is_empty() {
-                seen.status = raw.status().as_u16();
-                seen.headers = raw
-                    .headers()
-                    .iter()
-                    .map(|(n, v)| (n.to_ascii_lowercase(), v.to_owned()))
-                    .collect();
-            }
-            return service_error(operation, body, seen, max_attempts);
-        }
-        other => other,
-    };
-    let text = chain_text(&err);
-    match err {
-        SdkError::TimeoutError(_) => Error::ReadTimeout(url),
-        SdkError::DispatchFailure(failure) => match failure.as_connector_error() {
-            Some(conn) => from_connector(conn, url),
-            None => Error::Internal(text),
-        },
-        SdkError::ResponseError(_) => Error::ConnectionClosed(url),
-        _ => Error::Internal(text),
-    }
-}
-
 /// Map a transport failure to botocore's exception for it.
 pub fn from_connector(conn: &ConnectorError, url: String) -> Error {
     if let Some(refused) = find_source::<PolicyViolation>(conn) {
@@ -297,17 +249,6 @@ pub fn service_error(operation: &'static str, body: &[u8], seen: Seen, max: u32)
     }))
 }
 
-fn has_source<T: std::error::Error + 'static>(err: &(dyn std::error::Error + 'static)) -> bool {
-    let mut current = Some(err);
-    while let Some(e) = current {
-        if e.downcast_ref::<T>().is_some() {
-            return true;
-        }
-        current = e.source();
-    }
-    false
-}
-
 /// The error and its sources, lower-cased, for classifying connector failures. SDK and
 /// hyper error texts carry no header values, so no key can reach it.
 fn chain_text(err: &(dyn std::error::Error + 'static)) -> String {
@@ -319,6 +260,48 @@ fn chain_text(err: &(dyn std::error::Error + 'static)) -> String {
         current = e.source();
     }
     text.to_ascii_lowercase()
+}
+
+impl Error {
+    /// A copy of a failure that is not a service error, to report it (`after-call-error`)
+    /// while the original goes on to the retry and cleanup logic. `None` for a service
+    /// error, a cancellation or an exhausted download.
+    pub fn try_clone(&self) -> Option<Error> {
+        Some(match self {
+            Error::ParamValidation(s) => Error::ParamValidation(s.clone()),
+            Error::NoCredentials => Error::NoCredentials,
+            Error::ProfileNotFound(s) => Error::ProfileNotFound(s.clone()),
+            Error::EndpointConnection(s) => Error::EndpointConnection(s.clone()),
+            Error::ConnectTimeout(s) => Error::ConnectTimeout(s.clone()),
+            Error::ReadTimeout(s) => Error::ReadTimeout(s.clone()),
+            Error::ConnectionClosed(s) => Error::ConnectionClosed(s.clone()),
+            Error::ResponseStreaming(s) => Error::ResponseStreaming(s.clone()),
+            Error::IncompleteRead { actual, expected } => Error::IncompleteRead {
+                actual: *actual,
+                expected: *expected,
+            },
+            Error::InsecureSseC(s) => Error::InsecureSseC(s.clone()),
+            Error::InsecureUnsignedPayload(s) => Error::InsecureUnsignedPayload(s.clone()),
+            Error::Ssl { url, reason } => Error::Ssl {
+                url: url.clone(),
+                reason: reason.clone(),
+            },
+            Error::InvalidConfig(s) => Error::InvalidConfig(s.clone()),
+            Error::Io { source, path } => Error::Io {
+                source: match source.raw_os_error() {
+                    Some(code) => std::io::Error::from_raw_os_error(code),
+                    None => std::io::Error::new(source.kind(), source.to_string()),
+                },
+                path: path.clone(),
+            },
+            Error::Python(e) => Error::Python(Python::attach(|py| e.clone_ref(py))),
+            Error::FlexibleChecksum(s) => Error::FlexibleChecksum(s.clone()),
+            Error::ResponseParse(s) => Error::ResponseParse(s.clone()),
+            Error::Unsupported(a, b) => Error::Unsupported(a, b),
+            Error::Internal(s) => Error::Internal(s.clone()),
+            Error::Service(_) | Error::Cancelled | Error::RetriesExceeded(_) => return None,
+        })
+    }
 }
 
 impl From<Error> for PyErr {

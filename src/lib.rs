@@ -8,11 +8,9 @@ mod convert;
 mod engine;
 mod error;
 mod events;
-mod hooks;
 #[rustfmt::skip]
 mod model;
 mod model_types;
-mod ops;
 mod params;
 mod runtime;
 mod sse;

@@ -3,7 +3,7 @@
 //! quoting, the SSE-C key rule), then its `ParamValidator`, with botocore's wording.
 //! Deliberate divergence: sensitive values are never echoed in a message.
 
-use aws_sdk_s3::primitives::DateTime;
+use aws_smithy_types::DateTime;
 use bytes::Bytes;
 use pyo3::buffer::PyBuffer;
 use pyo3::prelude::*;
@@ -38,6 +38,11 @@ pub struct FileBody {
 }
 
 impl FileBody {
+    /// `len` bytes of `file` from `offset`.
+    pub fn new(file: std::fs::File, offset: u64, len: u64) -> Self {
+        Self { file, offset, len }
+    }
+
     /// A Python file object over a regular file (binary mode), or `None` for anything else
     /// (pipes, sockets, in-memory and text files), which is read as before.
     #[cfg(target_os = "linux")]
@@ -85,7 +90,8 @@ impl FileBody {
         })
     }
 
-    /// The whole range, read into memory (for a request the SDK must buffer).
+    /// The whole range, read into memory (for a request whose payload is signed, or whose
+    /// checksum is not CRC32).
     #[cfg(target_os = "linux")]
     pub fn read_all(&self) -> std::io::Result<Bytes> {
         use std::os::unix::fs::FileExt;
@@ -130,10 +136,10 @@ impl FileBody {
     }
 
     /// The body for one request; retryable (each attempt reopens the range).
-    pub async fn stream(&self) -> Result<aws_sdk_s3::primitives::ByteStream> {
+    pub async fn stream(&self) -> Result<aws_smithy_types::byte_stream::ByteStream> {
         use std::os::fd::AsRawFd;
         let path = format!("/proc/self/fd/{}", self.file.as_raw_fd());
-        aws_sdk_s3::primitives::ByteStream::read_from()
+        aws_smithy_types::byte_stream::ByteStream::read_from()
             .path(&path)
             .offset(self.offset)
             .length(aws_smithy_types::byte_stream::Length::Exact(self.len))
@@ -154,6 +160,25 @@ impl Params {
 
     pub fn string(&self, name: &str) -> Option<String> {
         self.str(name).map(str::to_owned)
+    }
+
+    /// This request template with the members of `set` added (replacing any of the same
+    /// name): one request of a transfer, from its template and its own members (UploadId,
+    /// PartNumber, Range, ...). The template was validated; `set` is the engine's own.
+    pub fn with(&self, set: Fields) -> Params {
+        let mut fields: Fields = self
+            .fields
+            .iter()
+            .filter(|(name, _)| !set.iter().any(|(s, _)| s == name))
+            .map(|(name, value)| (*name, value.duplicate()))
+            .collect();
+        fields.extend(set);
+        Params {
+            op: self.op,
+            fields,
+            encoding_type_auto_set: false,
+            body_file: None,
+        }
     }
 }
 
@@ -192,7 +217,8 @@ pub fn parse(
 }
 
 /// [`parse`] for a request a transfer sends many times: the required members in `deferred`
-/// (`UploadId`, `PartNumber`, ...) are set per request through the SDK's typed builder.
+/// (`UploadId`, `PartNumber`, ...) are set per request by the transfer engine
+/// ([`Params::with`]).
 pub fn parse_template(
     py: Python<'_>,
     op: &'static Operation,
@@ -305,7 +331,7 @@ const MAX_URI_PARAMS: usize = 63 * 1024;
 
 /// botocore's `resolve_request_checksum_algorithm`: a flexible checksum it cannot compute
 /// is a `FlexibleChecksumError`. CRC32C and CRC64NVME, which botocore computes only with
-/// awscrt installed, are always available here. Returns the name the SDK knows.
+/// awscrt installed, are always available here. Returns the name upper-cased.
 fn checksum_algorithm(py: Python<'_>, algorithm: &str) -> Result<String> {
     let lower = algorithm.to_ascii_lowercase();
     if ["crc32", "crc32c", "crc64nvme", "sha1", "sha256"].contains(&lower.as_str()) {
@@ -326,7 +352,7 @@ fn checksum_algorithm(py: Python<'_>, algorithm: &str) -> Result<String> {
 ///
 /// Other control characters (NUL, ...) pass `http.client` and reach the server, but no
 /// header of the HTTP stack here can carry them: a ParamValidationError, before anything
-/// is sent, rather than a request the SDK fails to build.
+/// is sent, rather than a request the HTTP stack fails to build.
 fn check_header_value(py: Python<'_>, member: &str, text: &str, sensitive: bool) -> Result<()> {
     let bytes = text.as_bytes();
     let illegal = bytes.iter().enumerate().any(|(i, &b)| {
@@ -917,7 +943,7 @@ fn is_memoryview(obj: &Bound<'_, PyAny>) -> PyResult<bool> {
 }
 
 /// Serialise header-bound members (`Loc::Header` / `Loc::Headers`) as botocore's rest-xml
-/// serializer does, leaving out those set through the SDK's typed builder.
+/// serializer does, leaving out the members in `typed`.
 pub fn header_pairs(
     params: &Params,
     typed: &[&str],
@@ -953,37 +979,6 @@ pub fn header_pairs(
             }
             _ => {}
         }
-    }
-    Ok(out)
-}
-
-/// Serialise query-bound members (`Loc::Query`) as `k=v&...`, percent-encoded, leaving
-/// out those set through the SDK's typed builder.
-pub fn query_string(params: &Params, typed: &[&str]) -> Result<String> {
-    let mut out = String::new();
-    for (name, value) in &params.fields {
-        if typed.contains(name) {
-            continue;
-        }
-        let Some(member) = params.op.input_member(name) else {
-            continue;
-        };
-        if member.loc != Loc::Query {
-            continue;
-        }
-        let text = match value {
-            Value::Str(s) => s.clone(),
-            Value::Int(i) => i.to_string(),
-            Value::Bool(b) => b.to_string(),
-            Value::Time(t) => format_time(t, &member.shape)?,
-            _ => continue,
-        };
-        if !out.is_empty() {
-            out.push('&');
-        }
-        out.push_str(&percent_encode(member.wire));
-        out.push('=');
-        out.push_str(&percent_encode(&text));
     }
     Ok(out)
 }

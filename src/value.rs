@@ -2,7 +2,8 @@
 //! are converted into these before the GIL is released, and responses come back as these
 //! before Python objects are built.
 
-use aws_sdk_s3::primitives::{ByteStream, DateTime};
+use aws_smithy_types::byte_stream::ByteStream;
+use aws_smithy_types::DateTime;
 use bytes::Bytes;
 
 use crate::sse::Secret;
@@ -30,6 +31,26 @@ pub enum Value {
 }
 
 impl Value {
+    /// A copy of a request value. A `Stream` (a response body, never a parameter) is not
+    /// copied: it becomes `None`.
+    pub fn duplicate(&self) -> Value {
+        match self {
+            Value::None | Value::Stream(..) => Value::None,
+            Value::Str(s) => Value::Str(s.clone()),
+            Value::Secret(s) => Value::Secret(s.clone()),
+            Value::Int(i) => Value::Int(*i),
+            Value::BigInt(s) => Value::BigInt(s.clone()),
+            Value::Bool(b) => Value::Bool(*b),
+            Value::Time(t) => Value::Time(*t),
+            Value::Map(m) => Value::Map(m.clone()),
+            Value::List(items) => Value::List(items.iter().map(Value::duplicate).collect()),
+            Value::Struct(fields) => {
+                Value::Struct(fields.iter().map(|(n, v)| (*n, v.duplicate())).collect())
+            }
+            Value::Blob(b) => Value::Blob(b.clone()),
+        }
+    }
+
     pub fn as_str(&self) -> Option<&str> {
         match self {
             Value::Str(s) => Some(s),

@@ -186,3 +186,28 @@ def test_multipart_calls_answer_alike(clients) -> None:
 
     status, _ = same(clients, call)
     assert status == "ok"
+
+
+@pytest.mark.parametrize("size", [1024, 8 * MIB + 1], ids=["single", "multipart"])
+@pytest.mark.parametrize("calculation", ["when_required", "when_supported"])
+def test_request_checksum_calculation_makes_the_same_object(  # type: ignore[no-untyped-def]
+    ministack, mbucket, tmp_path: Path, size: int, calculation: str
+) -> None:
+    """`request_checksum_calculation`: with 'when_required' no default CRC32 on any request
+    of the transfer, with 'when_supported' CRC32 everywhere; the stored checksums as
+    boto3's (HeadObject with ChecksumMode, normalised)."""
+    src = tmp_path / "src"
+    src.write_bytes(os.urandom(size))
+    config = {"request_checksum_calculation": calculation}
+    real = boto3.client("s3", config=boto3.session.Config(**config), **ministack.client_kwargs())
+    ours = s3seal.client("s3", config=s3seal.Config(**config), **ministack.client_kwargs())
+
+    def call(c: Any, bucket: str, key: str) -> Any:
+        c.upload_file(str(src), bucket, key)
+        with src.open("rb") as f:
+            c.put_object(Bucket=bucket, Key=key + "-put", Body=f)
+        return [c.head_object(Bucket=bucket, Key=k, ChecksumMode="ENABLED") for k in (key, key + "-put")]
+
+    status, heads = same((real, ours, mbucket), call)
+    assert status == "ok"
+    assert ["ChecksumCRC32" in head for head in heads] == [calculation == "when_supported"] * 2

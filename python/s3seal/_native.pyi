@@ -79,8 +79,10 @@ class Client:
         callback: Callable[[int], Any] | None,
         plan: tuple[int, int, int, int, int, int | None],
         size: int | None = None,
+        events: Any = None,
     ) -> None:
-        """The upload engine: ``source`` is a path (str) or a readable file object."""
+        """The upload engine: ``source`` is a path (str) or a readable file object;
+        ``events`` fires the parameter-level events per request (None: none registered)."""
 
     def _download(
         self,
@@ -88,6 +90,7 @@ class Client:
         requests: dict[str, dict[str, Any]],
         callback: Callable[[int], Any] | None,
         plan: tuple[int, int, int, int, int, int | None],
+        events: Any = None,
     ) -> None:
         """The download engine: ``target`` is a path (str) or a writable file object."""
 
@@ -97,6 +100,7 @@ class Client:
         requests: dict[str, dict[str, Any]],
         callback: Callable[[int], Any] | None,
         plan: tuple[int, int, int, int, int, int | None],
+        events: Any = None,
     ) -> None:
         """The managed-copy engine, after the HeadObject on the source."""
 

@@ -8,8 +8,9 @@ s3seal fires, for every operation: ``provide-client-params``, ``before-parameter
 ``before-call`` (the request dict: ``url_path``, ``query_string``, ``method``, ``headers``,
 ``body``, ``url``, ``context``), ``before-sign`` and ``before-send`` (the request, whose
 ``headers`` handlers may change), ``after-call`` (``http_response``, ``parsed``, ``model``,
-``context``) and ``after-call-error``. The request-level three fire for the transfer
-engine's requests too (every part). Registering any other event raises
+``context``) and ``after-call-error``. Every request of the transfer engine (each part,
+range and copy part, as s3transfer's client calls) fires them too, with that request's
+parameters (``after-call`` without the streamed body of a GET). Registering any other event raises
 :class:`UnsupportedEventError`: a handler that silently never runs could, say, leave data
 unencrypted that its author meant encrypted. With nothing registered, calls skip all of this.
 """

@@ -4,7 +4,15 @@
 This module does what s3transfer does in Python before any byte moves: it validates
 ``ExtraArgs`` against s3transfer's allow-lists and splits them into the request templates
 each S3 call of the transfer gets (SSE-C on every part and ranged GET, KMS / SSE-S3 only on
-PutObject / CreateMultipartUpload). The native engine then moves the bytes.
+PutObject / CreateMultipartUpload). The native engine then moves the bytes, each request
+through the same engine as any client call.
+
+Events: where s3transfer calls ``client.upload_part(...)`` (and the rest) once per request,
+each request of a transfer fires ``provide-client-params``, ``before-parameter-build``,
+``before-call``, ``before-sign``, ``before-send`` and ``after-call`` with that request's
+parameters (handlers may change them, e.g. add ``SSECustomerKey``: the changed parameters
+are what is sent). The parameter-level ones go through :class:`_TransferEvents`, passed to
+the engine only while handlers are registered for them.
 """
 
 from __future__ import annotations
@@ -163,6 +171,12 @@ _COPY_COMPLETE_ARGS = [
     "ExpectedBucketOwner",
 ]
 
+# The events a transfer fires from Python, per request (the request-level ones, before-call,
+# before-sign and before-send, fire from the native engine).
+_PARAM_EVENTS = ("provide-client-params", "before-parameter-build", "after-call", "after-call-error")
+# The operations whose body the engine supplies.
+_BODY_OPERATIONS = ("PutObject", "UploadPart")
+
 _OBJECT_LAMBDA = re.compile(
     r"^arn:(aws).*:s3-object-lambda:[a-z\-0-9]+:[0-9]{12}:accesspoint[/:][a-zA-Z0-9\-]{1,63}"
 )
@@ -248,6 +262,65 @@ def _plan(config: Any) -> Plan:
         int(config.io_chunksize),
         None if config.max_bandwidth is None else int(config.max_bandwidth),
     )
+
+
+class TransferBody:
+    """What event handlers see as the ``Body`` of a transfer's PutObject or UploadPart (in
+    boto3, s3transfer's ``ReadFileChunk``): the engine reads and sends the data itself, so
+    a handler may look at the parameters but not replace the body."""
+
+    def __init__(self, operation: str, part_number: int | None) -> None:
+        self.operation, self.part_number = operation, part_number
+
+    def __repr__(self) -> str:
+        part = "" if self.part_number is None else f" part {self.part_number}"
+        return f"<s3seal.transfer.TransferBody {self.operation}{part}>"
+
+
+class _TransferEvents:
+    """Fires a transfer's parameter-level events, per request, from the native engine:
+    ``before`` (provide-client-params, before-parameter-build) returns the parameters to
+    send; ``after`` fires after-call with the parsed response (or the error response),
+    ``after_error`` after-call-error with the exception of any other failure."""
+
+    def __init__(self, client: Any, requests: dict[str, dict[str, Any]]) -> None:
+        self._client, self._requests = client, requests
+
+    def before(self, name: str, operation: str, members: dict[str, Any]) -> tuple[dict[str, Any], Any]:
+        template = self._requests[name]
+        # s3transfer's argument order: Bucket, Key, the request's own, Body, ExtraArgs.
+        kwargs: dict[str, Any] = {k: template[k] for k in ("Bucket", "Key") if k in template}
+        kwargs.update(members)
+        body = None
+        if operation in _BODY_OPERATIONS:
+            body = kwargs["Body"] = TransferBody(operation, members.get("PartNumber"))
+        for k, v in template.items():
+            kwargs.setdefault(k, v)
+        params, model, context = self._client._emit_before_call(operation, kwargs)
+        if body is not None:
+            if params.get("Body") is not body:
+                raise NotImplementedError(
+                    f"an event handler replaced the Body of a transfer's {operation}: s3seal's "
+                    "transfer engine sends the data itself"
+                )
+            params = {k: v for k, v in params.items() if k != "Body"}
+        return params, (operation, model, context)
+
+    def after(self, state: Any, parsed: dict[str, Any]) -> None:
+        operation, model, context = state
+        self._client._emit_after_call(operation, parsed, model, context)
+
+    def after_error(self, state: Any, exception: BaseException) -> None:
+        operation, model, context = state
+        self._client._emit_call_failed(operation, exception, model, context)
+
+
+def _events(client: Any, requests: dict[str, dict[str, Any]]) -> _TransferEvents | None:
+    """The transfer's event hook, or None (no cost) while no handler listens."""
+    meta = getattr(client, "_surface_meta", None)
+    if meta is None or not meta.events.listening(_PARAM_EVENTS):
+        return None
+    return _TransferEvents(client, requests)
 
 
 def _validate(extra_args: dict[str, Any] | None, allowed: list[str]) -> dict[str, Any]:
@@ -370,7 +443,7 @@ def upload_file(
     filename = _filename(Filename)
     requests = _upload_requests(client, Bucket, Key, ExtraArgs)
     try:
-        client._upload(filename, requests, Callback, _plan(Config))
+        client._upload(filename, requests, Callback, _plan(Config), events=_events(client, requests))
     except ClientError as e:
         # As boto3 raises it: the ClientError stays only as the implicit __context__.
         message = f"Failed to upload {filename} to {'/'.join([Bucket, Key])}: {e}"
@@ -389,7 +462,14 @@ def upload_fileobj(
     if not hasattr(Fileobj, "read"):
         raise ValueError("Fileobj must implement read")
     requests = _upload_requests(client, Bucket, Key, ExtraArgs)
-    client._upload(Fileobj, requests, Callback, _plan(Config), _remaining_size(Fileobj))
+    client._upload(
+        Fileobj,
+        requests,
+        Callback,
+        _plan(Config),
+        _remaining_size(Fileobj),
+        events=_events(client, requests),
+    )
 
 
 def _download_requests(bucket: str, key: str, extra_args: Any) -> dict[str, dict[str, Any]]:
@@ -409,7 +489,8 @@ def download_file(
     Config: Any = None,
 ) -> None:
     filename = _filename(Filename)
-    client._download(filename, _download_requests(Bucket, Key, ExtraArgs), Callback, _plan(Config))
+    requests = _download_requests(Bucket, Key, ExtraArgs)
+    client._download(filename, requests, Callback, _plan(Config), events=_events(client, requests))
 
 
 def download_fileobj(
@@ -423,7 +504,8 @@ def download_fileobj(
 ) -> None:
     if not hasattr(Fileobj, "write"):
         raise ValueError("Fileobj must implement write")
-    client._download(Fileobj, _download_requests(Bucket, Key, ExtraArgs), Callback, _plan(Config))
+    requests = _download_requests(Bucket, Key, ExtraArgs)
+    client._download(Fileobj, requests, Callback, _plan(Config), events=_events(client, requests))
 
 
 def copy(
@@ -461,4 +543,6 @@ def copy(
         "complete": {**target, **_only(extra, _COPY_COMPLETE_ARGS)},
         "abort": {**target, **_only(extra, _ABORT_ARGS)},
     }
-    client._copy(int(source["ContentLength"]), requests, Callback, _plan(Config))
+    client._copy(
+        int(source["ContentLength"]), requests, Callback, _plan(Config), events=_events(client, requests)
+    )

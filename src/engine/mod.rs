@@ -7,6 +7,7 @@ mod request;
 mod response;
 mod sign;
 
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
@@ -15,13 +16,66 @@ use aws_smithy_types::byte_stream::ByteStream;
 
 use crate::error::{from_connector, service_error, Error, ResponseMeta, Result};
 use crate::events::{apply_headers, header_strings, RequestHook, Stage};
-use crate::hooks::Seen;
 use crate::model_types::Shape;
-use crate::ops::Output;
 use crate::params::{FileBody, Params};
 use crate::transport::Transport;
+use crate::value::Fields;
 use request::BodySource;
 pub use request::{ChecksumPolicy, Target};
+pub use response::{header_fields, header_time};
+
+/// A parsed response: the members, in model order, and `ResponseMetadata`.
+#[derive(Debug)]
+pub struct Output {
+    pub fields: Fields,
+    pub meta: ResponseMeta,
+}
+
+/// What the last attempt of a request saw on the wire.
+#[derive(Debug, Default, Clone)]
+pub struct Seen {
+    pub attempts: u32,
+    pub status: u16,
+    /// Response headers in arrival order, names lower-cased (as in botocore's `HTTPHeaders`).
+    pub headers: Vec<(String, String)>,
+    pub url: String,
+}
+
+impl Seen {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// What one call runs with besides its parameters.
+pub struct Ctx {
+    /// A region learnt from a cross-region redirect, overriding the client's.
+    pub region: Option<String>,
+    /// `client.meta.events`' request-level events, while handlers are registered.
+    pub request_hook: Option<RequestHook>,
+}
+
+/// Wraps each attempt's request body (e.g. to report progress); the bytes are unchanged.
+pub type BodyObserver = Arc<dyn Fn(SdkBody) -> SdkBody + Send + Sync>;
+
+/// A request body the caller supplies instead of the parameters' `Body`.
+pub enum Payload {
+    /// In memory: checksummed (any algorithm) and, where payloads are signed, hashed.
+    Bytes(bytes::Bytes),
+    /// A range of an open file: streamed per attempt where the payload goes unsigned and
+    /// the checksum is CRC32 (computed by a first pass), else read into memory.
+    File(FileBody),
+}
+
+/// What a caller adds to one call (the transfer engine's requests).
+#[derive(Default)]
+pub struct Extras {
+    pub body: Option<Payload>,
+    pub observe: Option<BodyObserver>,
+}
 
 /// botocore's retry modes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,6 +115,18 @@ impl Engine {
         region: Option<&str>,
         hook: Option<&RequestHook>,
     ) -> Result<Output> {
+        self.call_with(params, region, hook, &Extras::default())
+            .await
+    }
+
+    /// [`Engine::call`] with a body or a body observer of the caller's.
+    pub async fn call_with(
+        &self,
+        params: &Params,
+        region: Option<&str>,
+        hook: Option<&RequestHook>,
+        extras: &Extras,
+    ) -> Result<Output> {
         let op = params.op;
         if !op.unsupported.is_empty() {
             return Err(Error::Unsupported(op.name, op.unsupported));
@@ -69,8 +135,15 @@ impl Engine {
         if let Some(region) = region {
             target.region = region.to_owned();
         }
-        let (streamed, file_bytes) = self.file_body(params).await?;
-        let source = match (&streamed, file_bytes) {
+        let (file, memory) = match &extras.body {
+            Some(Payload::File(file)) => (Some(file), None),
+            Some(Payload::Bytes(bytes)) => (None, Some(bytes.clone())),
+            None => (None, None),
+        };
+        let (streamed, file_bytes) = self
+            .file_body(params, file.or(params.body_file.as_ref()))
+            .await?;
+        let source = match (&streamed, file_bytes.or(memory)) {
             (Some((_, plan)), _) => BodySource::File(plan),
             (None, Some(bytes)) => BodySource::Bytes(bytes),
             (None, None) => BodySource::Params,
@@ -93,7 +166,15 @@ impl Engine {
         loop {
             let credentials = self.credentials().await?;
             let error = match self
-                .attempt(params, &built, file, &target, &credentials, attempt, hook)
+                .attempt(
+                    params,
+                    &built,
+                    (file, extras.observe.as_ref()),
+                    &target,
+                    &credentials,
+                    attempt,
+                    hook,
+                )
                 .await?
             {
                 Attempt::Done(output) => return Ok(output),
@@ -194,11 +275,12 @@ impl Engine {
     async fn file_body(
         &self,
         params: &Params,
+        file: Option<&FileBody>,
     ) -> Result<(
         Option<(FileBody, request::StreamedFile)>,
         Option<bytes::Bytes>,
     )> {
-        let Some(file) = params.body_file.as_ref() else {
+        let Some(file) = file else {
             return Ok((None, None));
         };
         let crc_only = params
@@ -207,9 +289,13 @@ impl Engine {
         if !(self.unsigned_payload && crc_only) {
             return Ok((None, Some(on_file(file, FileBody::read_all).await?)));
         }
+        // The first pass only where a checksum is sent (not with `when_required`).
         let crc32 = match params.string("ChecksumCRC32") {
-            Some(crc) => crc,
-            None => on_file(file, FileBody::crc32).await?,
+            Some(crc) => Some(crc),
+            None if request::needs_checksum(params, self.checksums.request_when_required) => {
+                Some(on_file(file, FileBody::crc32).await?)
+            }
+            None => None,
         };
         let plan = request::StreamedFile {
             length: file.len,
@@ -223,7 +309,7 @@ impl Engine {
         &self,
         params: &Params,
         built: &request::Built,
-        file: Option<&FileBody>,
+        (file, observe): (Option<&FileBody>, Option<&BodyObserver>),
         target: &Target,
         credentials: &aws_credential_types::Credentials,
         attempt: u32,
@@ -262,6 +348,10 @@ impl Engine {
         let body = match file {
             Some(file) => file.stream().await?.into_inner(),
             None => SdkBody::from(built.body.clone()),
+        };
+        let body = match observe {
+            Some(observe) => observe(body),
+            None => body,
         };
         let response = match self.transport.send(req.map(|_| body)).await {
             Ok(r) => r,
@@ -362,7 +452,7 @@ impl Engine {
             "Body",
             crate::value::Value::Stream(ByteStream::new(body), length),
         )];
-        fields.extend(crate::ops::header_fields(op, &seen));
+        fields.extend(header_fields(op, &seen));
         let mut seen = seen;
         drop_unparseable_expires(&mut seen);
         let mut meta = ResponseMeta::from_seen(seen, max);
@@ -454,7 +544,7 @@ fn special_200_error(op: &crate::model_types::Operation, body: &[u8]) -> bool {
 fn drop_unparseable_expires(seen: &mut Seen) {
     let unparseable = seen
         .header("expires")
-        .is_some_and(|v| crate::ops::parse_time(v, crate::model_types::TsFormat::Rfc822).is_none());
+        .is_some_and(|v| header_time(v, crate::model_types::TsFormat::Rfc822).is_none());
     if unparseable {
         seen.headers.retain(|(n, _)| n != "expires");
     }

@@ -42,10 +42,11 @@ pub enum BodySource<'a> {
 }
 
 /// A body that is a file streamed per attempt: its length and its CRC32 (base64), computed
-/// by a first pass, so that it is neither buffered nor sent as an `aws-chunked` trailer.
+/// by a first pass, so that it is neither buffered nor sent as an `aws-chunked` trailer
+/// (`None` when the request carries no checksum).
 pub struct StreamedFile {
     pub length: u64,
-    pub crc32: String,
+    pub crc32: Option<String>,
 }
 
 /// botocore's `request_checksum_calculation` / `response_checksum_validation`.
@@ -84,7 +85,7 @@ pub fn build(
         headers.push(match streamed {
             Some(file) => (
                 HeaderName::from_static("x-amz-checksum-crc32"),
-                HeaderValue::try_from(file.crc32.as_str())
+                HeaderValue::try_from(file.crc32.as_deref().unwrap_or_default())
                     .map_err(|_| Error::Internal("bad CRC32".into()))?,
             ),
             None => checksum_header(params, &body)?,
@@ -365,7 +366,7 @@ fn scalar_text(value: &Value) -> String {
 
 /// botocore 1.36+: operations with a checksum trait get one, CRC32 unless the caller chose
 /// (only those that require one with `request_checksum_calculation='when_required'`).
-fn needs_checksum(params: &Params, when_required: bool) -> bool {
+pub fn needs_checksum(params: &Params, when_required: bool) -> bool {
     let op = params.op;
     op.checksum_required || (!op.checksum_member.is_empty() && !when_required)
 }

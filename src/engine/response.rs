@@ -6,10 +6,9 @@ use aws_smithy_types::DateTime;
 use aws_smithy_xml::decode::{try_data, Document, ScopedDecoder};
 use bytes::Bytes;
 
+use super::Seen;
 use crate::error::{Error, Result};
-use crate::hooks::Seen;
-use crate::model_types::{Loc, Member, Operation, Shape};
-use crate::ops::header_fields;
+use crate::model_types::{Loc, Member, Operation, Shape, TsFormat};
 use crate::value::{Fields, Value};
 
 /// The output members of `op` from a successful response: the body's members, then the
@@ -277,6 +276,61 @@ fn parse_time(text: &str) -> Option<DateTime> {
         .ok()
 }
 
+/// botocore's `_parse_non_payload_attrs`: each output member bound to a header that is
+/// present, typed by the model; `Metadata` always present (empty when no `x-amz-meta-`).
+pub fn header_fields(op: &Operation, seen: &Seen) -> Fields {
+    let mut fields = Fields::new();
+    for member in op.output {
+        match member.loc {
+            Loc::Header => {
+                let Some(raw) = seen.header(&member.wire.to_ascii_lowercase()) else {
+                    continue;
+                };
+                if let Some(v) = parse_header(raw, &crate::params::shape_of(member)) {
+                    fields.push((member.name, v));
+                }
+                if member.name == "Expires" {
+                    // botocore's handle_expires_header keeps the raw text too.
+                    fields.push(("ExpiresString", Value::Str(raw.to_owned())));
+                }
+            }
+            Loc::Headers => {
+                let prefix = member.wire.to_ascii_lowercase();
+                let map = seen
+                    .headers
+                    .iter()
+                    .filter_map(|(n, v)| n.strip_prefix(&prefix).map(|k| (k.to_owned(), v.clone())))
+                    .collect();
+                fields.push((member.name, Value::Map(map)));
+            }
+            _ => {}
+        }
+    }
+    fields
+}
+
+fn parse_header(raw: &str, shape: &Shape) -> Option<Value> {
+    Some(match shape {
+        Shape::Int => Value::Int(raw.trim().parse().ok()?),
+        Shape::Bool => Value::Bool(raw.trim().eq_ignore_ascii_case("true")),
+        Shape::Timestamp(format) => Value::Time(header_time(raw, *format)?),
+        _ => Value::Str(raw.to_owned()),
+    })
+}
+
+/// A header's timestamp: its format first, then the other (botocore accepts both).
+pub fn header_time(raw: &str, format: TsFormat) -> Option<DateTime> {
+    let raw = raw.trim();
+    let first = match format {
+        TsFormat::Iso8601 => Format::DateTime,
+        _ => Format::HttpDate,
+    };
+    DateTime::from_str(raw, first)
+        .or_else(|_| DateTime::from_str(raw, Format::DateTime))
+        .or_else(|_| DateTime::from_str(raw, Format::HttpDate))
+        .ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -328,6 +382,38 @@ mod tests {
         let empty = Bytes::from_static(br#"<LocationConstraint xmlns="x"/>"#);
         let fields = parse(&crate::model::GET_BUCKET_LOCATION, &seen(), &empty).unwrap();
         assert!(matches!(&fields[..], [("LocationConstraint", Value::None)]));
+    }
+
+    #[test]
+    fn headers_parse_by_model_type() {
+        let seen = Seen {
+            attempts: 1,
+            status: 200,
+            headers: vec![
+                ("content-length".into(), "42".into()),
+                ("etag".into(), "\"abc\"".into()),
+                (
+                    "last-modified".into(),
+                    "Tue, 24 Nov 2026 00:24:50 GMT".into(),
+                ),
+                (
+                    "x-amz-server-side-encryption-bucket-key-enabled".into(),
+                    "true".into(),
+                ),
+                ("x-amz-meta-color".into(), "blue".into()),
+            ],
+            url: String::new(),
+        };
+        let fields = header_fields(&crate::model::HEAD_OBJECT, &seen);
+        let get = |n: &str| fields.iter().find(|(k, _)| *k == n).map(|(_, v)| v);
+        assert!(matches!(get("ContentLength"), Some(Value::Int(42))));
+        assert!(matches!(get("ETag"), Some(Value::Str(s)) if s == "\"abc\""));
+        assert!(matches!(get("BucketKeyEnabled"), Some(Value::Bool(true))));
+        assert!(matches!(get("LastModified"), Some(Value::Time(t)) if t.secs() == 1_795_479_890));
+        assert!(
+            matches!(get("Metadata"), Some(Value::Map(m)) if m == &vec![("color".to_owned(), "blue".to_owned())])
+        );
+        assert!(get("VersionId").is_none());
     }
 
     #[test]

@@ -5,13 +5,11 @@
 
 use std::sync::Arc;
 
-use aws_sdk_s3::types::{ChecksumAlgorithm, CompletedPart};
-
-use super::{abort_upload, run_parts, Transfer};
+use super::{
+    abort_upload, checksum_member, complete_members, completed_part, run_parts, text, Request,
+    Transfer,
+};
 use crate::error::Result;
-use crate::ops::multipart::{create_multipart_upload, send_complete, send_part_copy};
-use crate::ops::object::copy_object;
-use crate::ops::Prepared;
 use crate::params::Params;
 use crate::value::{field, Value};
 
@@ -26,26 +24,19 @@ pub struct CopyRequests {
 
 pub async fn copy(t: Arc<Transfer>, size: u64, req: CopyRequests) -> Result<()> {
     if size < t.plan.threshold {
-        copy_object(&t.ctx, &req.single).await?;
+        t.send(Request::new("single", &req.single, Vec::new()))
+            .await?;
         t.progress.add(i64::try_from(size).unwrap_or(i64::MAX));
         return Ok(());
     }
-    // Prepared before the upload exists, so no early return can leave it behind.
-    let abort_prepared = Prepared::new(&req.abort, &["UploadId"])?;
-    let created = create_multipart_upload(&t.ctx, &req.create).await?;
-    let upload_id = field(&created.fields, "UploadId")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_owned();
-    let target = Arc::new((
-        crate::ops::bucket(&req.create),
-        req.create.string("Key").unwrap_or_default(),
-        upload_id,
-    ));
-    let outcome = copy_parts(&t, &req, size, &target).await;
-    let (bucket, key, id) = &*target;
+    let created = t
+        .send(Request::new("create", &req.create, Vec::new()))
+        .await?;
+    let upload_id = text(&created.fields, "UploadId").unwrap_or_default();
+    let req = Arc::new(req);
+    let outcome = copy_parts(&t, &req, size, &upload_id).await;
     if let Err(e) = outcome {
-        abort_upload(&t, &abort_prepared, (bucket, key, id)).await;
+        abort_upload(&t, &req.abort, &upload_id).await;
         return Err(e);
     }
     Ok(())
@@ -53,77 +44,49 @@ pub async fn copy(t: Arc<Transfer>, size: u64, req: CopyRequests) -> Result<()> 
 
 async fn copy_parts(
     t: &Arc<Transfer>,
-    req: &CopyRequests,
+    req: &Arc<CopyRequests>,
     size: u64,
-    target: &Arc<(String, String, String)>,
+    upload_id: &str,
 ) -> Result<()> {
     let part_size = t.plan.part_size(Some(size));
     let count = usize::try_from(size.div_ceil(part_size)).unwrap_or(usize::MAX);
-    let typed = &["UploadId", "PartNumber", "CopySource", "CopySourceRange"];
-    let prepared = Arc::new(Prepared::new(&req.part, typed)?);
-    let source = Arc::new(req.part.string("CopySource").unwrap_or_default());
-    let algorithm = req
+    let checksum = req
         .create
         .str("ChecksumAlgorithm")
-        .map(|a| ChecksumAlgorithm::from(a.to_ascii_uppercase().as_str()));
+        .and_then(checksum_member);
     let work = {
-        let t = Arc::clone(t);
-        let target = Arc::clone(target);
+        let (t, req, upload_id) = (Arc::clone(t), Arc::clone(req), upload_id.to_owned());
         move |i: usize| {
-            let (t, target, prepared, source, algorithm) = (
-                Arc::clone(&t),
-                Arc::clone(&target),
-                Arc::clone(&prepared),
-                Arc::clone(&source),
-                algorithm.clone(),
-            );
+            let (t, req, upload_id) = (Arc::clone(&t), Arc::clone(&req), upload_id.clone());
             async move {
                 let start = i as u64 * part_size;
                 let len = part_size.min(size - start);
-                let range = format!("bytes={}-{}", start, start + len - 1);
-                let number = i32::try_from(i + 1).unwrap_or(i32::MAX);
-                let (bucket, key, id) = &*target;
-                let (out, _) = send_part_copy(
-                    &t.ctx,
-                    &prepared,
-                    (bucket, key, id),
-                    number,
-                    &source,
-                    Some(range),
-                )
-                .await?;
+                let number = i + 1;
+                let set = vec![
+                    ("UploadId", Value::Str(upload_id)),
+                    (
+                        "PartNumber",
+                        Value::Int(i64::try_from(number).unwrap_or(i64::MAX)),
+                    ),
+                    (
+                        "CopySourceRange",
+                        Value::Str(format!("bytes={}-{}", start, start + len - 1)),
+                    ),
+                ];
+                let out = t.send(Request::new("part", &req.part, set)).await?;
                 t.progress.add(i64::try_from(len).unwrap_or(i64::MAX));
-                let result = out.copy_part_result();
-                let mut part = CompletedPart::builder()
-                    .part_number(number)
-                    .set_e_tag(result.and_then(|r| r.e_tag()).map(str::to_owned));
-                let own = |v: Option<&str>| v.map(str::to_owned);
-                part = match (algorithm, result) {
-                    (Some(ChecksumAlgorithm::Crc32), Some(r)) => {
-                        part.set_checksum_crc32(own(r.checksum_crc32()))
-                    }
-                    (Some(ChecksumAlgorithm::Crc32C), Some(r)) => {
-                        part.set_checksum_crc32_c(own(r.checksum_crc32_c()))
-                    }
-                    (Some(ChecksumAlgorithm::Crc64Nvme), Some(r)) => {
-                        part.set_checksum_crc64_nvme(own(r.checksum_crc64_nvme()))
-                    }
-                    (Some(ChecksumAlgorithm::Sha1), Some(r)) => {
-                        part.set_checksum_sha1(own(r.checksum_sha1()))
-                    }
-                    (Some(ChecksumAlgorithm::Sha256), Some(r)) => {
-                        part.set_checksum_sha256(own(r.checksum_sha256()))
-                    }
-                    _ => part,
+                let result = match field(&out.fields, "CopyPartResult") {
+                    Some(Value::Struct(result)) => &result[..],
+                    _ => &[],
                 };
-                Ok(part.build())
+                let checksum = checksum.and_then(|m| text(result, m).map(|v| (m, v)));
+                Ok(completed_part(number, text(result, "ETag"), checksum))
             }
         }
     };
     let parts = run_parts(t, count, work).await?;
     t.check_cancelled()?;
-    let prepared = Prepared::new(&req.complete, &["UploadId", "MultipartUpload"])?;
-    let (bucket, key, id) = &**target;
-    send_complete(&t.ctx, &prepared, (bucket, key, id), parts).await?;
+    let set = complete_members(upload_id, parts);
+    t.send(Request::new("complete", &req.complete, set)).await?;
     Ok(())
 }

@@ -17,10 +17,8 @@ use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 use tokio::sync::{mpsc, OwnedSemaphorePermit, Semaphore};
 
-use super::{random_suffix, run_parts, Transfer};
+use super::{random_suffix, run_parts, text, Request, Transfer};
 use crate::error::{Error, Result};
-use crate::ops::object::{head_object, send_get};
-use crate::ops::Prepared;
 use crate::params::Params;
 use crate::value::{field, Value};
 
@@ -65,12 +63,16 @@ struct Span {
     start: u64,
     len: u64,
     ranged: bool,
+    /// The last range: open-ended (`bytes=N-`), as s3transfer asks for it.
+    last: bool,
 }
 
 impl Span {
     fn header(self) -> Option<String> {
-        self.ranged
-            .then(|| format!("bytes={}-{}", self.start, self.start + self.len - 1))
+        self.ranged.then(|| match self.last {
+            true => format!("bytes={}-", self.start),
+            false => format!("bytes={}-{}", self.start, self.start + self.len - 1),
+        })
     }
 }
 
@@ -81,30 +83,30 @@ fn spans(t: &Transfer, size: u64) -> Vec<Span> {
             start: 0,
             len: size,
             ranged: false,
+            last: true,
         }];
     }
     let part = t.plan.chunksize.max(1);
-    (0..size.div_ceil(part))
+    let count = size.div_ceil(part);
+    (0..count)
         .map(|i| Span {
             start: i * part,
             len: part.min(size - i * part),
             ranged: true,
+            last: i + 1 == count,
         })
         .collect()
 }
 
 pub async fn download(t: Arc<Transfer>, target: Target, req: DownloadRequests) -> Result<()> {
-    let head = head_object(&t.ctx, &req.head).await?;
+    let head = t.send(Request::new("head", &req.head, Vec::new())).await?;
     let size = match field(&head.fields, "ContentLength") {
         Some(Value::Int(n)) => u64::try_from(*n).unwrap_or_default(),
         _ => 0,
     };
-    let etag = field(&head.fields, "ETag")
-        .and_then(Value::as_str)
-        .map(str::to_owned);
+    let etag = text(&head.fields, "ETag");
     let fetch = Arc::new(Fetch {
         t: Arc::clone(&t),
-        prepared: Prepared::new(&req.get, &[])?,
         get: req.get,
         etag,
     });
@@ -158,11 +160,10 @@ async fn to_path(t: &Arc<Transfer>, fetch: Arc<Fetch>, path: PathBuf, size: u64)
     Ok(())
 }
 
-/// A download's GETs: the template, the prepared headers and the ETag to pin ranges to.
+/// A download's GETs: the template and the ETag to pin ranges to.
 struct Fetch {
     t: Arc<Transfer>,
     get: Params,
-    prepared: Prepared,
     etag: Option<String>,
 }
 
@@ -207,14 +208,28 @@ impl Fetch {
 
     async fn get_once(&self, span: Span, sink: &mut Sink, reported: &mut u64) -> Result<()> {
         let t = &self.t;
-        let if_match = if span.ranged { self.etag.clone() } else { None };
-        let (out, seen) =
-            send_get(&t.ctx, &self.prepared, &self.get, span.header(), if_match).await?;
-        let expected = out
-            .content_length()
-            .and_then(|n| u64::try_from(n).ok())
-            .unwrap_or(span.len);
-        let mut body = out.body;
+        // s3transfer's ranged GETs: `Range`, pinned to the ETag with `IfMatch`.
+        let mut set = Vec::new();
+        if let Some(range) = span.header() {
+            set.push(("Range", Value::Str(range)));
+            if let Some(etag) = &self.etag {
+                set.push(("IfMatch", Value::Str(etag.clone())));
+            }
+        }
+        // Ranged or not, botocore asks for the response checksum (`ChecksumMode`) and
+        // validates one that comes back whole (S3 sends none for a range).
+        let out = t.send(Request::new("get", &self.get, set)).await?;
+        let url = out.meta.url.clone();
+        let mut fields = out.fields;
+        let expected = match field(&fields, "ContentLength") {
+            Some(Value::Int(n)) => u64::try_from(*n).ok(),
+            _ => None,
+        }
+        .unwrap_or(span.len);
+        let at = fields.iter().position(|(name, _)| *name == "Body");
+        let Some((_, Value::Stream(mut body, _))) = at.map(|at| fields.swap_remove(at)) else {
+            return Err(Error::Internal("GetObject answered without a body".into()));
+        };
         let mut offset = span.start;
         let mut batch: Vec<Bytes> = Vec::new();
         let mut batch_len = 0usize;
@@ -222,7 +237,7 @@ impl Fetch {
         loop {
             let next = tokio::time::timeout(t.read_timeout, body.next())
                 .await
-                .map_err(|_| Error::ReadTimeout(seen.url.clone()))?;
+                .map_err(|_| Error::ReadTimeout(url.clone()))?;
             let chunk = match next {
                 None => None,
                 Some(Ok(chunk)) => Some(chunk),

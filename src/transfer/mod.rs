@@ -20,9 +20,11 @@ use std::time::{Duration, Instant};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
+use crate::engine::{Ctx, Engine, Extras, Output};
 use crate::error::{Error, Result};
-use crate::ops::multipart::send_abort;
-use crate::ops::{Ctx, Prepared};
+use crate::events::CallHook;
+use crate::params::Params;
+use crate::value::{Fields, Value};
 use progress::Progress;
 
 const MIB: u64 = 1024 * 1024;
@@ -68,18 +70,126 @@ impl Plan {
 
 /// What every task of one transfer shares.
 pub struct Transfer {
+    /// The client's engine: every request of the transfer goes through it.
+    pub engine: Engine,
     pub ctx: Ctx,
+    /// A region learnt from a cross-region redirect during this transfer.
+    pub redirected: Mutex<Option<String>>,
+    /// `provide-client-params` / `before-parameter-build` / `after-call` handlers, while
+    /// registered: each request's parameters go through them, as each of s3transfer's
+    /// client calls does.
+    pub events: Option<CallHook>,
     pub plan: Plan,
     pub progress: Progress,
     pub throttle: Option<Throttle>,
     /// Set by Ctrl-C or a failing callback: every task stops and the transfer cleans up.
     pub cancel: CancellationToken,
-    /// `request_checksum_calculation='when_required'`: no default CRC32.
-    pub checksum_when_required: bool,
     pub read_timeout: Duration,
 }
 
+/// One request of a transfer: a template of the Python layer's `requests` and the
+/// members of this one request.
+pub struct Request<'a> {
+    /// The template's name in the Python layer's `requests` (`"part"`, `"get"`, ...).
+    pub name: &'static str,
+    pub template: &'a Params,
+    /// This request's own members (`UploadId`, `PartNumber`, `Range`, ...).
+    pub set: Fields,
+    pub extras: Extras,
+    /// The body's CRC32 (base64), computed off the runtime; sent when the request's
+    /// checksum algorithm is CRC32.
+    pub crc32: Option<String>,
+}
+
+impl<'a> Request<'a> {
+    pub fn new(name: &'static str, template: &'a Params, set: Fields) -> Self {
+        Self {
+            name,
+            template,
+            set,
+            extras: Extras::default(),
+            crc32: None,
+        }
+    }
+}
+
+/// The checksum members a request may carry.
+const CHECKSUM_MEMBERS: [&str; 5] = [
+    "ChecksumCRC32",
+    "ChecksumCRC32C",
+    "ChecksumCRC64NVME",
+    "ChecksumSHA1",
+    "ChecksumSHA256",
+];
+
+/// The output member holding a part's checksum for `algorithm` (`ChecksumCRC32C`, ...).
+pub fn checksum_member(algorithm: &str) -> Option<&'static str> {
+    let wanted = format!("Checksum{}", algorithm.to_ascii_uppercase());
+    CHECKSUM_MEMBERS.into_iter().find(|m| *m == wanted)
+}
+
 impl Transfer {
+    /// Send one request through the engine: its parameters through the event handlers
+    /// when any are registered, then built, signed, sent and retried as any operation is,
+    /// following a cross-region redirect once.
+    pub async fn send(&self, req: Request<'_>) -> Result<Output> {
+        let Request {
+            name,
+            template,
+            set,
+            extras,
+            crc32,
+        } = req;
+        let (mut params, state) = match &self.events {
+            Some(events) => {
+                let (params, state) = events.before(name, template.op, set)?;
+                (params, Some(state))
+            }
+            None => (template.with(set), None),
+        };
+        if let Some(crc) = crc32 {
+            let crc32_chosen = params
+                .str("ChecksumAlgorithm")
+                .is_some_and(|a| a.eq_ignore_ascii_case("CRC32"));
+            let given = CHECKSUM_MEMBERS.iter().any(|m| params.get(m).is_some());
+            if crc32_chosen && !given {
+                params.fields.push(("ChecksumCRC32", Value::Str(crc)));
+            }
+        }
+        let outcome = self.run(&params, &extras).await;
+        if let (Some(events), Some(state)) = (&self.events, state) {
+            events.after(state, outcome.as_ref())?;
+        }
+        outcome
+    }
+
+    async fn run(&self, params: &Params, extras: &Extras) -> Result<Output> {
+        let current = self
+            .redirected
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+            .or_else(|| self.ctx.region.clone());
+        let hook = self.ctx.request_hook.as_ref();
+        let outcome = self
+            .engine
+            .call_with(params, current.as_deref(), hook, extras)
+            .await;
+        let Err(Error::Service(e)) = outcome else {
+            return outcome;
+        };
+        let Some(region) = crate::client::redirect_region(&e, current.as_deref()) else {
+            return Err(Error::Service(e));
+        };
+        *self
+            .redirected
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some(region.clone());
+        self.engine
+            .call_with(params, Some(&region), hook, extras)
+            .await
+    }
+
     /// Fail with `Cancelled` once the transfer was told to stop.
     pub fn check_cancelled(&self) -> Result<()> {
         if self.cancel.is_cancelled() {
@@ -183,11 +293,12 @@ fn transient(e: &Error) -> bool {
 
 /// Abort a multipart upload after a failure, retrying while the server is unreachable
 /// for up to [`ABORT_BUDGET`]. Returns whether the upload is gone.
-pub async fn abort_upload(t: &Transfer, prepared: &Prepared, target: (&str, &str, &str)) -> bool {
+pub async fn abort_upload(t: &Transfer, template: &Params, upload_id: &str) -> bool {
     let deadline = Instant::now() + ABORT_BUDGET;
     let mut pause = Duration::from_millis(100);
     loop {
-        match send_abort(&t.ctx, prepared, target).await {
+        let set = vec![("UploadId", Value::Str(upload_id.to_owned()))];
+        match t.send(Request::new("abort", template, set)).await {
             Ok(_) => return true,
             Err(Error::Service(e)) if e.code() == "NoSuchUpload" => return true,
             Err(e) if transient(&e) && Instant::now() + pause < deadline => {
@@ -210,6 +321,44 @@ pub fn random_suffix() -> String {
             .unwrap_or_default(),
     );
     format!("{:08X}", h.finish() as u32)
+}
+
+/// A text member of a response (`UploadId`, `ETag`, ...).
+pub fn text(fields: &[(&'static str, Value)], name: &str) -> Option<String> {
+    crate::value::field(fields, name)
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+}
+
+/// A completed part as CompleteMultipartUpload takes it (the model's member order).
+pub fn completed_part(
+    number: usize,
+    etag: Option<String>,
+    checksum: Option<(&'static str, String)>,
+) -> Value {
+    let mut part = Fields::new();
+    if let Some(etag) = etag {
+        part.push(("ETag", Value::Str(etag)));
+    }
+    if let Some((member, value)) = checksum {
+        part.push((member, Value::Str(value)));
+    }
+    part.push((
+        "PartNumber",
+        Value::Int(i64::try_from(number).unwrap_or(i64::MAX)),
+    ));
+    Value::Struct(part)
+}
+
+/// The members of a CompleteMultipartUpload: the upload and its parts, in order.
+pub fn complete_members(upload_id: &str, parts: Vec<Value>) -> Fields {
+    vec![
+        ("UploadId", Value::Str(upload_id.to_owned())),
+        (
+            "MultipartUpload",
+            Value::Struct(vec![("Parts", Value::List(parts))]),
+        ),
+    ]
 }
 
 /// The CRC32 of `data` as S3 expects it in `x-amz-checksum-crc32`.

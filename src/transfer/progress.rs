@@ -5,19 +5,19 @@
 //! only for the call. A callback that raises stops the transfer and its exception is what
 //! the caller sees.
 
-use std::convert::Infallible;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use aws_sdk_s3::primitives::ByteStream;
 use aws_smithy_types::body::SdkBody;
 use bytes::Bytes;
 use http_body::{Body, Frame, SizeHint};
 use pyo3::prelude::*;
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
+
+use crate::engine::BodyObserver;
 
 /// Tells the reporter that the transfer is over.
 const DONE: i64 = i64::MIN;
@@ -128,80 +128,19 @@ fn report(
     failure
 }
 
-/// A request body that hands `data` to the HTTP stack in frames and reports each frame as
-/// progress. A retry (the SDK rebuilds the body) first reports the previous attempt's
-/// bytes as a negative delta, as s3transfer does when it rewinds a part.
-struct ProgressBody {
-    data: Bytes,
-    pos: usize,
-    frame: usize,
-    progress: Progress,
-    /// Bytes reported by the attempts of this part so far.
-    reported: Arc<AtomicU64>,
-    started: bool,
-}
-
-impl Body for ProgressBody {
-    type Data = Bytes;
-    type Error = Infallible;
-
-    fn poll_frame(
-        self: Pin<&mut Self>,
-        _: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
-        let this = self.get_mut();
-        if !this.started {
-            this.started = true;
-            let rewound = this.reported.swap(0, Ordering::AcqRel);
-            this.progress
-                .add(-i64::try_from(rewound).unwrap_or(i64::MAX));
-        }
-        if this.pos >= this.data.len() {
-            return Poll::Ready(None);
-        }
-        let end = (this.pos + this.frame).min(this.data.len());
-        let chunk = this.data.slice(this.pos..end);
-        this.pos = end;
-        let n = chunk.len() as u64;
-        this.reported.fetch_add(n, Ordering::AcqRel);
-        this.progress.add(i64::try_from(n).unwrap_or(i64::MAX));
-        Poll::Ready(Some(Ok(Frame::data(chunk))))
-    }
-
-    fn is_end_stream(&self) -> bool {
-        self.pos >= self.data.len()
-    }
-
-    fn size_hint(&self) -> SizeHint {
-        SizeHint::with_exact((self.data.len() - self.pos) as u64)
-    }
-}
-
-/// A retryable streamed body over `data` that reports progress per `frame` bytes.
-pub fn body_with_progress(data: Bytes, frame: usize, progress: &Progress) -> ByteStream {
+/// Each attempt's request body, reported as progress as the HTTP stack takes it, in frames
+/// of at most `frame` bytes. A retry first reports the previous attempt's bytes as a negative
+/// delta, as s3transfer does when it rewinds a part. `None` without a callback (no cost).
+pub fn observer(progress: &Progress, frame: usize) -> Option<BodyObserver> {
+    progress.tx.as_ref()?;
     let reported = Arc::new(AtomicU64::new(0));
     let progress = progress.clone();
     let frame = frame.max(64 * 1024);
-    ByteStream::new(SdkBody::retryable(move || {
-        SdkBody::from_body_1_x(ProgressBody {
-            data: data.clone(),
-            pos: 0,
-            frame,
-            progress: progress.clone(),
-            reported: Arc::clone(&reported),
-            started: false,
-        })
-    }))
-}
-
-/// A body streamed by `inner` (retryable: a fresh copy per attempt) that reports each
-/// frame as progress, rewinding on a retry as [`body_with_progress`] does.
-pub fn stream_with_progress(inner: SdkBody, progress: &Progress) -> ByteStream {
-    let reported = Arc::new(AtomicU64::new(0));
-    let progress = progress.clone();
-    ByteStream::new(SdkBody::retryable(move || {
+    Some(Arc::new(move |inner: SdkBody| {
         SdkBody::from_body_1_x(CountedBody {
-            inner: inner.try_clone().unwrap_or_else(SdkBody::taken),
+            inner,
+            pending: Bytes::new(),
+            frame,
             progress: progress.clone(),
             reported: Arc::clone(&reported),
             started: false,
@@ -211,9 +150,23 @@ pub fn stream_with_progress(inner: SdkBody, progress: &Progress) -> ByteStream {
 
 struct CountedBody {
     inner: SdkBody,
+    /// The rest of a frame larger than `frame`, handed on in pieces.
+    pending: Bytes,
+    frame: usize,
     progress: Progress,
     reported: Arc<AtomicU64>,
     started: bool,
+}
+
+impl CountedBody {
+    fn piece(&mut self) -> Bytes {
+        let take = self.frame.min(self.pending.len());
+        let piece = self.pending.split_to(take);
+        let n = piece.len() as u64;
+        self.reported.fetch_add(n, Ordering::AcqRel);
+        self.progress.add(i64::try_from(n).unwrap_or(i64::MAX));
+        piece
+    }
 }
 
 impl Body for CountedBody {
@@ -231,22 +184,33 @@ impl Body for CountedBody {
             this.progress
                 .add(-i64::try_from(rewound).unwrap_or(i64::MAX));
         }
-        let polled = Pin::new(&mut this.inner).poll_frame(cx);
-        if let Poll::Ready(Some(Ok(frame))) = &polled {
-            if let Some(data) = frame.data_ref() {
-                let n = data.len() as u64;
-                this.reported.fetch_add(n, Ordering::AcqRel);
-                this.progress.add(i64::try_from(n).unwrap_or(i64::MAX));
-            }
+        if !this.pending.is_empty() {
+            return Poll::Ready(Some(Ok(Frame::data(this.piece()))));
         }
-        polled
+        match Pin::new(&mut this.inner).poll_frame(cx) {
+            Poll::Ready(Some(Ok(frame))) => match frame.into_data() {
+                Ok(data) => {
+                    this.pending = data;
+                    Poll::Ready(Some(Ok(Frame::data(this.piece()))))
+                }
+                Err(frame) => Poll::Ready(Some(Ok(frame))),
+            },
+            other => other,
+        }
     }
 
     fn is_end_stream(&self) -> bool {
-        self.inner.is_end_stream()
+        self.pending.is_empty() && self.inner.is_end_stream()
     }
 
     fn size_hint(&self) -> SizeHint {
-        Body::size_hint(&self.inner)
+        let inner = Body::size_hint(&self.inner);
+        let extra = self.pending.len() as u64;
+        let mut hint = SizeHint::new();
+        hint.set_lower(inner.lower() + extra);
+        if let Some(upper) = inner.upper() {
+            hint.set_upper(upper + extra);
+        }
+        hint
     }
 }

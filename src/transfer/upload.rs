@@ -9,8 +9,6 @@ use std::io::Read;
 use std::path::PathBuf;
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
 
-use aws_sdk_s3::primitives::ByteStream;
-use aws_sdk_s3::types::{ChecksumAlgorithm, CompletedPart};
 use bytes::{Bytes, BytesMut};
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedBytes;
@@ -18,12 +16,13 @@ use pyo3::types::PyBytes;
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 
-use super::progress::{body_with_progress, stream_with_progress};
-use super::{abort_upload, crc32_base64, Transfer, MAX_PARTS};
+use super::progress::observer;
+use super::{
+    abort_upload, checksum_member, complete_members, completed_part, crc32_base64, text, Request,
+    Transfer, MAX_PARTS,
+};
+use crate::engine::{Extras, Payload};
 use crate::error::{Error, Result};
-use crate::ops::multipart::{create_multipart_upload, send_complete, send_part, PartRequest};
-use crate::ops::object::{send_put, PUT_TYPED};
-use crate::ops::Prepared;
 use crate::params::{FileBody, Params};
 use crate::value::Value;
 
@@ -298,9 +297,8 @@ pub async fn upload(t: Arc<Transfer>, source: Source, req: UploadRequests) -> Re
                 move || open(path)
             })
             .await?;
-            if size < t.plan.upload_threshold() && put_streams(&t, &req.put) {
-                drop(file);
-                return put_path(&t, &req, path, size).await;
+            if size < t.plan.upload_threshold() {
+                return put_file(&t, &req, FileBody::new(file, 0, size)).await;
             }
             let reader = FileReader {
                 file,
@@ -312,7 +310,7 @@ pub async fn upload(t: Arc<Transfer>, source: Source, req: UploadRequests) -> Re
         Source::FileObj { obj, size } => {
             let file = Python::attach(|py| FileBody::from_file_object(obj.bind(py)))?;
             if let Some(file) = file {
-                if file.len < t.plan.upload_threshold() && put_streams(&t, &req.put) {
+                if file.len < t.plan.upload_threshold() {
                     return put_file(&t, &req, file).await;
                 }
             }
@@ -356,131 +354,37 @@ async fn until_cancelled<T>(t: &Transfer, work: impl Future<Output = Result<T>>)
     }
 }
 
-fn algorithm(p: &Params) -> Option<ChecksumAlgorithm> {
-    p.str("ChecksumAlgorithm")
-        .map(|a| ChecksumAlgorithm::from(a.to_ascii_uppercase().as_str()))
-}
-
-/// Whether a body can be streamed with progress (no SDK buffering): the payload goes
-/// unsigned and the SDK has no checksum of its own to compute.
-fn streamable(t: &Transfer, algorithm: Option<&ChecksumAlgorithm>, crc: Option<&String>) -> bool {
-    t.ctx.unsigned_payload && (crc.is_some() || algorithm.is_none() && t.checksum_when_required)
-}
-
+/// The single PutObject of an upload whose data is in memory.
 async fn put(t: &Transfer, req: &UploadRequests, data: Bytes) -> Result<()> {
-    let p = &req.put;
-    let algorithm = algorithm(p);
-    let crc = p
-        .string("ChecksumCRC32")
-        .or_else(|| (algorithm == Some(ChecksumAlgorithm::Crc32)).then(|| crc32_base64(&data)));
-    let len = data.len();
-    let streamed = streamable(t, algorithm.as_ref(), crc.as_ref());
-    let body = if streamed {
-        body_with_progress(data, t.plan.io_chunksize, &t.progress)
-    } else {
-        ByteStream::from(data)
+    t.throttle(data.len()).await;
+    let mut request = Request::new("put", &req.put, Vec::new());
+    request.extras = Extras {
+        body: Some(Payload::Bytes(data)),
+        observe: observer(&t.progress, t.plan.io_chunksize),
     };
-    t.throttle(len).await;
-    let prepared = Prepared::new(p, PUT_TYPED)?;
-    let length = i64::try_from(len).unwrap_or(i64::MAX);
-    send_put(&t.ctx, &prepared, p, body, length, crc).await?;
-    if !streamed {
-        t.progress.add(i64::try_from(len).unwrap_or(i64::MAX));
-    }
+    t.send(request).await?;
     Ok(())
 }
 
-/// Whether [`put_path`] can send the single PutObject of an upload straight from its file:
-/// only when the body goes unsigned and the SDK computes no checksum of its own (which
-/// would need the body in memory).
-fn put_streams(t: &Transfer, p: &Params) -> bool {
-    let algorithm = algorithm(p);
-    let crc_known = p.get("ChecksumCRC32").is_some() || algorithm == Some(ChecksumAlgorithm::Crc32);
-    streamable(t, algorithm.as_ref(), crc_known.then(String::new).as_ref())
-}
-
-/// The single PutObject of a file below the threshold, streamed from the file (memory
-/// stays flat whatever the threshold), its CRC32 computed by a first pass over the file.
-async fn put_path(t: &Transfer, req: &UploadRequests, path: PathBuf, size: u64) -> Result<()> {
-    let p = &req.put;
-    let crc = match p.string("ChecksumCRC32") {
-        Some(crc) => Some(crc),
-        None if algorithm(p) == Some(ChecksumAlgorithm::Crc32) => {
-            let path = path.clone();
-            Some(blocking(move || crc32_of_file(&path)).await?)
-        }
-        None => None,
-    };
-    let io = |e: aws_smithy_types::byte_stream::error::Error| Error::Io {
-        source: std::io::Error::other(e),
-        path: path.clone(),
-    };
-    let file = ByteStream::read_from()
-        .path(&path)
-        .length(aws_smithy_types::byte_stream::Length::Exact(size))
-        .build()
-        .await
-        .map_err(io)?;
-    let body = stream_with_progress(file.into_inner(), &t.progress);
-    t.throttle(usize::try_from(size).unwrap_or(usize::MAX))
-        .await;
-    let prepared = Prepared::new(p, PUT_TYPED)?;
-    let length = i64::try_from(size).unwrap_or(i64::MAX);
-    send_put(&t.ctx, &prepared, p, body, length, crc).await?;
-    Ok(())
-}
-
-/// [`put_path`] for an open regular file given to `upload_fileobj`: from its position to
-/// its end, as s3transfer reads it.
+/// The single PutObject of a file below the threshold (a path, or an open regular file
+/// from its position to its end, as s3transfer reads it): streamed from the file where
+/// the payload goes unsigned with a CRC32 (computed by a first pass), so memory stays flat
+/// whatever the threshold; else read into memory by the engine.
 async fn put_file(t: &Transfer, req: &UploadRequests, file: FileBody) -> Result<()> {
-    let p = &req.put;
-    let file = Arc::new(file);
-    let crc = match p.string("ChecksumCRC32") {
-        Some(crc) => Some(crc),
-        None if algorithm(p) == Some(ChecksumAlgorithm::Crc32) => {
-            let file = Arc::clone(&file);
-            Some(
-                blocking(move || {
-                    file.crc32()
-                        .map_err(|e| Error::Internal(format!("cannot read the file object: {e}")))
-                })
-                .await?,
-            )
-        }
-        None => None,
-    };
-    let body = stream_with_progress(file.stream().await?.into_inner(), &t.progress);
     t.throttle(usize::try_from(file.len).unwrap_or(usize::MAX))
         .await;
-    let prepared = Prepared::new(p, PUT_TYPED)?;
-    let length = i64::try_from(file.len).unwrap_or(i64::MAX);
-    send_put(&t.ctx, &prepared, p, body, length, crc).await?;
-    Ok(())
-}
-
-fn crc32_of_file(path: &std::path::Path) -> Result<String> {
-    use base64::Engine;
-    let io = |source| Error::Io {
-        source,
-        path: path.to_owned(),
+    let mut request = Request::new("put", &req.put, Vec::new());
+    request.extras = Extras {
+        body: Some(Payload::File(file)),
+        observe: observer(&t.progress, t.plan.io_chunksize),
     };
-    let mut file = File::open(path).map_err(io)?;
-    let mut hasher = crc32fast::Hasher::new();
-    let mut buf = vec![0u8; 1 << 20];
-    loop {
-        match file.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => hasher.update(&buf[..n]),
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(io(e)),
-        }
-    }
-    Ok(base64::engine::general_purpose::STANDARD.encode(hasher.finalize().to_be_bytes()))
+    t.send(request).await?;
+    Ok(())
 }
 
 /// One part on its way: number, data, and its CRC32 when that is the algorithm.
 struct Part {
-    number: i32,
+    number: usize,
     data: Bytes,
     crc: Option<String>,
 }
@@ -488,9 +392,9 @@ struct Part {
 /// Everything a part upload needs, shared by the upload tasks.
 struct Parts {
     t: Arc<Transfer>,
-    prepared: Prepared,
-    algorithm: Option<ChecksumAlgorithm>,
-    target: (String, String, String),
+    template: Params,
+    algorithm: Option<String>,
+    upload_id: String,
     pool: Arc<Pool>,
 }
 
@@ -502,46 +406,36 @@ async fn multipart(
     part_size: usize,
     pool: Arc<Pool>,
 ) -> Result<()> {
-    // Everything that can fail before a request is prepared before the upload exists, so
-    // no early return can leave it behind.
-    let part_prepared = Prepared::new(&req.part, UPLOAD_PART_TYPED)?;
-    let complete_prepared = Prepared::new(&req.complete, &["UploadId", "MultipartUpload"])?;
-    let abort_prepared = Prepared::new(&req.abort, &["UploadId"])?;
-    let created = create_multipart_upload(&t.ctx, &req.create).await?;
-    let text = |name: &str| {
-        crate::value::field(&created.fields, name)
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned()
-    };
-    let target = (
-        crate::ops::bucket(&req.create),
-        req.create.string("Key").unwrap_or_default(),
-        text("UploadId"),
-    );
+    let created = t
+        .send(Request::new("create", &req.create, Vec::new()))
+        .await?;
+    let upload_id = text(&created.fields, "UploadId").unwrap_or_default();
+    let UploadRequests {
+        part,
+        complete,
+        abort,
+        ..
+    } = req;
     let parts = Arc::new(Parts {
         t: Arc::clone(&t),
-        prepared: part_prepared,
-        algorithm: algorithm(&req.part),
-        target: target.clone(),
+        algorithm: part.string("ChecksumAlgorithm"),
+        template: part,
+        upload_id: upload_id.clone(),
         pool,
     });
     let outcome = async {
         let completed = send_parts(&parts, reader, first, part_size).await?;
-        let (bucket, key, id) = &target;
-        send_complete(&t.ctx, &complete_prepared, (bucket, key, id), completed).await?;
+        let set = complete_members(&upload_id, completed);
+        t.send(Request::new("complete", &complete, set)).await?;
         Ok(())
     }
     .await;
     if let Err(e) = outcome {
-        let (bucket, key, id) = &target;
-        abort_upload(&t, &abort_prepared, (bucket, key, id)).await;
+        abort_upload(&t, &abort, &upload_id).await;
         return Err(e);
     }
     Ok(())
 }
-
-const UPLOAD_PART_TYPED: &[&str] = &["ChecksumAlgorithm", "ChecksumCRC32", "ContentLength"];
 
 /// Read parts on a blocking thread and upload them on `concurrency` tasks. At most one
 /// part waits between the reader and the uploaders, so memory stays near
@@ -551,13 +445,16 @@ async fn send_parts(
     mut reader: Box<dyn PartReader>,
     first: First,
     part_size: usize,
-) -> Result<Vec<CompletedPart>> {
+) -> Result<Vec<Value>> {
     let t = &parts.t;
     let (tx, rx) = mpsc::channel::<Part>(1);
-    let with_crc = parts.algorithm == Some(ChecksumAlgorithm::Crc32);
+    let with_crc = parts
+        .algorithm
+        .as_deref()
+        .is_some_and(|a| a.eq_ignore_ascii_case("CRC32"));
     let cancel = t.cancel.clone();
     let producer = tokio::task::spawn_blocking(move || -> Result<()> {
-        let mut number = 0i32;
+        let mut number = 0usize;
         let mut send = |data: Bytes| -> Result<bool> {
             number += 1;
             if u64::try_from(number).unwrap_or(u64::MAX) > MAX_PARTS {
@@ -599,12 +496,13 @@ async fn send_parts(
                     return Ok(done);
                 };
                 let cancel = parts.t.cancel.clone();
+                let number = part.number;
                 let sent = tokio::select! {
                     biased;
                     () = cancel.cancelled() => Err(Error::Cancelled),
                     sent = send_one(&parts, part) => sent,
                 }?;
-                done.push(sent);
+                done.push((number, sent));
             }
         });
     }
@@ -630,56 +528,41 @@ async fn send_parts(
     })
     .await?;
     t.check_cancelled()?;
-    completed.sort_by_key(|p| p.part_number().unwrap_or_default());
-    Ok(completed)
+    completed.sort_by_key(|(number, _)| *number);
+    Ok(completed.into_iter().map(|(_, part)| part).collect())
 }
 
-async fn send_one(parts: &Parts, part: Part) -> Result<CompletedPart> {
+/// One UploadPart, through the engine; the completed part CompleteMultipartUpload lists.
+async fn send_one(parts: &Parts, part: Part) -> Result<Value> {
     let t = &parts.t;
-    let len = part.data.len();
-    let streamed = streamable(t, parts.algorithm.as_ref(), part.crc.as_ref());
-    let body = if streamed {
-        body_with_progress(part.data.clone(), t.plan.io_chunksize, &t.progress)
-    } else {
-        ByteStream::from(part.data.clone())
+    t.throttle(part.data.len()).await;
+    let set = vec![
+        ("UploadId", Value::Str(parts.upload_id.clone())),
+        (
+            "PartNumber",
+            Value::Int(i64::try_from(part.number).unwrap_or(i64::MAX)),
+        ),
+    ];
+    let mut request = Request::new("part", &parts.template, set);
+    request.extras = Extras {
+        body: Some(Payload::Bytes(part.data.clone())),
+        observe: observer(&t.progress, t.plan.io_chunksize),
     };
-    t.throttle(len).await;
-    let (bucket, key, upload_id) = &parts.target;
-    let request = PartRequest {
-        bucket,
-        key,
-        upload_id,
-        part_number: part.number,
-        body,
-        length: i64::try_from(len).unwrap_or(i64::MAX),
-        algorithm: parts.algorithm.clone(),
-        checksum_crc32: part.crc.clone(),
-        unsigned_payload: t.ctx.unsigned_payload,
-    };
-    let seen = send_part(&t.ctx, &parts.prepared, request).await?;
-    if !streamed {
-        t.progress.add(i64::try_from(len).unwrap_or(i64::MAX));
-    }
+    request.crc32 = part.crc.clone();
+    let out = t.send(request).await?;
     parts.pool.give(part.data, t.plan.concurrency + 2);
-    let echoed = |name: &str| seen.header(name).map(str::to_owned);
-    let mut completed = CompletedPart::builder()
-        .part_number(part.number)
-        .set_e_tag(echoed("etag"));
-    completed = match &parts.algorithm {
-        Some(ChecksumAlgorithm::Crc32) => {
-            completed.set_checksum_crc32(part.crc.or_else(|| echoed("x-amz-checksum-crc32")))
-        }
-        Some(ChecksumAlgorithm::Crc32C) => {
-            completed.set_checksum_crc32_c(echoed("x-amz-checksum-crc32c"))
-        }
-        Some(ChecksumAlgorithm::Crc64Nvme) => {
-            completed.set_checksum_crc64_nvme(echoed("x-amz-checksum-crc64nvme"))
-        }
-        Some(ChecksumAlgorithm::Sha1) => completed.set_checksum_sha1(echoed("x-amz-checksum-sha1")),
-        Some(ChecksumAlgorithm::Sha256) => {
-            completed.set_checksum_sha256(echoed("x-amz-checksum-sha256"))
-        }
-        _ => completed,
-    };
-    Ok(completed.build())
+    let checksum = parts
+        .algorithm
+        .as_deref()
+        .and_then(checksum_member)
+        .and_then(|member| {
+            let echoed = text(&out.fields, member);
+            let own = (member == "ChecksumCRC32").then_some(part.crc).flatten();
+            own.or(echoed).map(|v| (member, v))
+        });
+    Ok(completed_part(
+        part.number,
+        text(&out.fields, "ETag"),
+        checksum,
+    ))
 }
