@@ -4,7 +4,7 @@
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
-use aws_sdk_s3::primitives::ByteStream;
+use aws_smithy_types::byte_stream::ByteStream;
 use bytes::{Buf, Bytes};
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
