@@ -172,6 +172,9 @@ def cases(z: Sizes) -> list[Case]:
                 "solo_seconds": z.solo_seconds,
             }
             out.append(Case("G1", f"{size_label(z.large)} SSE-C", server, spec, {op: op}))
+    import async_cases  # the async group (A1, A2): its own libraries and driver
+
+    out += async_cases.cases(z)
     return out
 
 
@@ -333,6 +336,8 @@ class Bench:
 
 def run_case(bench: Bench, case: Case, reps: int) -> dict[str, Any]:
     """Every library, `reps` times, interleaved; the medians per library and output."""
+    if hasattr(case, "run_case"):  # a group with its own libraries and driver (async_cases)
+        return case.run_case(bench, reps)
     runs: dict[str, list[dict[str, Any]]] = {lib: [] for lib in LIBS}
     failed: dict[str, str] = {}
     for rep in range(reps):
@@ -418,7 +423,7 @@ def summary_line(d: dict[str, Any]) -> str:
     parts = []
     for section, label in case.outputs.items():
         figures = []
-        for lib in LIBS:
+        for lib in d.get("libs", LIBS):
             m = d["medians"].get(lib, {}).get(section)
             if m:
                 v = m.get("ops_s") or m.get("gil_fraction") or m.get("mib_s")
