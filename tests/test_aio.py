@@ -162,6 +162,170 @@ def test_dicts_and_exceptions_match_aiobotocore(ministack, mbucket) -> None:
     assert {kind for kind, _ in ours} >= {"ok", "NoSuchKey", "InvalidRequest", "ClientError"}
 
 
+def _without(value: Any, text: str) -> Any:
+    """`value` with every occurrence of `text` (a bucket name) in its strings replaced."""
+    if isinstance(value, str):
+        return value.replace(text, "<bucket>")
+    if isinstance(value, dict):
+        return {k: _without(v, text) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_without(v, text) for v in value)
+    return value
+
+
+async def _scenario(s3: Any, bucket: str) -> list[tuple[str, Any]]:
+    """The main operations, errors, paginators and waiters, as one client does them in its
+    own fresh bucket; every outcome (dict or exception class, message and response) kept."""
+    out: list[tuple[str, Any]] = []
+
+    async def rec(call: Awaitable[Any], ignore: tuple[str, ...] = ()) -> Any:
+        try:
+            result = await call
+        except Exception as e:  # each library's own classes: compared by name, message, response
+            response = getattr(e, "response", None)
+            out.append((type(e).__name__, (str(e), normalise(response, ignore) if response else None)))
+            return None
+        if isinstance(result, dict) and "Body" in result:
+            async with result["Body"] as body:
+                result = {**result, "BodyBytes": await body.read()}
+        out.append(("ok", normalise(result, ignore=("UploadId",))))
+        return result
+
+    b, kms = bucket, SSE_MODES["sse-kms"]
+    await rec(s3.put_object(Bucket=b, Key="c", Body=b"customer key", **SSEC))
+    await rec(s3.put_object(Bucket=b, Key="k", Body=b"kms", **kms))
+    await rec(
+        s3.put_object(
+            Bucket=b, Key="p/1", Body=b"plain", Metadata={"a": "b"}, ContentType="text/x", Tagging="t=1"
+        )
+    )
+    await rec(s3.put_object(Bucket=b, Key="p/2", Body=b"", ServerSideEncryption="AES256"))
+    await rec(s3.head_object(Bucket=b, Key="c", **SSEC))
+    # An SSE-C object without its key. Known divergence (test_parity): after a HEAD 400
+    # botocore re-sends the HEAD for the bucket's region even when it is unchanged.
+    await rec(s3.head_object(Bucket=b, Key="c"), ignore=("RetryAttempts",))
+    await rec(s3.get_object(Bucket=b, Key="c", Range="bytes=2-5", **SSEC))
+    await rec(s3.get_object(Bucket=b, Key="c", SSECustomerAlgorithm="AES256", SSECustomerKey=OTHER_KEY))
+    await rec(s3.get_object(Bucket=b, Key="k"))
+    await rec(
+        s3.copy_object(
+            Bucket=b,
+            Key="copy",
+            CopySource={"Bucket": b, "Key": "c"},
+            CopySourceSSECustomerAlgorithm="AES256",
+            CopySourceSSECustomerKey=SSE_KEY,
+            ServerSideEncryption="AES256",
+        )
+    )
+    await rec(s3.get_object_tagging(Bucket=b, Key="p/1"))
+    await rec(s3.put_object_tagging(Bucket=b, Key="p/1", Tagging={"TagSet": [{"Key": "x", "Value": "y"}]}))
+    await rec(s3.get_object_tagging(Bucket=b, Key="p/1"))
+    created = await rec(s3.create_multipart_upload(Bucket=b, Key="m", **SSEC))
+    upload = {"Bucket": b, "Key": "m", "UploadId": created["UploadId"], **SSEC}
+    part1 = await rec(s3.upload_part(PartNumber=1, Body=b"1" * (5 * 1024 * 1024), **upload))
+    part2 = await rec(s3.upload_part(PartNumber=2, Body=b"2" * 100, **upload))
+    await rec(s3.list_parts(Bucket=b, Key="m", UploadId=created["UploadId"]))
+    parts = [{"PartNumber": n, "ETag": p["ETag"]} for n, p in ((1, part1), (2, part2))]
+    await rec(
+        s3.complete_multipart_upload(
+            Bucket=b, Key="m", UploadId=created["UploadId"], MultipartUpload={"Parts": parts}
+        )
+    )
+    await rec(s3.head_object(Bucket=b, Key="m", PartNumber=1, **SSEC))
+    aborted = await rec(s3.create_multipart_upload(Bucket=b, Key="gone"))
+    await rec(s3.abort_multipart_upload(Bucket=b, Key="gone", UploadId=aborted["UploadId"]))
+    await rec(s3.list_multipart_uploads(Bucket=b))
+    await rec(s3.list_objects_v2(Bucket=b, Prefix="p/", Delimiter="/"))
+    await rec(s3.list_objects_v2(Bucket=b, Delimiter="/"))
+    await rec(s3.list_objects(Bucket=b, MaxKeys=2))
+    await rec(s3.delete_objects(Bucket=b, Delete={"Objects": [{"Key": "copy"}, {"Key": "nothing"}]}))
+    await rec(s3.delete_object(Bucket=b, Key="nothing"))
+    await rec(s3.head_bucket(Bucket=b))
+    await rec(s3.get_bucket_encryption(Bucket=b))
+    # Errors: missing bucket and key, a non-empty bucket, client-side validation.
+    await rec(s3.get_object(Bucket=b + "-missing", Key="x"))
+    await rec(s3.head_bucket(Bucket=b + "-missing"))
+    await rec(s3.get_object(Bucket=b, Key="nothing"))
+    await rec(s3.delete_bucket(Bucket=b))
+    await rec(s3.put_object(Bucket=b, Key="x", Body=b"", ContentLength="ten"))
+    await rec(s3.put_object(Bucket=b, Key="x", Bogus=1))
+    await rec(s3.list_objects_v2(Bucket=b, MaxKeys=-1))
+    # Paginators: pages, MaxItems/StartingToken, search.
+    paginator = s3.get_paginator("list_objects_v2")
+    pages = [normalise(p) async for p in paginator.paginate(Bucket=b, PaginationConfig={"PageSize": 2})]
+    out.append(("pages", pages))
+    limited = await paginator.paginate(Bucket=b, PaginationConfig={"MaxItems": 3}).build_full_result()
+    out.append(("full", normalise(limited)))
+    out.append(("search", [k async for k in paginator.paginate(Bucket=b).search("Contents[].Size")]))
+    # Waiters: one that is met at once, one that gives up.
+    out.append(("waited", normalise(await s3.get_waiter("object_exists").wait(Bucket=b, Key="p/1"))))
+    try:
+        await s3.get_waiter("object_not_exists").wait(
+            Bucket=b, Key="p/1", WaiterConfig={"Delay": 0, "MaxAttempts": 2}
+        )
+    except Exception as e:
+        out.append((type(e).__name__, (str(e), normalise(e.last_response))))
+    return out
+
+
+def test_main_operations_errors_paginators_and_waiters_match_aiobotocore(ministack) -> None:
+    from conftest import make_bucket
+
+    ours_bucket, theirs_bucket = make_bucket(ministack), make_bucket(ministack)
+
+    async def results(client: Any, bucket: str) -> list[tuple[str, Any]]:
+        async with client as s3:
+            return _without(await _scenario(s3, bucket), bucket)  # type: ignore[no-any-return]
+
+    ours = run(lambda: results(aio_client(ministack), ours_bucket))
+    theirs = run(lambda: results(aiobotocore_client(ministack), theirs_bucket))
+    assert len(ours) == len(theirs)
+    for i, (mine, reference) in enumerate(zip(ours, theirs, strict=True)):
+        assert mine == reference, f"step {i}"
+    kinds = {kind for kind, _ in ours}
+    assert kinds >= {"ok", "ClientError", "NoSuchKey", "NoSuchBucket", "ParamValidationError", "WaiterError"}
+
+
+@pytest.mark.garage
+def test_presigned_url_and_post_match_aiobotocore_s3v4(garage) -> None:
+    """Presigning against aiobotocore with SigV4 (botocore presigns SigV2 for us-east-1 on a
+    custom endpoint, a documented divergence), on Garage, which checks signatures: the same
+    URL but for the date and signature, both URLs fetch the object, the same POST fields."""
+    import re
+    import urllib.request
+
+    from conftest import make_bucket
+
+    aioconfig = pytest.importorskip("aiobotocore.config")
+    aiosession = pytest.importorskip("aiobotocore.session")
+    bucket = make_bucket(garage)
+    params = {"Bucket": bucket, "Key": "pre sign/ü"}
+    s3seal.client("s3", **garage.client_kwargs()).put_object(**params, Body=b"presigned body")
+
+    async def presign(client: Any) -> tuple[str, dict[str, Any]]:
+        async with client as s3:
+            url = await s3.generate_presigned_url("get_object", Params=params, ExpiresIn=120)
+            post = await s3.generate_presigned_post(
+                bucket, "form/${filename}", Conditions=[["content-length-range", 1, 100]], ExpiresIn=60
+            )
+            return url, post
+
+    theirs_client = aiosession.get_session().create_client(
+        "s3", config=aioconfig.AioConfig(signature_version="s3v4"), **garage.client_kwargs()
+    )
+    url, post = run(lambda: presign(aio_client(garage)))
+    ref_url, ref_post = run(lambda: presign(theirs_client))
+    volatile = re.compile(r"X-Amz-(Date|Signature|Credential)=[^&]*")
+    assert volatile.sub("", url) == volatile.sub("", ref_url)
+    for u in (url, ref_url):
+        with urllib.request.urlopen(u, timeout=10) as response:
+            assert response.read() == b"presigned body"
+    assert post["url"] == ref_post["url"]
+    assert set(post["fields"]) == set(ref_post["fields"])
+    same = {"key", "x-amz-algorithm"}
+    assert {k: post["fields"][k] for k in same} == {k: ref_post["fields"][k] for k in same}
+
+
 # --- the streaming body ------------------------------------------------------------------------
 
 
