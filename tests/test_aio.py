@@ -13,6 +13,7 @@ import hashlib
 import os
 import random
 import socket
+import threading
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -621,6 +622,32 @@ def test_transfers_with_async_file_objects(ministack, mbucket, tmp_path: Path) -
 
     run(main)
     assert (tmp_path / "dst").read_bytes() == data
+
+
+def test_many_transfers_run_at_once(ministack, mbucket, tmp_path: Path) -> None:
+    """A gather of 12 uploads has all 12 moving bytes together: each one's first progress
+    callback waits (in s3seal's progress thread) until all 12 have reached it. They once
+    queued for the loop's default executor (6 threads on 2 cores): the barrier broke."""
+    source = tmp_path / "src"
+    source.write_bytes(os.urandom(1024 * 1024))
+    barrier = threading.Barrier(12, timeout=30)
+
+    def upload(s3: AioS3Client, i: int) -> Awaitable[None]:
+        first = [True]
+
+        def progress(amount: int) -> None:
+            if first[0]:
+                first[0] = False
+                barrier.wait()
+
+        return s3.upload_file(source, mbucket, f"many/{i}", Callback=progress)
+
+    async def main() -> None:
+        async with aio_client(ministack) as s3:
+            await asyncio.gather(*(upload(s3, i) for i in range(12)))
+
+    run(main)
+    assert not barrier.broken
 
 
 # When a transfer is cancelled: at once (before the worker thread runs), once bytes have
