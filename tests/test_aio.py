@@ -768,7 +768,8 @@ class LagMonitor:
 
     async def _tick(self) -> None:
         while True:
-            before, waited = time.perf_counter(), self._queued()
+            waited = self._queued()  # read before the tick starts: its cost is not lag
+            before = time.perf_counter()
             await asyncio.sleep(0.001)
             lag = time.perf_counter() - before - 0.001
             after = self._queued()
