@@ -686,7 +686,10 @@ async def _cancel_during(moment: str, start: Callable[[Callable[[int], None]], A
             task.cancel()
             with pytest.raises(asyncio.CancelledError):
                 await task
-    assert [lag for lag in monitor.blocked if lag > 0.010] == [], monitor.summary()
+    # Never blocked: waiting for the worker thread or its cleanup on the loop would stall it
+    # for the rest of the transfer (seconds). The bound is 50 ms, not the 10 ms of the 1 GiB
+    # test: on the shared machine here single ticks of 11-12 ms came up in these short runs.
+    assert [lag for lag in monitor.blocked if lag > 0.050] == [], monitor.summary()
 
 
 SLOW = s3seal.TransferConfig(
