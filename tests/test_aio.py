@@ -833,10 +833,10 @@ def test_lag_monitor_sees_a_blocked_loop_and_a_held_gil() -> None:
 @pytest.mark.slow
 def test_event_loop_does_not_stall_during_a_1_gib_transfer(garage, tmp_path: Path) -> None:
     """A 1 GiB SSE-C upload_file then download_file on Garage (what test_transfer_faults uses for
-    its 1 GiB round trip), awaited while a monitor ticks on the loop: no tick is more than
-    10 ms late, once the time the kernel kept the thread waiting for a CPU is taken off (see
-    LagMonitor; the raw lag is printed too). The ticks keep running through the transfer
-    (thousands of them), so a loop blocked on I/O or a GIL held for long stretches would show."""
+    its 1 GiB round trip), awaited while a monitor ticks on the loop, each tick's lag counted
+    once the time the kernel kept the threads waiting for a CPU is taken off (see LagMonitor;
+    the raw lag is printed too). The ticks keep running through the transfer (thousands of
+    them), so a loop blocked on I/O or a GIL held for long stretches would show."""
     from conftest import make_bucket
 
     bucket = make_bucket(garage)
@@ -852,22 +852,21 @@ def test_event_loop_does_not_stall_during_a_1_gib_transfer(garage, tmp_path: Pat
             await s3.download_file(bucket, "lag", str(back), ExtraArgs=SSEC)
             return monitor, time.perf_counter() - start
 
-    # A loop that s3seal blocks (I/O on the loop, a GIL held for long) stalls on every run; a
-    # stall the run-queue figure cannot explain (a page fault in writeback, on a machine
-    # loaded many times over) does not come back: a second run decides. Measured here, load
-    # 7 to 16 on 2 cores: worst 2.3 ms, once 21.7 ms (its rerun passed).
-    for attempt in (1, 2):
-        monitor, seconds = run(main)
-        print(f"\n1 GiB SSE-C upload + download in {seconds:.1f} s (run {attempt}): {monitor.summary()}")
-        assert back.stat().st_size == source.stat().st_size == 1 << 30
-        with source.open("rb") as a, back.open("rb") as b:
-            while chunk := a.read(64 * 1024 * 1024):
-                assert chunk == b.read(64 * 1024 * 1024)
-        assert len(monitor.lags) > seconds * 100  # the monitor really ran during the transfer
-        stalls = [lag for lag in monitor.blocked if lag > 0.010]
-        if not stalls:
-            break
-    assert stalls == []
+    monitor, seconds = run(main)
+    print(f"\n1 GiB SSE-C upload + download in {seconds:.1f} s: {monitor.summary()}")
+    assert back.stat().st_size == source.stat().st_size == 1 << 30
+    with source.open("rb") as a, back.open("rb") as b:
+        while chunk := a.read(64 * 1024 * 1024):
+            assert chunk == b.read(64 * 1024 * 1024)
+    assert len(monitor.lags) > seconds * 100  # the monitor really ran during the transfer
+    # Blocking the loop the way a library does (I/O on it, the GIL held per chunk, waiting on
+    # a thread) stalls it again and again: at most 1 tick in 1,000 over 10 ms, none over
+    # 100 ms. Isolated longer ticks do come up on this shared 2-core machine (load 7 to 16,
+    # 1 to 2 ticks of 11-51 ms in some runs, none in others; a plain file copy without s3seal
+    # showed 11 ms), which the run-queue figure cannot explain: the bound lets those through.
+    stalls = [lag for lag in monitor.blocked if lag > 0.010]
+    assert len(stalls) <= len(monitor.blocked) / 1000, monitor.summary()
+    assert max(monitor.blocked) < 0.100, monitor.summary()
 
 
 # --- the seeds, in aioboto3's form --------------------------------------------------------------
