@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 	$(PIP) install -q --upgrade pip
 	$(PIP) install -q "maturin>=1.9,<2" "pytest>=8" "boto3==1.43.11" "botocore==1.43.11" \
 		python-dotenv "ruff>=0.8" "mypy>=1.13" matplotlib trustme "hypothesis>=6.100" \
-		"awscli==1.45.11" "aiobotocore==3.9.0" uvloop aiofiles
+		"awscli==1.45.11" "aiobotocore==3.9.0" uvloop aiofiles "dask[distributed]" requests
 	touch $(STAMP)
 
 dev: $(STAMP) ## Build s3seal (release) into .venv

@@ -173,6 +173,9 @@ TARGETS = [
         s3seal_figure("gil_fraction"),
         0.9,
     ),
+    # Issue 15 (benches/rotate_cases.py): s3seal.rotate against a boto3 copy_object loop.
+    Target("R1 rotation: s3seal.rotate / boto3 loop objects/s", REAL, is_("R1"), vs("boto3"), 5),
+    Target("R1 rotation: s3seal.rotate / boto3 loop objects/s", SINK, is_("R1"), vs("boto3"), 5),
 ]
 
 
@@ -323,6 +326,9 @@ def write(rows: list[Row], stem: Path, quick: bool, reps: int, minutes: float) -
             "",
             *table(g1, primary, throughput_unit),
         ]
+    import rotate_cases
+
+    lines += rotate_cases.notes(rows)
     lines += async_lines
     stem.with_suffix(".md").write_text("\n".join(lines) + "\n")
     plot(rows, stem.with_suffix(".png"), quick)

@@ -161,6 +161,9 @@ def cases(z: Sizes) -> list[Case]:
             spec = {"kind": "transfer", "mode": mode, "ops": ["upload_file", "download_file"], "size": size}
             outputs = {"upload_file": "upload_file", "download_file": "download_file"}
             out.append(Case("X1", f"{size_label(size)} {mode}", server, spec, outputs))
+    import rotate_cases  # the rotation group (R1): its own libraries and driver
+
+    out += rotate_cases.cases(z)
     for server in ("garage", "sink"):
         for op in ("upload_file", "download_file"):
             spec = {
@@ -396,6 +399,8 @@ def main() -> int:
     z = QUICK if args.quick else FULL
     groups = set(args.only.split(",")) if args.only else None
     todo = [c for c in cases(z) if groups is None or c.group in groups]
+    import cli_cases  # the CLI group (s3seal vs aws commands): its own runner and report section
+
     started = time.monotonic()
     done = []
     with tempfile.TemporaryDirectory(prefix="s3seal-bench-") as tmp, ExitStack() as stack:
@@ -404,6 +409,9 @@ def main() -> int:
             t0 = time.monotonic()
             done.append(run_case(bench, case, z.reps))
             print(f"[{i}/{len(todo)}] {summary_line(done[-1])}  ({time.monotonic() - t0:.0f} s)", flush=True)
+        cli_rows = (
+            cli_cases.run_group(bench, args.quick) if groups is None or cli_cases.GROUP in groups else []
+        )
     name = "quick" if args.quick else ("partial" if groups else "latest")
     import report
 
@@ -414,6 +422,7 @@ def main() -> int:
         reps=z.reps,
         minutes=(time.monotonic() - started) / 60,
     )
+    cli_cases.append_report(HERE / "results" / name, cli_rows, args.quick)
     print(f"wrote benches/results/{name}.md and .png in {(time.monotonic() - started) / 60:.1f} min")
     return 0
 

@@ -10,7 +10,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
 use crate::error::{Error, Result};
-use crate::runtime::wait;
+use crate::runtime::{wait, wait_on, Local};
 
 /// Where a body stands: the stream, the unread rest of its last chunk, what is expected.
 #[derive(Debug)]
@@ -19,6 +19,9 @@ struct Cursor {
     pending: Bytes,
     remaining: Option<u64>,
     read_timeout: Duration,
+    /// The runtime whose I/O driver the connection is registered with (a synchronous
+    /// call's local runtime), or `None` for the shared one.
+    home: Option<Local>,
 }
 
 impl Cursor {
@@ -94,13 +97,19 @@ pub struct RawStream {
 }
 
 impl RawStream {
-    pub fn new(stream: ByteStream, length: Option<u64>, read_timeout: Duration) -> Self {
+    pub fn new(
+        stream: ByteStream,
+        length: Option<u64>,
+        read_timeout: Duration,
+        home: Option<Local>,
+    ) -> Self {
         Self {
             cursor: Mutex::new(Some(Cursor {
                 stream,
                 pending: Bytes::new(),
                 remaining: length,
                 read_timeout,
+                home,
             })),
             closed: Mutex::new(false),
         }
@@ -268,7 +277,8 @@ fn read_with<'py>(
 ) -> (Option<Cursor>, PyResult<Bound<'py, PyBytes>>) {
     match (amt, cursor.remaining) {
         (Some(amt), _) => {
-            let data = wait(py, cursor.read_up_to(amt));
+            let home = cursor.home.clone();
+            let data = wait_on(py, home.as_ref(), cursor.read_up_to(amt));
             (
                 Some(cursor),
                 data.map(|d| PyBytes::new(py, &d)).map_err(Into::into),
@@ -282,7 +292,8 @@ fn read_with<'py>(
             }
         }
         (None, None) => {
-            let data = wait(py, cursor.read_to_end());
+            let home = cursor.home.clone();
+            let data = wait_on(py, home.as_ref(), cursor.read_to_end());
             (
                 Some(cursor),
                 data.map(|d| PyBytes::new(py, &d)).map_err(Into::into),
@@ -376,9 +387,12 @@ fn fill_step(
     bytes: &Bound<'_, PyBytes>,
     rest: RawBuf,
 ) -> PyResult<(Cursor, usize)> {
-    if rest.len < SPAWN_READ_FROM {
+    // A local runtime's connection is best driven right here, by the thread that waits
+    // anyway: no wake-ups to hand over.
+    if rest.len < SPAWN_READ_FROM || cursor.home.is_some() {
         let mut cursor = cursor;
-        let got = wait(py, cursor.fill(rest))?;
+        let home = cursor.home.clone();
+        let got = wait_on(py, home.as_ref(), cursor.fill(rest))?;
         return Ok((cursor, got));
     }
     // The task holds its own reference, so the buffer outlives any write into it even if

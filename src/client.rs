@@ -12,14 +12,14 @@ use pyo3::types::PyDict;
 use crate::config::{
     build_clients, Addressing, ClientOptions, Clients, Endpoint, StaticCredentials, Verify,
 };
-use crate::convert::output_to_dict;
+use crate::convert::{output_to_dict, BodySettings};
 use crate::error::{Error, Result, ServiceError};
 use crate::events::RequestHook;
 use crate::model::{self};
 use crate::model_types::Operation;
 use crate::ops::{Ctx, Output};
 use crate::params::{parse, parse_template, Params};
-use crate::runtime::{fork_generation, wait, wait_cancellable};
+use crate::runtime::{fork_generation, wait, wait_cancellable, wait_home};
 use crate::sse::Secret;
 use crate::transfer::copy::{copy, CopyRequests};
 use crate::transfer::download::{download, DownloadRequests, Target};
@@ -224,8 +224,12 @@ impl Client {
     ) -> PyResult<Bound<'py, PyDict>> {
         let params = parse(py, op, kwargs)?;
         let inner = Arc::clone(&self.inner);
-        let out = wait(py, async move { inner.run(&params).await })?;
-        output_to_dict(py, out, self.inner.opts.read_timeout)
+        let (out, home) = wait_home(py, async move { inner.run(&params).await })?;
+        let bodies = BodySettings {
+            read_timeout: self.inner.opts.read_timeout,
+            home,
+        };
+        output_to_dict(py, out, &bodies)
     }
 }
 
@@ -261,7 +265,7 @@ impl Client {
         aws_secret_access_key=None, aws_session_token=None, verify=None, max_attempts=5,
         retry_mode="legacy", connect_timeout=60.0, read_timeout=60.0, max_pool_connections=10,
         addressing_style=None, allow_sse_c_over_http=false, request_checksum_calculation=None,
-        response_checksum_validation=None, payload_signing_enabled=None,
+        response_checksum_validation=None, payload_signing_enabled=None, cap_connections=false,
     ))]
     #[allow(clippy::too_many_arguments)]
     fn new(
@@ -283,6 +287,7 @@ impl Client {
         request_checksum_calculation: Option<&str>,
         response_checksum_validation: Option<&str>,
         payload_signing_enabled: Option<bool>,
+        cap_connections: bool,
     ) -> PyResult<Self> {
         let credentials = match (aws_access_key_id, secret(aws_secret_access_key)) {
             (Some(access_key_id), Some(secret_access_key)) => Some(StaticCredentials {
@@ -321,6 +326,7 @@ impl Client {
             connect_timeout: Duration::from_secs_f64(connect_timeout.max(0.001)),
             read_timeout: Duration::from_secs_f64(read_timeout.max(0.001)),
             max_pool_connections,
+            cap_connections,
             addressing,
             allow_sse_c_over_http,
             checksum_when_required: when_required(request_checksum_calculation),
@@ -403,10 +409,13 @@ impl Client {
         })?;
         let params = parse(py, op, kwargs)?;
         let inner = Arc::clone(&self.inner);
-        let read_timeout = self.inner.opts.read_timeout;
+        let bodies = BodySettings {
+            read_timeout: self.inner.opts.read_timeout,
+            home: None,
+        };
         crate::aio::awaitable(py, async move {
             let out = inner.run(&params).await?;
-            Python::attach(|py| Ok(output_to_dict(py, out, read_timeout)?.unbind()))
+            Python::attach(|py| Ok(output_to_dict(py, out, &bodies)?.unbind()))
         })
     }
 

@@ -45,6 +45,9 @@ pub struct ClientOptions {
     pub connect_timeout: Duration,
     pub read_timeout: Duration,
     pub max_pool_connections: usize,
+    /// At most `max_pool_connections` connections in use at once (the async client, as
+    /// aiobotocore's connector limit); botocore's urllib3 pool only caps the idle ones.
+    pub cap_connections: bool,
     pub addressing: Addressing,
     pub allow_sse_c_over_http: bool,
     pub checksum_when_required: Option<bool>,
@@ -127,6 +130,7 @@ fn transport(opts: &ClientOptions) -> Result<Transport> {
         connect_timeout: opts.connect_timeout,
         read_timeout: opts.read_timeout,
         max_pool_connections: opts.max_pool_connections,
+        cap_in_use: opts.cap_connections,
         allow_sse_c_over_http: opts.allow_sse_c_over_http,
     })
 }

@@ -7,26 +7,35 @@ use pyo3::types::{PyBytes, PyDateTime, PyDict, PyList, PyTzInfo};
 
 use crate::body::RawStream;
 use crate::ops::Output;
+use crate::runtime::Local;
 use crate::value::Value;
+
+/// What a streamed body in an output is read with.
+#[derive(Clone)]
+pub struct BodySettings {
+    pub read_timeout: Duration,
+    /// The runtime the response arrived on (see [`crate::runtime::wait_home`]).
+    pub home: Option<Local>,
+}
 
 pub fn output_to_dict<'py>(
     py: Python<'py>,
     out: Output,
-    read_timeout: Duration,
+    bodies: &BodySettings,
 ) -> PyResult<Bound<'py, PyDict>> {
     let dict = PyDict::new(py);
     for (name, value) in out.fields {
-        dict.set_item(name, to_python(py, value, read_timeout)?)?;
+        dict.set_item(name, to_python(py, value, bodies)?)?;
     }
     dict.set_item("ResponseMetadata", out.meta.to_dict(py)?)?;
     Ok(dict)
 }
 
-pub fn to_python(
-    py: Python<'_>,
+pub fn to_python<'py>(
+    py: Python<'py>,
     value: Value,
-    read_timeout: Duration,
-) -> PyResult<Bound<'_, PyAny>> {
+    bodies: &BodySettings,
+) -> PyResult<Bound<'py, PyAny>> {
     Ok(match value {
         Value::None => py.None().into_bound(py),
         Value::Str(s) => s.into_pyobject(py)?.into_any(),
@@ -49,20 +58,23 @@ pub fn to_python(
         Value::List(items) => {
             let l = PyList::empty(py);
             for item in items {
-                l.append(to_python(py, item, read_timeout)?)?;
+                l.append(to_python(py, item, bodies)?)?;
             }
             l.into_any()
         }
         Value::Struct(fields) => {
             let d = PyDict::new(py);
             for (k, v) in fields {
-                d.set_item(k, to_python(py, v, read_timeout)?)?;
+                d.set_item(k, to_python(py, v, bodies)?)?;
             }
             d.into_any()
         }
         Value::Blob(b) => PyBytes::new(py, &b).into_any(),
         Value::Stream(stream, length) => {
-            let raw = Bound::new(py, RawStream::new(stream, length, read_timeout))?;
+            let raw = Bound::new(
+                py,
+                RawStream::new(stream, length, bodies.read_timeout, bodies.home.clone()),
+            )?;
             py.import("s3seal.response")?
                 .getattr("StreamingBody")?
                 .call1((raw, length))?

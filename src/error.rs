@@ -15,8 +15,10 @@ use crate::transport::{find_source, PolicyViolation, TlsFailure};
 /// `ResponseMetadata` as botocore reports it.
 #[derive(Debug, Default, Clone)]
 pub struct ResponseMeta {
-    pub request_id: String,
-    pub host_id: String,
+    /// `RequestId` and `HostId`, each present only where botocore sets it (see
+    /// [`ResponseMeta::from_seen`]).
+    pub request_id: Option<String>,
+    pub host_id: Option<String>,
     pub status: u16,
     pub headers: Vec<(String, String)>,
     pub retry_attempts: u32,
@@ -26,14 +28,25 @@ pub struct ResponseMeta {
 }
 
 impl ResponseMeta {
+    /// botocore's `_populate_response_metadata`: `x-amzn-requestid` gives `RequestId`
+    /// alone; else `x-amz-request-id` gives `RequestId` and `HostId` (`x-amz-id-2`, or
+    /// empty); else neither key is there.
     pub fn from_seen(seen: Seen, max_attempts: u32) -> Self {
         let retry_attempts = seen.attempts.saturating_sub(1);
+        let (request_id, host_id) = match (
+            seen.header("x-amzn-requestid"),
+            seen.header("x-amz-request-id"),
+        ) {
+            (Some(id), _) => (Some(id.to_owned()), None),
+            (None, Some(id)) => (
+                Some(id.to_owned()),
+                Some(seen.header("x-amz-id-2").unwrap_or_default().to_owned()),
+            ),
+            (None, None) => (None, None),
+        };
         Self {
-            request_id: seen
-                .header("x-amz-request-id")
-                .unwrap_or_default()
-                .to_owned(),
-            host_id: seen.header("x-amz-id-2").unwrap_or_default().to_owned(),
+            request_id,
+            host_id,
             status: seen.status,
             max_attempts_reached: seen.attempts > 1 && seen.attempts >= max_attempts,
             headers: seen.headers,
@@ -44,8 +57,12 @@ impl ResponseMeta {
 
     pub fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let meta = PyDict::new(py);
-        meta.set_item("RequestId", &self.request_id)?;
-        meta.set_item("HostId", &self.host_id)?;
+        if let Some(id) = &self.request_id {
+            meta.set_item("RequestId", id)?;
+        }
+        if let Some(id) = &self.host_id {
+            meta.set_item("HostId", id)?;
+        }
         meta.set_item("HTTPStatusCode", self.status)?;
         let headers = PyDict::new(py);
         for (name, value) in &self.headers {
@@ -247,19 +264,21 @@ pub fn service_error(operation: &'static str, body: &[u8], seen: Seen, max: u32)
     let status = seen.status;
     let mut fields = crate::xml::error_fields(body);
     let mut meta = ResponseMeta::from_seen(seen, max);
-    if let Some(pos) = fields.iter().position(|(n, _)| n == "RequestId") {
-        let (_, id) = fields.remove(pos);
-        if meta.request_id.is_empty() {
-            meta.request_id = id;
-        }
-    }
-    if let Some(pos) = fields.iter().position(|(n, _)| n == "HostId") {
-        let (_, id) = fields.remove(pos);
-        if meta.host_id.is_empty() {
-            meta.host_id = id;
-        }
-    }
+    // An `<Error>` document's RequestId and HostId duplicate the headers': botocore drops
+    // them from the error and takes the metadata from the headers alone.
+    fields.retain(|(n, _)| n != "RequestId" && n != "HostId");
     if !fields.iter().any(|(n, _)| n == "Code") {
+        // No error document (a HEAD, an unparseable body): botocore's
+        // `_parse_error_from_http_status`, which always names both ids.
+        let header = |name: &str| {
+            meta.headers
+                .iter()
+                .find(|(n, _)| n.eq_ignore_ascii_case(name))
+                .map(|(_, v)| v.clone())
+                .unwrap_or_default()
+        };
+        meta.request_id = Some(header("x-amz-request-id"));
+        meta.host_id = Some(header("x-amz-id-2"));
         let reason = http::StatusCode::from_u16(status)
             .ok()
             .and_then(|s| s.canonical_reason())

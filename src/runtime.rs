@@ -1,10 +1,20 @@
-//! The one tokio runtime of the process, rebuilt after `fork()`, and `wait`: the only way
+//! The tokio runtimes of the process, rebuilt after `fork()`, and `wait`: the only way
 //! s3seal blocks, with the GIL released and Ctrl-C honoured.
+//!
+//! Two kinds, one code path on top of them. The shared multi-thread runtime runs the async
+//! API and the transfer engine's parallel parts. A synchronous call runs on a *local*
+//! runtime instead: a current-thread runtime the calling thread drives itself, so the
+//! socket's readiness wakes that thread directly. On the shared runtime the same request
+//! took three cross-thread wake-ups (caller -> connection task -> I/O driver -> caller),
+//! which measured as most of a small request's cost. Local runtimes are kept in an idle
+//! stack and lent out per call (not per thread: threads come and go, runtimes own file
+//! descriptors), and their connections stay with them (see `transport.rs`).
 
+use std::cell::Cell;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
-use std::sync::Once;
+use std::sync::{Arc, Mutex, Once, PoisonError};
 use std::time::Duration;
 
 use pyo3::prelude::*;
@@ -73,6 +83,99 @@ pub fn runtime() -> &'static Runtime {
     }
 }
 
+/// A current-thread runtime lent to one synchronous call at a time (see the module doc).
+/// A response body read later keeps its `Local`: its connection is registered with this
+/// runtime's I/O driver, so the reads must drive the same runtime.
+#[derive(Clone)]
+pub struct Local(Arc<LocalRuntime>);
+
+struct LocalRuntime {
+    rt: Runtime,
+    /// Names this runtime in connection pools (0 is the shared runtime).
+    id: u64,
+}
+
+impl std::fmt::Debug for Local {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Local({})", self.0.id)
+    }
+}
+
+/// Idle local runtimes, of one fork generation.
+static IDLE_LOCALS: Mutex<(u64, Vec<Local>)> = Mutex::new((0, Vec::new()));
+static NEXT_LOCAL_ID: AtomicU64 = AtomicU64::new(1);
+
+thread_local! {
+    /// The local runtime this thread is driving right now (0: none, or the shared one).
+    static DRIVING: Cell<u64> = const { Cell::new(0) };
+    /// The local runtime this thread was last lent: lent again when idle, so a thread's
+    /// calls find the connections its earlier calls (and their bodies) gave back.
+    static LAST_LENT: Cell<u64> = const { Cell::new(0) };
+}
+
+/// Which runtime's connections a request made here may use: a connection belongs to the
+/// runtime whose I/O driver it was registered with.
+pub fn driving_runtime_id() -> u64 {
+    DRIVING.with(Cell::get)
+}
+
+impl Local {
+    fn lend() -> Result<Self> {
+        let generation = fork_generation();
+        {
+            let mut idle = IDLE_LOCALS.lock().unwrap_or_else(PoisonError::into_inner);
+            if idle.0 != generation {
+                // Inherited over a fork: their drivers' descriptors are shared with the
+                // parent. Leaked, never dropped (dropping could wait on threads that are gone).
+                std::mem::forget(std::mem::take(&mut idle.1));
+                idle.0 = generation;
+            }
+            let last = LAST_LENT.with(Cell::get);
+            let pick = idle.1.iter().position(|l| l.0.id == last);
+            let local = match pick {
+                Some(i) => Some(idle.1.swap_remove(i)),
+                None => idle.1.pop(),
+            };
+            if let Some(local) = local {
+                LAST_LENT.with(|l| l.set(local.0.id));
+                return Ok(local);
+            }
+        }
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .thread_name("s3seal-blocking")
+            .build()
+            .map_err(|e| Error::Internal(format!("cannot start a runtime: {e}")))?;
+        let id = NEXT_LOCAL_ID.fetch_add(1, Ordering::Relaxed);
+        LAST_LENT.with(|l| l.set(id));
+        Ok(Self(Arc::new(LocalRuntime { rt, id })))
+    }
+
+    fn give_back(self) {
+        let mut idle = IDLE_LOCALS.lock().unwrap_or_else(PoisonError::into_inner);
+        if idle.0 == fork_generation() {
+            idle.1.push(self);
+        } else {
+            std::mem::forget(self);
+        }
+    }
+
+    /// Drive this runtime until `fut` is done (another thread may be driving it too: tokio
+    /// lets one of them hold the driver and wakes the other).
+    fn block_on<F: Future>(&self, fut: F) -> F::Output {
+        let previous = DRIVING.with(|d| d.replace(self.0.id));
+        let out = self.0.rt.block_on(fut);
+        DRIVING.with(|d| d.set(previous));
+        out
+    }
+}
+
+/// Where a blocking wait runs its future.
+enum Place<'a> {
+    Shared,
+    Local(&'a Local),
+}
+
 fn on_main_thread() -> bool {
     // SAFETY: plain syscalls without arguments.
     unsafe { libc::gettid() == libc::getpid() }
@@ -86,11 +189,79 @@ where
     F: Future<Output = Result<T>> + Send,
     T: Send,
 {
-    block(py, fut, on_main_thread())
+    block(py, fut, on_main_thread(), Place::Shared)
 }
 
-/// Block on `fut` with the GIL released, checking for signals if `watch_signals`.
-fn block<T, F>(py: Python<'_>, fut: F, watch_signals: bool) -> Result<T>
+/// [`wait`], also naming the local runtime the future ran on, if it ran on one: where a
+/// response body it returned must be read (see [`wait_on`]).
+///
+/// Up to [`local_limit`] calls at a time each drive a local runtime from their own thread
+/// (the cheapest way when the CPU has room). Beyond that, calls wait on the shared
+/// runtime, whose worker threads watch the sockets: dozens of threads each doing their own
+/// socket I/O kept the thread due to take the GIL waiting for a core.
+pub fn wait_home<T, F>(py: Python<'_>, fut: F) -> Result<(T, Option<Local>)>
+where
+    F: Future<Output = Result<T>> + Send,
+    T: Send,
+{
+    let watch = on_main_thread();
+    let Some(_slot) = LocalSlot::take() else {
+        let out = block(py, fut, watch, Place::Shared);
+        return out.map(|out| (out, None));
+    };
+    let local = Local::lend()?;
+    let out = block(py, fut, watch, Place::Local(&local));
+    local.clone().give_back();
+    out.map(|out| (out, Some(local)))
+}
+
+/// How many synchronous calls may drive local runtimes at once: one per core.
+fn local_limit() -> usize {
+    static LIMIT: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *LIMIT.get_or_init(|| {
+        // A knob for measurements (benches/), not a setting.
+        std::env::var("S3SEAL_LOCAL_RUNTIMES")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
+    })
+}
+
+static LOCAL_SLOTS_IN_USE: AtomicU64 = AtomicU64::new(0);
+
+/// One of the [`local_limit`] places for a call that drives its own runtime.
+struct LocalSlot;
+
+impl LocalSlot {
+    fn take() -> Option<Self> {
+        let limit = local_limit() as u64;
+        LOCAL_SLOTS_IN_USE
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                (n < limit).then_some(n + 1)
+            })
+            .ok()
+            .map(|_| LocalSlot)
+    }
+}
+
+impl Drop for LocalSlot {
+    fn drop(&mut self) {
+        LOCAL_SLOTS_IN_USE.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// [`wait`] on the runtime a body came from (`None`: the shared one).
+pub fn wait_on<T, F>(py: Python<'_>, home: Option<&Local>, fut: F) -> Result<T>
+where
+    F: Future<Output = Result<T>> + Send,
+    T: Send,
+{
+    let place = home.map_or(Place::Shared, Place::Local);
+    block(py, fut, on_main_thread(), place)
+}
+
+/// Block on `fut` in `place` with the GIL released, checking for signals if `watch_signals`.
+fn block<T, F>(py: Python<'_>, fut: F, watch_signals: bool, place: Place<'_>) -> Result<T>
 where
     F: Future<Output = Result<T>> + Send,
     T: Send,
@@ -100,23 +271,28 @@ where
             "s3seal cannot block inside its own runtime (called from a callback?)".into(),
         ));
     }
+    // Boxed once here: an operation's future is large, and moving it by value through the
+    // layers below showed up as memcpy in profiles.
+    let fut = Box::pin(fut);
+    let guarded = async move {
+        if !watch_signals {
+            return fut.await;
+        }
+        tokio::pin!(fut);
+        loop {
+            tokio::select! {
+                biased;
+                out = &mut fut => return out,
+                () = tokio::time::sleep(SIGNAL_TICK) => {
+                    Python::attach(|py| py.check_signals())?;
+                }
+            }
+        }
+    };
     py.detach(move || {
-        let run = AssertUnwindSafe(|| {
-            runtime().block_on(async move {
-                if !watch_signals {
-                    return fut.await;
-                }
-                tokio::pin!(fut);
-                loop {
-                    tokio::select! {
-                        biased;
-                        out = &mut fut => return out,
-                        () = tokio::time::sleep(SIGNAL_TICK) => {
-                            Python::attach(|py| py.check_signals())?;
-                        }
-                    }
-                }
-            })
+        let run = AssertUnwindSafe(|| match place {
+            Place::Shared => runtime().block_on(guarded),
+            Place::Local(local) => local.block_on(guarded),
         });
         std::panic::catch_unwind(run).unwrap_or_else(|panic| {
             let text = panic
@@ -163,5 +339,5 @@ where
             }
         }
     };
-    block(py, guarded, false)
+    block(py, guarded, false, Place::Shared)
 }

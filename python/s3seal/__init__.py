@@ -7,9 +7,12 @@ Change ``import boto3`` to ``import s3seal as boto3`` and the usual
 
 from __future__ import annotations
 
+import sys
+import types
 from typing import Any
 
 from s3seal import exceptions
+from s3seal import session as _session_module
 from s3seal.config import Config
 from s3seal.keys import CustomerKey, KeyRing
 from s3seal.logs import set_stream_logger
@@ -22,6 +25,23 @@ from s3seal.session import S3Client, Session, client, resource, setup_default_se
 from s3seal.transfer import TransferConfig
 
 __version__ = "0.1.0"
+
+
+class _Module(types.ModuleType):
+    """``s3seal.DEFAULT_SESSION`` is boto3's ``DEFAULT_SESSION``: the default session that
+    ``s3seal.client()`` uses (None until first needed or ``setup_default_session``), and
+    assigning it (``s3seal.DEFAULT_SESSION = None``, as test suites do with boto3) replaces it."""
+
+    @property
+    def DEFAULT_SESSION(self) -> Session | None:
+        return _session_module._default_session
+
+    @DEFAULT_SESSION.setter
+    def DEFAULT_SESSION(self, value: Session | None) -> None:
+        _session_module._default_session = value
+
+
+sys.modules[__name__].__class__ = _Module
 
 _default_client: S3Client | None = None
 
@@ -93,6 +113,7 @@ def download(
 
 
 __all__ = [
+    "DEFAULT_SESSION",
     "Config",
     "CustomerKey",
     "KeyRing",

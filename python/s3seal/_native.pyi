@@ -58,6 +58,7 @@ class Client:
         request_checksum_calculation: str | None = None,
         response_checksum_validation: str | None = None,
         payload_signing_enabled: bool | None = None,
+        cap_connections: bool = False,
     ) -> Client: ...
     @property
     def endpoint_url(self) -> str:

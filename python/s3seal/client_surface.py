@@ -12,6 +12,7 @@ from __future__ import annotations
 import configparser
 import os
 import weakref
+from collections.abc import Iterator, Mapping, MutableMapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -60,10 +61,14 @@ def _resolve_region(options: dict[str, Any]) -> str:
 
 def _retries(options: dict[str, Any]) -> dict[str, Any]:
     """The retry settings as botocore normalises them: the mode, plus ``total_max_attempts``
-    when it is not the mode's default."""
+    when the attempt count was configured (the Config's retries, AWS_MAX_ATTEMPTS or the
+    profile's max_attempts), even to the mode's default."""
     mode = options.get("retry_mode", "legacy")
     attempts = options.get("max_attempts", DEFAULT_ATTEMPTS.get(mode))
-    if attempts == DEFAULT_ATTEMPTS.get(mode):
+    configured = options.get("_max_attempts_configured")  # set by Session.client
+    if configured is None:  # options from elsewhere: report a count that is not the default
+        configured = attempts != DEFAULT_ATTEMPTS.get(mode)
+    if not configured:
         return {"mode": mode}
     return {"total_max_attempts": attempts, "mode": mode}
 
@@ -95,6 +100,55 @@ def config_from_options(options: dict[str, Any]) -> ClientConfig:
     )
 
 
+# Headers whose values are keys: never in a repr (the house rule), even of request headers.
+_SECRET_HEADERS = frozenset(
+    {
+        "x-amz-server-side-encryption-customer-key",
+        "x-amz-copy-source-server-side-encryption-customer-key",
+        "authorization",
+        "x-amz-security-token",
+    }
+)
+
+
+class RequestHeaders(MutableMapping[str, str]):
+    """A request's headers as the handlers of before-call, before-sign and before-send get
+    them: looked up, replaced and deleted whatever the case of the name, as with botocore's
+    HTTPHeaders (``request.headers.get('Content-Type')`` finds ``content-type``, and setting
+    ``Content-Type`` replaces it rather than adding a second one); listed with the case each
+    name was last set with. Its repr hides key material."""
+
+    def __init__(self, headers: Mapping[str, str] | None = None) -> None:
+        self._items: dict[str, tuple[str, str]] = {}
+        for name, value in (headers or {}).items():
+            self[name] = value
+
+    def __getitem__(self, name: str) -> str:
+        return self._items[name.lower()][1]
+
+    def __setitem__(self, name: str, value: str) -> None:
+        self._items[name.lower()] = (name, value)
+
+    def __delitem__(self, name: str) -> None:
+        del self._items[name.lower()]
+
+    def __iter__(self) -> Iterator[str]:
+        return (name for name, _ in self._items.values())
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and name.lower() in self._items
+
+    def copy(self) -> RequestHeaders:
+        return RequestHeaders(self)
+
+    def __repr__(self) -> str:
+        shown = {n: "<redacted>" if k in _SECRET_HEADERS else v for k, (n, v) in self._items.items()}
+        return repr(shown)
+
+
 def _http_response(parsed: dict[str, Any]) -> HTTPResponse:
     meta = parsed.get("ResponseMetadata", {})
     return HTTPResponse(meta.get("HTTPStatusCode", 0), dict(meta.get("HTTPHeaders", {})))
@@ -118,12 +172,14 @@ class ClientSurface:
         service_model, method_to_api_mapping."""
         if self._surface_meta is None:
             from s3seal._ops import OPERATION_NAMES
-            from s3seal.meta import ClientMeta
+            from s3seal.meta import ClientMeta, client_partition
 
+            config = config_from_options(self._surface_options)
             self._surface_meta = ClientMeta(
-                client_config=config_from_options(self._surface_options),
+                client_config=config,
                 endpoint_url=self.endpoint_url,
                 method_to_api_mapping=dict(OPERATION_NAMES),
+                partition=client_partition(config.region_name),
             )
             self._surface_meta.events = EventHooks(self._events_changed)
         return self._surface_meta
@@ -205,12 +261,14 @@ class ClientSurface:
         """The native request path's callback: fire ``event`` and hand back the headers."""
         events = self.meta.events
         name = f"{event}.s3.{operation}"
+        # Case-insensitive, as botocore's (request_dict and AWSRequest take it as their dict).
+        mapping: Any = RequestHeaders(headers)
         if event == "before-call":
-            request = request_dict(method, url, headers, body)
+            request = request_dict(method, url, mapping, body)
             model = self.meta.service_model.operation_model(operation)
             events.emit(name, model=model, params=request, request_signer=None, context=request["context"])
             return dict(request["headers"])
-        aws_request = AWSRequest(method, url, headers, body)
+        aws_request = AWSRequest(method, url, mapping, body)
         if event == "before-sign":
             events.emit(
                 name,

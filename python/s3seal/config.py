@@ -32,6 +32,9 @@ class Config:
         response_checksum_validation: ``'when_supported'`` or ``'when_required'``.
         ignore_configured_endpoint_urls: ignore every endpoint URL but the ``endpoint_url``
             argument (environment, profile, services section), as botocore does.
+        signature_version: accepted as botocore accepts it (``Config(signature_version='s3v4')``
+            is in much boto3 code, often as ``boto3.session.Config``); s3seal signs every
+            request with SigV4 whatever it says.
     """
 
     region_name: str | None = None
@@ -44,6 +47,7 @@ class Config:
     response_checksum_validation: str | None = None
     user_agent_extra: str | None = field(default=None, repr=False)
     ignore_configured_endpoint_urls: bool | None = None
+    signature_version: Any = None
 
     def merge(self, other: Any) -> Config:
         """A copy with the options ``other`` sets taking precedence (botocore's merge)."""

@@ -13,6 +13,9 @@ from __future__ import annotations
 from typing import Any
 
 try:  # pragma: no cover - depends on the environment
+    # ``botocore`` too, as boto3/exceptions.py has it: code written for boto3 reaches
+    # botocore's classes through it (``boto3.exceptions.botocore.exceptions.ClientError``).
+    import botocore  # noqa: F401  (an attribute of this module, as in boto3.exceptions)
     import botocore.exceptions as _botocore
 except ImportError:  # pragma: no cover
     _botocore = None  # type: ignore[assignment]
@@ -103,6 +106,7 @@ IncompleteReadError = _error(
 )
 
 UnknownClientMethodError = _error("UnknownClientMethodError", "Client does not have method: {method_name}")
+UnknownRegionError = _error("UnknownRegionError", "Unknown region: '{region_name}'. {error_msg}")
 PaginationError = _error("PaginationError", "Error during pagination: {message}")
 OperationNotPageableError = _error(
     "OperationNotPageableError", "Operation cannot be paginated: {operation_name}"
@@ -257,6 +261,7 @@ __all__ = [
     "S3UploadFailedError",
     "SSLError",
     "UnknownClientMethodError",
+    "UnknownRegionError",
     "WaiterError",
     *MODELED_CODES,
 ]

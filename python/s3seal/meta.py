@@ -226,6 +226,39 @@ def service_model() -> ServiceModel:
     return _SERVICE_MODEL
 
 
+def partition_for_region(region_name: str) -> str:
+    """botocore's ``EndpointResolver.get_partition_for_region``: the partition that lists the
+    region, or whose ``regionRegex`` matches it.
+
+    Raises:
+        UnknownRegionError: no partition has it.
+    """
+    import re
+
+    from s3seal._data import PARTITIONS
+    from s3seal.exceptions import UnknownRegionError
+
+    for name, partition in PARTITIONS.items():
+        if region_name in partition["regions"]:
+            return name
+        if partition["regionRegex"] and re.match(partition["regionRegex"], region_name):
+            return name
+    raise UnknownRegionError(
+        region_name=region_name, error_msg="No partition found for provided region_name."
+    )
+
+
+def client_partition(region_name: str | None) -> str:
+    """``client.meta.partition``: the region's partition; 'aws' for a region no partition has
+    (botocore resolves such a region's endpoint in the default partition)."""
+    from s3seal.exceptions import UnknownRegionError
+
+    try:
+        return partition_for_region(region_name or "us-east-1")
+    except UnknownRegionError:
+        return "aws"
+
+
 class ClientMeta:
     """``client.meta`` (botocore's ClientMeta). An attribute holder on purpose: ``events``
     (the hook registry) is added by the request path later, as botocore sets it."""

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import configparser
+import ipaddress
 import os
 import shlex
+import urllib.parse
 import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -13,7 +15,7 @@ from typing import Any
 from s3seal import _native, logs, transfer
 from s3seal._ops import Operations
 from s3seal.client_surface import ClientSurface
-from s3seal.config import Config, client_options
+from s3seal.config import DEFAULT_ATTEMPTS, Config, client_options
 from s3seal.exceptions import InvalidConfigError, ProfileNotFound
 
 # The native client's keyword arguments that carry a secret: never recorded, never pickled.
@@ -173,6 +175,59 @@ def _rebuild_client(options: dict[str, Any]) -> S3Client:
     return S3Client(**options)
 
 
+# A private option: whether the attempt count was configured (Config, AWS_MAX_ATTEMPTS or the
+# profile's max_attempts), which decides whether client.meta.config.retries reports it, as
+# botocore's does. Kept for the surface and pickling; never given to the native client.
+MAX_ATTEMPTS_CONFIGURED = "_max_attempts_configured"
+
+
+def _profile_retries(options: dict[str, Any], config: Any, scoped: Mapping[str, Any]) -> dict[str, Any]:
+    """The retry mode and attempts with botocore's precedence: the Config's ``retries``, then
+    AWS_RETRY_MODE / AWS_MAX_ATTEMPTS, then the profile's ``retry_mode`` / ``max_attempts``,
+    then the mode's default (client_options has done all but the profile)."""
+    retries = dict(getattr(config, "retries", None) or {})
+    configured = (
+        "total_max_attempts" in retries
+        or "max_attempts" in retries
+        or bool(os.environ.get("AWS_MAX_ATTEMPTS"))
+    )
+    options = dict(options)
+    mode = scoped.get("retry_mode")
+    if "mode" not in retries and not os.environ.get("AWS_RETRY_MODE") and mode:
+        if mode not in DEFAULT_ATTEMPTS:
+            raise ValueError(f"Invalid retry mode {mode!r}: must be one of legacy, standard, adaptive")
+        options["retry_mode"] = mode
+        if not configured:
+            options["max_attempts"] = DEFAULT_ATTEMPTS[mode]
+    if not configured and scoped.get("max_attempts"):
+        options["max_attempts"] = max(1, int(scoped["max_attempts"]))
+        configured = True
+    options[MAX_ATTEMPTS_CONFIGURED] = configured
+    return options
+
+
+def _is_ip_endpoint(endpoint_url: str) -> bool:
+    """Whether the endpoint's host is an IP address (the S3 endpoint rules' ``url#isIp``)."""
+    host = urllib.parse.urlsplit(endpoint_url).hostname or ""
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+def _native_options(options: dict[str, Any]) -> dict[str, Any]:
+    """The native client's arguments: without the surface's private options, and with the
+    addressing the S3 endpoint rules resolve to. botocore's rules address a bucket in the host
+    only when the endpoint is not an IP address: with ``addressing_style='virtual'``, an
+    endpoint such as ``http://127.0.0.1:9000`` still gets path-style URLs."""
+    native = {k: v for k, v in options.items() if k != MAX_ATTEMPTS_CONFIGURED}
+    endpoint = native.get("endpoint_url")
+    if native.get("addressing_style") == "virtual" and endpoint and _is_ip_endpoint(endpoint):
+        native["addressing_style"] = "path"
+    return native
+
+
 class S3Client(ClientSurface, Operations, _native.Client):
     """An S3 client with boto3's method names, parameters and response dicts: a method per
     operation of the model (``s3seal._ops``), all through the one native dispatch.
@@ -185,6 +240,12 @@ class S3Client(ClientSurface, Operations, _native.Client):
     def _make_api_call(self, operation: str, kwargs: dict[str, Any]) -> dict[str, Any]:
         # The native dispatch, logged (redacted) under botocore's names when DEBUG is on.
         return logs.call(_native.Client._call, self, operation, kwargs)
+
+    def __new__(cls, **options: Any) -> S3Client:
+        # The native client gets the addressing the S3 endpoint rules resolve to; the
+        # options as given stay what ``client.meta.config`` and pickling see.
+        native: Any = super()
+        return native.__new__(cls, **_native_options(options))  # type: ignore[no-any-return]
 
     def __init__(self, **options: Any) -> None:
         # The native __new__ has consumed ``options``; keep the non-secret ones to rebuild
@@ -334,6 +395,62 @@ class Session:
         return self._profile or "default"
 
     @property
+    def available_profiles(self) -> list[str]:
+        """The profiles of the shared config and credentials files."""
+        return list(SharedConfig.load().profiles)
+
+    def get_available_services(self) -> list[str]:
+        """The services this session makes clients for: s3seal's is S3."""
+        return ["s3"]
+
+    def get_available_resources(self) -> list[str]:
+        """The services this session makes resources for: s3seal's is S3."""
+        return ["s3"]
+
+    def get_available_partitions(self) -> list[str]:
+        """botocore's partitions (``aws``, ``aws-cn``, ...), from its endpoints data."""
+        from s3seal._data import PARTITIONS
+
+        return list(PARTITIONS)
+
+    def get_available_regions(
+        self, service_name: str, partition_name: str = "aws", allow_non_regional: bool = False
+    ) -> list[str]:
+        """S3's endpoints in a partition, as botocore lists them: its regions, plus the
+        non-regional ones (``aws-global``, ``fips-*``...) with ``allow_non_regional``; none
+        for an unknown partition.
+
+        Raises:
+            ValueError: a service other than S3 (s3seal has no data for it).
+        """
+        from s3seal._data import PARTITIONS
+
+        if service_name != "s3":
+            raise ValueError(f"s3seal provides only the 's3' client, not {service_name!r}")
+        partition = PARTITIONS.get(partition_name)
+        if partition is None:
+            return []
+        return [e for e in partition["s3"] if allow_non_regional or e in partition["regions"]]
+
+    def get_partition_for_region(self, region_name: str) -> str:
+        """The partition a region is in (botocore's rule: listed there, or its regionRegex).
+
+        Raises:
+            UnknownRegionError: no partition has the region.
+        """
+        from s3seal.meta import partition_for_region
+
+        return partition_for_region(region_name)
+
+    @property
+    def events(self) -> SessionEvents:
+        """botocore's ``session.events`` (see :class:`SessionEvents`)."""
+        events = self.__dict__.get("_events")
+        if events is None:
+            events = self.__dict__["_events"] = SessionEvents()
+        return events
+
+    @property
     def region_name(self) -> str | None:
         return self._region_name
 
@@ -384,7 +501,9 @@ class Session:
             aws_session_token = aws_session_token or session_token
         shared = SharedConfig.load()
         scoped = shared.scoped(self._profile)
-        return self.client_class(
+        events: SessionEvents | None = self.__dict__.get("_events")
+        cls = events.client_class(self.client_class) if events is not None else self.client_class
+        client = cls(
             region_name=region_name or getattr(config, "region_name", None) or self._region_name,
             profile_name=self._profile,
             endpoint_url=resolve_endpoint_url(endpoint_url, config, shared, scoped),
@@ -392,8 +511,11 @@ class Session:
             aws_secret_access_key=aws_secret_access_key,
             aws_session_token=aws_session_token,
             verify=resolve_verify(verify, scoped),
-            **client_options(config),
+            **_profile_retries(client_options(config), config, scoped),
         )
+        if events is not None:
+            events.copy_to(client)
+        return client
 
     def resource(self, service_name: str, *args: Any, **kwargs: Any) -> Any:
         """boto3's resource API (``s3.Bucket(...)``, ``s3.Object(...)``...) over a client made
@@ -401,6 +523,108 @@ class Session:
         from s3seal.resources import create_resource
 
         return create_resource(self.client(service_name, *args, **kwargs))
+
+
+class SessionEvents:
+    """``session.events``: botocore's session emitter, for what an s3seal session does with it.
+
+    - ``creating-client-class.s3``: fired when the session makes a client, with botocore's
+      ``class_attributes`` (a dict, empty) and ``base_classes`` (a list holding the client
+      class); handlers may add methods or insert base classes, and the client is an instance
+      of ``type('S3', tuple(base_classes), class_attributes)``, as botocore builds it.
+    - any client event s3seal fires (``before-call.s3.PutObject``, ...): registered on every
+      client the session makes from then on, as botocore copies the session's emitter into
+      each new client.
+
+    Any other event name raises :class:`s3seal.events.UnsupportedEventError`, as
+    ``client.meta.events`` does: a handler that would never run is refused.
+    """
+
+    CLIENT_CLASS_EVENT = "creating-client-class"
+
+    def __init__(self) -> None:
+        from s3seal.events import _PrefixTrie
+
+        self._class_handlers = _PrefixTrie()
+        self._has_class_handlers = False
+        # (method, event_name, handler, unique_id, unique_id_uses_count) in registration
+        # order, replayed on each new client's meta.events.
+        self._client_registrations: list[tuple[str, str, Any, Any, bool]] = []
+
+    def register(
+        self, event_name: str, handler: Any, unique_id: Any = None, unique_id_uses_count: bool = False
+    ) -> None:
+        self._register("register", "middle", event_name, handler, unique_id, unique_id_uses_count)
+
+    def register_first(
+        self, event_name: str, handler: Any, unique_id: Any = None, unique_id_uses_count: bool = False
+    ) -> None:
+        self._register("register_first", "first", event_name, handler, unique_id, unique_id_uses_count)
+
+    def register_last(
+        self, event_name: str, handler: Any, unique_id: Any = None, unique_id_uses_count: bool = False
+    ) -> None:
+        self._register("register_last", "last", event_name, handler, unique_id, unique_id_uses_count)
+
+    def unregister(
+        self,
+        event_name: str,
+        handler: Any = None,
+        unique_id: Any = None,
+        unique_id_uses_count: bool = False,
+    ) -> None:
+        if self._is_class_event(event_name):
+            if handler is not None:
+                self._class_handlers.remove(event_name, handler)
+            return
+        for i, (_, name, registered, uid, _) in enumerate(self._client_registrations):
+            if name == event_name and (
+                (unique_id is not None and uid == unique_id) or (unique_id is None and registered == handler)
+            ):
+                del self._client_registrations[i]
+                return
+
+    def _is_class_event(self, event_name: str) -> bool:
+        parts = event_name.split(".")
+        return parts[0] == self.CLIENT_CLASS_EVENT and len(parts) <= 2 and parts[1:] in ([], ["s3"], ["*"])
+
+    def _register(
+        self, method: str, section: str, event_name: str, handler: Any, unique_id: Any, uses_count: bool
+    ) -> None:
+        if not callable(handler):
+            raise ValueError(f"Event handler {handler} must be callable.")
+        if self._is_class_event(event_name):
+            self._class_handlers.append(event_name, handler, section)
+            self._has_class_handlers = True
+            return
+        from s3seal.events import UnsupportedEventError, _check
+
+        try:
+            _check(event_name)
+        except UnsupportedEventError as e:
+            raise UnsupportedEventError(
+                f"{e} On a session, s3seal also fires 'creating-client-class.s3'."
+            ) from None
+        self._client_registrations.append((method, event_name, handler, unique_id, uses_count))
+
+    def client_class(self, base: type[S3Client]) -> type[S3Client]:
+        """The class of a new client: ``base``, or what creating-client-class handlers made."""
+        if not self._has_class_handlers:
+            return base
+        event = f"{self.CLIENT_CLASS_EVENT}.s3"
+        class_attributes: dict[str, Any] = {}
+        base_classes: list[type] = [base]
+        for handler in self._class_handlers.prefix_search(event):
+            handler(class_attributes=class_attributes, base_classes=base_classes, event_name=event)
+        return type("S3", tuple(base_classes), class_attributes)
+
+    def copy_to(self, client: S3Client) -> None:
+        """Register the session's client handlers on a new client."""
+        if not self._client_registrations:
+            return
+        events: Any = client.meta.events
+        for method, name, handler, unique_id, uses_count in self._client_registrations:
+            getattr(events, method)(name, handler, unique_id=unique_id, unique_id_uses_count=uses_count)
 
 
 _default_session: Session | None = None

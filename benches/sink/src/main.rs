@@ -8,6 +8,10 @@
 //! Usage: `s3seal-bench-sink [--port N] [--threads N]` (port 0 picks a free port; 2 threads
 //! by default). Once it accepts connections, it prints `listening on 127.0.0.1:<port>` on stdout.
 //! Path-style addressing only (`/bucket/key`). It ignores authentication.
+//!
+//! For the rotation benchmark it also answers ListObjectsV2 and CopyObject, and applies S3's
+//! SSE-C access rule to HEAD, GET and copy sources (an object stored with a customer key opens
+//! with that key only), so that a re-keying client's checks behave as on S3.
 
 use std::collections::{BTreeMap, HashMap};
 use std::convert::Infallible;
@@ -42,6 +46,13 @@ const S3_NS: &str = "http://s3.amazonaws.com/doc/2006-03-01/";
 const REQUEST_ID: &str = "s3seal-bench-sink";
 /// The SSE-C key itself: never stored, never echoed.
 const SSE_CUSTOMER_KEY: &str = "x-amz-server-side-encryption-customer-key";
+/// The MD5 of the SSE-C key: stored with an object, it tells which key opens it.
+const SSE_CUSTOMER_KEY_MD5: &str = "x-amz-server-side-encryption-customer-key-md5";
+const COPY_SOURCE_KEY_MD5: &str = "x-amz-copy-source-server-side-encryption-customer-key-md5";
+/// ListObjectsV2's default and largest page.
+const MAX_KEYS: usize = 1000;
+/// LastModified in the XML documents (the same instant as `LAST_MODIFIED`).
+const LAST_MODIFIED_ISO: &str = "2025-01-01T00:00:00.000Z";
 
 type Headers = Vec<(HeaderName, HeaderValue)>;
 
@@ -177,6 +188,8 @@ enum Op {
     DeleteObject,
     HeadObject,
     GetObject,
+    CopyObject,
+    ListObjects,
     Unsupported,
 }
 
@@ -229,6 +242,7 @@ fn classify(method: &Method, target: &Target, headers: &HeaderMap) -> Op {
         return match *method {
             Method::PUT if target.query.is_empty() => Op::CreateBucket,
             Method::HEAD => Op::HeadBucket,
+            Method::GET if target.param("list-type") == Some("2") => Op::ListObjects,
             _ => Op::Unsupported,
         };
     }
@@ -242,7 +256,7 @@ fn classify(method: &Method, target: &Target, headers: &HeaderMap) -> Op {
         // CopyObject and subresources such as `?tagging` are not plain uploads.
         (Method::PUT, None) if target.query.iter().all(|(n, _)| n == "x-id") => {
             if headers.contains_key("x-amz-copy-source") {
-                Op::Unsupported
+                Op::CopyObject
             } else {
                 Op::PutObject
             }
@@ -305,8 +319,10 @@ impl Sink {
                 self.state().objects.remove(&target.object_id());
                 response(StatusCode::NO_CONTENT, Payload::empty())
             }
-            Op::HeadObject => self.head_object(target),
+            Op::HeadObject => self.head_object(target, &parts.headers),
             Op::GetObject => self.get_object(target, &parts.headers),
+            Op::CopyObject => self.copy_object(target, &parts.headers),
+            Op::ListObjects => self.list_objects(target),
             // Routed by `handle` before the body is drained.
             Op::PutObject | Op::UploadPart { .. } | Op::Unsupported => {
                 not_implemented(&parts.method, &parts.uri)
@@ -438,10 +454,13 @@ impl Sink {
         self.state().objects.get(&target.object_id()).cloned()
     }
 
-    fn head_object(&self, target: &Target) -> Response<Payload> {
+    fn head_object(&self, target: &Target, headers: &HeaderMap) -> Response<Payload> {
         let Some(object) = self.lookup(target) else {
             return response(StatusCode::NOT_FOUND, Payload::empty());
         };
+        if let Some((status, _, _)) = sse_c_refusal(&object, headers.get(SSE_CUSTOMER_KEY_MD5)) {
+            return response(status, Payload::empty()); // a HEAD error has no body
+        }
         // hyper keeps an explicit Content-Length on a HEAD response even though it sends no body.
         let mut resp = object_response(StatusCode::OK, &object, Payload::empty());
         set_header(&mut resp, header::CONTENT_LENGTH, &object.size.to_string());
@@ -457,6 +476,11 @@ impl Sink {
                 ("Key", &target.key),
             );
         };
+        if let Some((status, code, message)) =
+            sse_c_refusal(&object, headers.get(SSE_CUSTOMER_KEY_MD5))
+        {
+            return s3_error(status, code, message, ("Key", &target.key));
+        }
         let size = object.size;
         match parse_range(headers.get(header::RANGE), size) {
             ByteRange::Whole => object_response(
@@ -485,6 +509,138 @@ impl Sink {
                 resp
             }
         }
+    }
+}
+
+impl Sink {
+    /// CopyObject within the sink: the source must exist, open with the copy-source key and
+    /// match `x-amz-copy-source-if-match`; the copy takes the request's SSE settings.
+    fn copy_object(&self, target: &Target, headers: &HeaderMap) -> Response<Payload> {
+        let source = headers
+            .get("x-amz-copy-source")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        let source = percent_decode(source.split('?').next().unwrap_or(""));
+        let source = source.strip_prefix('/').unwrap_or(&source);
+        let Some(object) = self.state().objects.get(source).cloned() else {
+            let message = "The specified key does not exist.";
+            return s3_error(StatusCode::NOT_FOUND, "NoSuchKey", message, ("Key", source));
+        };
+        if let Some((status, code, message)) =
+            sse_c_refusal(&object, headers.get(COPY_SOURCE_KEY_MD5))
+        {
+            return s3_error(status, code, message, ("Key", source));
+        }
+        let if_match = headers.get("x-amz-copy-source-if-match");
+        if if_match.is_some_and(|etag| etag.as_bytes() != object.etag.as_bytes()) {
+            let message = "At least one of the pre-conditions you specified did not hold";
+            let status = StatusCode::PRECONDITION_FAILED;
+            return s3_error(
+                status,
+                "PreconditionFailed",
+                message,
+                ("Condition", "If-Match"),
+            );
+        }
+        let id = target.object_id();
+        let etag = quoted_digest(&format!("{id}#copy"), object.size);
+        let copy = Object {
+            size: object.size,
+            etag: etag.clone(),
+            sse: sse_headers(headers),
+        };
+        self.state().objects.insert(id, copy);
+        let xml = format!(
+            "<CopyObjectResult xmlns=\"{S3_NS}\"><LastModified>{LAST_MODIFIED_ISO}</LastModified>\
+             <ETag>{}</ETag></CopyObjectResult>",
+            xml_escape(&etag),
+        );
+        let mut resp = xml_response(StatusCode::OK, &xml);
+        add_headers(&mut resp, sse_headers(headers));
+        resp
+    }
+
+    /// ListObjectsV2 without delimiters: keys under `prefix` in order, pages of up to
+    /// `max-keys` (at most 1000), the last key of a page as its continuation token.
+    fn list_objects(&self, target: &Target) -> Response<Payload> {
+        let prefix = target.param("prefix").unwrap_or("");
+        let after = target
+            .param("continuation-token")
+            .or_else(|| target.param("start-after"))
+            .unwrap_or("");
+        let max_keys = target
+            .param("max-keys")
+            .and_then(|n| n.parse().ok())
+            .map_or(MAX_KEYS, |n: usize| n.min(MAX_KEYS));
+        let bucket = format!("{}/", target.bucket);
+        let mut page: Vec<(String, Object)> = self
+            .state()
+            .objects
+            .iter()
+            .filter_map(|(id, object)| {
+                let key = id.strip_prefix(&bucket)?;
+                (key.starts_with(prefix) && key > after).then(|| (key.to_owned(), object.clone()))
+            })
+            .collect();
+        page.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        let truncated = page.len() > max_keys;
+        page.truncate(max_keys);
+        let mut xml = format!(
+            "<ListBucketResult xmlns=\"{S3_NS}\"><Name>{}</Name><Prefix>{}</Prefix>\
+             <KeyCount>{}</KeyCount><MaxKeys>{max_keys}</MaxKeys><IsTruncated>{truncated}</IsTruncated>",
+            xml_escape(&target.bucket),
+            xml_escape(prefix),
+            page.len(),
+        );
+        if let (true, Some((last, _))) = (truncated, page.last()) {
+            let token = xml_escape(last);
+            xml.push_str(&format!(
+                "<NextContinuationToken>{token}</NextContinuationToken>"
+            ));
+        }
+        for (key, object) in &page {
+            xml.push_str(&format!(
+                "<Contents><Key>{}</Key><LastModified>{LAST_MODIFIED_ISO}</LastModified>\
+                 <ETag>{}</ETag><Size>{}</Size><StorageClass>STANDARD</StorageClass></Contents>",
+                xml_escape(key),
+                xml_escape(&object.etag),
+                object.size,
+            ));
+        }
+        xml.push_str("</ListBucketResult>");
+        xml_response(StatusCode::OK, &xml)
+    }
+}
+
+/// S3's SSE-C access rule for reads and copy sources, given the key MD5 the request offers:
+/// an object stored with a customer key opens with that key only (403 for another key, 400
+/// for none), and customer-key parameters for an object stored without one are a 400.
+fn sse_c_refusal(
+    object: &Object,
+    given: Option<&HeaderValue>,
+) -> Option<(StatusCode, &'static str, &'static str)> {
+    let stored = object
+        .sse
+        .iter()
+        .find(|(name, _)| name.as_str() == SSE_CUSTOMER_KEY_MD5)
+        .map(|(_, value)| value);
+    match (stored, given) {
+        (Some(stored), Some(given)) if stored != given => Some((
+            StatusCode::FORBIDDEN,
+            "AccessDenied",
+            "Requests specifying Server Side Encryption with Customer provided keys must provide the correct secret key.",
+        )),
+        (Some(_), None) => Some((
+            StatusCode::BAD_REQUEST,
+            "InvalidRequest",
+            "The object was stored using a form of Server Side Encryption. The correct parameters must be provided to retrieve the object.",
+        )),
+        (None, Some(_)) => Some((
+            StatusCode::BAD_REQUEST,
+            "InvalidRequest",
+            "The encryption parameters are not applicable to this object.",
+        )),
+        _ => None,
     }
 }
 

@@ -34,6 +34,12 @@ class AioS3Client(AsyncOperations, S3Client):  # type: ignore[misc]  # async twi
     the awaiting task (``task.cancel()``, ``asyncio.wait_for``) drops the request.
     """
 
+    def __new__(cls, **options: Any) -> AioS3Client:
+        # aiobotocore's connector limit: at most ``max_pool_connections`` requests on the
+        # wire at once; the rest wait for a connection (the sync client, like urllib3, only
+        # caps the idle ones).
+        return super().__new__(cls, cap_connections=True, **options)
+
     async def _make_api_call(self, operation: str, kwargs: dict[str, Any]) -> dict[str, Any]:  # type: ignore[override]
         """The native awaitable dispatch, with botocore's events when handlers are
         registered (the sync client's steps; handlers are sync functions, as in boto3)."""

@@ -13,8 +13,10 @@ import sys
 import threading
 
 from s3seal.cli.common import (
+    RC_CONFIG,
     RC_ERROR,
     RC_INTERRUPTED,
+    RC_SERVICE,
     REDACTOR,
     USAGE,
     UsageError,
@@ -34,12 +36,9 @@ def _write_error(message: str) -> None:
 
 
 def _help() -> int:
-    sys.stdout.write(
-        USAGE + "\nCommands:\n  s3     high-level transfers: cp, mv, rm, ls, mb, rb, sync, presign\n"
-        "  s3api  every S3 operation of the model\n"
-        "  keygen generate an SSE-C key (.env lines, or --raw 32 bytes)\n"
-        "  rotate re-key every object under s3://bucket/prefix onto a new SSE-C key\n"
-    )
+    from s3seal.cli.help import main_help
+
+    sys.stdout.write(main_help())
     return 0
 
 
@@ -47,7 +46,9 @@ def _dispatch(gargs: argparse.Namespace, rest: list[str]) -> int:
     if gargs.version:
         sys.stdout.write(version_string() + "\n")
         return 0
-    if not rest or rest[0] == "help":
+    if not rest:
+        global_parser().error("the following arguments are required: command")
+    if rest[0] == "help":
         return _help()
     command, args = rest[0], rest[1:]
     if command == "s3api":
@@ -58,6 +59,8 @@ def _dispatch(gargs: argparse.Namespace, rest: list[str]) -> int:
         from s3seal.cli.s3 import run as run_s3
 
         return run_s3(gargs, args)
+    if args == ["help"] and command in ("keygen", "rotate"):
+        args = ["--help"]  # their own parsers' help (exit 0)
     if command == "keygen":
         from s3seal.keys import main_keygen
 
@@ -84,8 +87,28 @@ def _with_globals(gargs: argparse.Namespace, args: list[str]) -> list[str]:
     return args + extra
 
 
+def _exit_code(error: Exception) -> int:
+    """AWS CLI v2's error handler chain (``awscli/errorhandler.py``): configuration errors 253
+    (printed with v1's hint), service errors 254, anything else 255."""
+    from s3seal.exceptions import ClientError, NoCredentialsError, NoRegionError
+
+    if isinstance(error, NoCredentialsError):
+        _write_error(f'{error}. You can configure credentials by running "aws configure".')
+        return RC_CONFIG
+    if isinstance(error, NoRegionError):
+        _write_error(f'{error} You can also configure your region by running "aws configure".')
+        return RC_CONFIG
+    from s3seal.cli.common import LOG
+
+    LOG.debug("Exception caught in main()", exc_info=True)
+    _write_error(str(error))
+    return RC_SERVICE if isinstance(error, ClientError) else RC_ERROR
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Run one ``s3seal`` command line; the exit code as the AWS CLI v1 returns it."""
+    """Run one ``s3seal`` command line; the exit code as AWS CLI v2 returns it: 0, 1 (an s3
+    transfer failed), 2 (files skipped), 130 (Ctrl-C), 252 (usage, parameter validation),
+    253 (configuration), 254 (service error), 255 (anything else)."""
     argv = list(sys.argv[1:] if argv is None else argv)
     # Started with SIGINT ignored (nohup, `&` in a script), Python keeps it ignored: the
     # command restores Ctrl-C, which it handles (exit 130, transfers cleaned up).
@@ -95,20 +118,16 @@ def main(argv: list[str] | None = None) -> int:
         gargs, rest = global_parser().parse_known_args(argv)
         setup_debug(gargs.debug)
         return _dispatch(gargs, rest)
-    except SystemExit as e:  # argparse's usage errors (exit 2), as the AWS CLI v1
+    except SystemExit as e:  # argparse: usage errors exit 252 (ArgParser), help exits 0
         return e.code if isinstance(e.code, int) else RC_ERROR
     except UsageError as e:
         if e.show_usage:
             sys.stderr.write(f"{USAGE}\n{e}\n")
         else:
             _write_error(str(e))
-        return RC_ERROR
+        return e.rc
     except KeyboardInterrupt:
         sys.stdout.write("\n")
         return RC_INTERRUPTED
-    except Exception as e:  # the AWS CLI's catch-all: the message, exit 255
-        from s3seal.cli.common import LOG
-
-        LOG.debug("Exception caught in main()", exc_info=True)
-        _write_error(str(e))
-        return RC_ERROR
+    except Exception as e:  # the message, and the code of its kind
+        return _exit_code(e)

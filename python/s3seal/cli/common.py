@@ -1,8 +1,10 @@
 """What every ``s3seal`` command shares: the global options, the client they configure,
 ``file://``/``fileb://`` values, the argument parser's error convention and exit codes.
 
-Exit codes follow the AWS CLI v1 (the ``awscli`` the parity tests run beside us). AWS CLI v2
-differs where noted in :data:`EXIT_CODES_V2`.
+Exit codes are AWS CLI v2's (``awscli/constants.py`` and ``awscli/errorhandler.py`` of v2): the
+s3 commands' own 0 / 1 / 2, then one code per kind of failure, where v1 returned 2 (argparse)
+or 255 (everything else). The parity tests run v1 (the ``awscli`` on PyPI) and compare through
+the v1 -> v2 table of ``tests/cli_helpers.py``.
 """
 
 from __future__ import annotations
@@ -18,21 +20,15 @@ import s3seal
 
 LOG = logging.getLogger("s3seal.cli")
 
-# AWS CLI v1 exit codes (awscli/clidriver.py, customizations/s3/subcommands.py).
+# AWS CLI v2 exit codes.
 RC_OK = 0
 RC_TRANSFER_FAILED = 1  # s3 commands: at least one transfer (or bucket call) failed
-RC_WARNINGS = 2  # s3 commands: files skipped; also argparse's usage errors in v1
-RC_USAGE = 2
+RC_WARNINGS = 2  # s3 commands: files skipped with a warning, the others transferred
+RC_USAGE = 252  # argparse errors, unknown options, parameter validation (v1: 2 or 255)
+RC_CONFIG = 253  # no credentials, no region (v1: 255)
+RC_SERVICE = 254  # the service returned an error: ClientError (v1: 255)
 RC_INTERRUPTED = 130  # 128 + SIGINT
-RC_ERROR = 255  # any other error: service errors, parameter validation, unknown options
-
-# Where AWS CLI v2 returns a different code for the same failure (awscli/constants.py, v2).
-EXIT_CODES_V2 = {
-    "usage error / parameter validation (v1: 2 or 255)": 252,
-    "configuration error (v1: 255)": 253,
-    "service error, ClientError (v1: 255)": 254,
-    "other errors": 255,
-}
+RC_ERROR = 255  # anything else: connection errors, an unknown profile, a missing local path
 
 USAGE = (
     "usage: s3seal [options] <command> <subcommand> [<subcommand> ...] [parameters]\n"
@@ -44,15 +40,19 @@ USAGE = (
 
 
 class UsageError(Exception):
-    """A command line the AWS CLI rejects before any request (exit 255 in v1)."""
+    """A command line the AWS CLI rejects before any request: v2's ``ParamValidationError`` /
+    ``ParamError`` / ``UnknownArgumentError`` (exit 252), or with ``rc=RC_ERROR`` the checks
+    v2 still raises as a ``RuntimeError`` (exit 255)."""
 
-    def __init__(self, message: str, show_usage: bool = False) -> None:
+    def __init__(self, message: str, show_usage: bool = False, rc: int = RC_USAGE) -> None:
         super().__init__(message)
         self.show_usage = show_usage
+        self.rc = rc
 
 
 class ArgParser(argparse.ArgumentParser):
-    """argparse with the AWS CLI's error form: usage, ``prog: error: message``, exit 2."""
+    """argparse with the AWS CLI's error form: usage, ``prog: error: message``; exit 252 (v2's
+    ``ArgParseException``; v1 exited 2)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("add_help", False)

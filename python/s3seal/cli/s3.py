@@ -10,9 +10,11 @@ import datetime
 import mimetypes
 import os
 import sys
+import textwrap
 from typing import Any
 
 from s3seal.cli.common import (
+    RC_ERROR,
     RC_OK,
     RC_TRANSFER_FAILED,
     ArgParser,
@@ -32,24 +34,58 @@ from s3seal.cli.s3files import (
     split_s3,
     walk_local,
 )
-from s3seal.cli.s3run import Printer, Task, run_tasks
+from s3seal.cli.s3run import Cancelled, Printer, Task, run_tasks
 
 COMMANDS = ("cp", "mv", "rm", "sync", "ls", "mb", "rb", "presign")
 
+# One line per command for `s3seal s3 help`, and the description of `s3seal s3 <command> help`.
+DESCRIPTIONS = {
+    "cp": "Copy a local file or S3 object to another location locally or in S3 (--recursive: a "
+    "whole directory or prefix). `-` as the source reads stdin, as the destination writes stdout.",
+    "mv": "Move a local file or S3 object: copy it as cp does, then delete the source.",
+    "rm": "Delete an S3 object (--recursive: every object under the prefix).",
+    "sync": "Copy the files and objects missing or newer at the destination, between a directory "
+    "and a prefix or two prefixes (--delete: also remove what the source lacks).",
+    "ls": "List the buckets, or the objects and common prefixes under an S3 prefix.",
+    "mb": "Make a bucket.",
+    "rb": "Remove an empty bucket (--force: delete its objects first).",
+    "presign": "Print a presigned URL that GETs the object (SigV4, --expires-in seconds).",
+}
+EPILOG = (
+    "Exit codes (AWS CLI v2): 0 success, 1 a transfer failed, 2 files skipped, 130 Ctrl-C, "
+    "252 bad arguments, 253 configuration, 254 service error, 255 other. "
+    "Global options (--endpoint-url, --profile, --region, --debug, ...): see `s3seal help`."
+)
+
+
+def _print_s3_help() -> None:
+    sys.stdout.write(
+        "usage: s3seal s3 <command> [arguments]\n\nHigh-level S3 commands, with the AWS CLI's "
+        "arguments; the bytes move through s3seal's transfer engine.\n\nCommands:\n"
+    )
+    for name in COMMANDS:
+        text = textwrap.fill(DESCRIPTIONS[name], 88, initial_indent=" " * 11, subsequent_indent=" " * 11)
+        sys.stdout.write(f"  {name:<8} {text[11:]}\n")
+    sys.stdout.write("\nRun `s3seal s3 <command> help` for a command's arguments.\n")
+
 
 def run(gargs: argparse.Namespace, argv: list[str]) -> int:
-    if not argv or argv[0] == "help":
-        sys.stdout.write("s3seal s3 <command>: " + ", ".join(COMMANDS) + "\n")
+    if not argv:  # the AWS CLI's message (v2: a ParamValidationError, 252)
+        raise UsageError(
+            "usage: s3seal [options] <command> <subcommand> [parameters]\ns3seal: error: too few arguments"
+        )
+    if argv[0] == "help":
+        _print_s3_help()
         return RC_OK
     command, rest = argv[0], argv[1:]
     if command not in COMMANDS:
         ArgParser(prog="s3seal").error(
             "argument subcommand: Invalid choice, valid choices are:\n\n" + " | ".join(COMMANDS)
         )
-    parser = _parser(command)
     if rest[:1] == ["help"]:
-        parser.print_help(sys.stdout)
+        _parser(command, help_=True).print_help(sys.stdout)
         return RC_OK
+    parser = _parser(command)
     args, unknown = parser.parse_known_args(rest)
     if unknown:
         raise UsageError("Unknown options: " + ",".join(unknown), show_usage=True)
@@ -66,27 +102,63 @@ def run(gargs: argparse.Namespace, argv: list[str]) -> int:
     return handler(command, args, gargs)
 
 
-def _parser(command: str) -> ArgParser:
-    p = ArgParser(prog="s3seal")  # the AWS CLI names itself in every usage error
+def _parser(command: str, help_: bool = False) -> ArgParser:
+    """The command's arguments. The AWS CLI names itself alone (``s3seal: error:``) in every
+    usage error; the help names the command."""
+    if help_:
+        p = ArgParser(prog=f"s3seal s3 {command}", description=DESCRIPTIONS[command], epilog=EPILOG)
+    else:
+        p = ArgParser(prog="s3seal")
+    uri = "<S3Uri>" if help_ else None  # errors name "path", as the AWS CLI
     if command in ("cp", "mv", "sync"):
-        p.add_argument("paths", nargs=2)
+        p.add_argument(
+            "paths",
+            nargs=2,
+            metavar="<LocalPath|S3Uri>" if help_ else None,  # errors name "paths", as the AWS CLI
+            help="the source and the destination: a local path, s3://bucket/key, or - (cp: stdin/stdout)",
+        )
         add_transfer_args(p, command)
     elif command == "rm":
-        p.add_argument("path")
-        p.add_argument("--recursive", action="store_true", dest="dir_op")
-        p.add_argument("--dryrun", action="store_true")
-        p.add_argument("--quiet", action="store_true")
-        p.add_argument("--only-show-errors", action="store_true")
-        p.add_argument("--include", action=FilterAction, dest="filters")
-        p.add_argument("--exclude", action=FilterAction, dest="filters")
-        p.add_argument("--page-size", type=int)
-        p.add_argument("--request-payer", nargs="?", const="requester", choices=["requester"])
+        p.add_argument("path", metavar=uri, help="s3://bucket/key, or a prefix with --recursive")
+        p.add_argument(
+            "--recursive", action="store_true", dest="dir_op", help="every object under the prefix"
+        )
+        p.add_argument("--dryrun", action="store_true", help="print what would be deleted, delete nothing")
+        p.add_argument("--quiet", action="store_true", help="print nothing, errors included")
+        p.add_argument("--only-show-errors", action="store_true", help="print errors only")
+        p.add_argument(
+            "--include",
+            action=FilterAction,
+            dest="filters",
+            metavar="PATTERN",
+            help="keep what matches this pattern",
+        )
+        p.add_argument(
+            "--exclude",
+            action=FilterAction,
+            dest="filters",
+            metavar="PATTERN",
+            help="skip what matches this pattern",
+        )
+        p.add_argument("--page-size", type=int, help="objects per listing request (at most 1000)")
+        p.add_argument(
+            "--request-payer",
+            nargs="?",
+            const="requester",
+            choices=["requester"],
+            help="confirm that the requester pays for a Requester Pays bucket",
+        )
     elif command in ("mb", "rb", "presign"):
-        p.add_argument("path")
+        p.add_argument("path", metavar=uri, help="s3://bucket" + ("/key" if command == "presign" else ""))
         if command == "rb":
-            p.add_argument("--force", action="store_true")
+            p.add_argument("--force", action="store_true", help="delete every object of the bucket first")
         if command == "presign":
-            p.add_argument("--expires-in", type=int, default=3600)
+            p.add_argument(
+                "--expires-in",
+                type=int,
+                default=3600,
+                help="seconds the URL stays valid (default 3600, max 604800)",
+            )
     else:
         add_ls_args(p)
     return p
@@ -120,7 +192,8 @@ def _validate(command: str, args: argparse.Namespace, paths_type: str) -> None:
     if "-" in (src, dest) and (command != "cp" or args.dir_op):
         raise UsageError("Streaming currently is only compatible with non-recursive cp commands")
     if paths_type == "locals3" and src != "-" and not os.path.exists(src):
-        raise UsageError(f"The user-provided path {src} does not exist.")
+        # A RuntimeError in AWS CLI v2 too: exit 255, not 252.
+        raise UsageError(f"The user-provided path {src} does not exist.", rc=RC_ERROR)
 
 
 def _transfer(command: str, args: argparse.Namespace, gargs: argparse.Namespace) -> int:
@@ -268,11 +341,26 @@ def _download(client: Any, args: Any, info: FileInfo, dest: str, callback: Any) 
     bucket, key = info.bucket_key
     parent = os.path.dirname(os.path.abspath(dest))
     os.makedirs(parent, exist_ok=True)
-    client.download_file(bucket, key, dest, ExtraArgs=request_args(args, "get"), Callback=callback)
+    before = _inode(dest)
+    try:
+        client.download_file(bucket, key, dest, ExtraArgs=request_args(args, "get"), Callback=callback)
+    except Cancelled:
+        # Ctrl-C: the engine delivers progress on its own thread, so the callback may raise
+        # after the download completed and renamed its file into place; the call reports the
+        # callback's exception all the same. A new file at the destination means it is whole.
+        if _inode(dest) in (None, before):
+            raise
     # As the AWS CLI: the file takes the object's time, so that the next sync skips it;
     # in whole seconds, as it sets it (S3 itself lists whole seconds).
     stamp = int(info.mtime.timestamp())
     os.utime(dest, (stamp, stamp))
+
+
+def _inode(path: str) -> int | None:
+    try:
+        return os.stat(path).st_ino
+    except OSError:
+        return None
 
 
 def _copy(client: Any, args: Any, info: FileInfo, dest: str, callback: Any) -> None:
@@ -366,8 +454,9 @@ def _rb(command: str, args: argparse.Namespace, gargs: argparse.Namespace) -> in
     if args.force:  # as the AWS CLI: `rm --recursive` first
         rm_args = _parser("rm").parse_args([args.path, "--recursive"])
         if _rm("rm", rm_args, gargs) != RC_OK:
-            raise UsageError(
-                "remove_bucket failed: Unable to delete all objects in the bucket, bucket will not be deleted."
+            raise UsageError(  # a RuntimeError in AWS CLI v2: 255
+                "remove_bucket failed: Unable to delete all objects in the bucket, bucket will not be deleted.",
+                rc=RC_ERROR,
             )
     try:
         client.delete_bucket(Bucket=bucket)

@@ -182,24 +182,23 @@ def method_name(op_name: str) -> str:
 
 
 def print_help(stream: Any) -> None:
-    stream.write("s3seal s3api <operation> [parameters]\n\nOperations:\n")
-    for name in sorted(command_table()):
-        stream.write(f"  {name}\n")
+    from s3seal.cli.help import s3api_help
+
+    stream.write(s3api_help(command_table()))
 
 
 def print_operation_help(op: Operation, stream: Any) -> None:
-    stream.write(f"s3seal s3api {op.cli_name}\n\nThe S3 {op.model.name} operation.\n\nParameters:\n")
-    if op.body_out:
-        stream.write("  <outfile>  (where the object's body is written)\n")
-    for name, shape in op.members.items():
-        need = "required" if name in op.required else "optional"
-        stream.write(f"  --{xform_name(name)}  ({shape.type_name}, {need})\n")
+    from s3seal.cli.help import operation_help
+
+    stream.write(operation_help(op))
 
 
 def run(gargs: argparse.Namespace, argv: list[str]) -> int:
     """Run one ``s3api`` operation; its output is printed as --output/--query ask."""
     table = command_table()
-    if not argv or argv[0] == "help":
+    if not argv:
+        ArgParser(prog="s3seal").error("the following arguments are required: operation")
+    if argv[0] == "help":
         print_help(sys.stdout)
         return 0
     if argv[0] not in table:

@@ -48,62 +48,133 @@ class FilterAction(argparse.Action):
         setattr(namespace, self.dest, filters)
 
 
+_INCLUDE_HELP = "keep what matches this pattern (filters apply in order; the last match wins)"
+_EXCLUDE_HELP = "skip what matches this pattern (filters apply in order; the last match wins)"
+_PAYER_HELP = "confirm that the requester pays for a Requester Pays bucket"
+
+
 def add_transfer_args(p: argparse.ArgumentParser, command: str) -> None:
     """The TRANSFER_ARGS of the AWS CLI (``subcommands.py``), plus each command's own."""
     if command == "sync":
         p.set_defaults(dir_op=True)
-        p.add_argument("--delete", action="store_true")
-        p.add_argument("--size-only", action="store_true")
-        p.add_argument("--exact-timestamps", action="store_true")
+        p.add_argument(
+            "--delete", action="store_true", help="delete destination files absent from the source"
+        )
+        p.add_argument("--size-only", action="store_true", help="compare sizes only, not modification times")
+        p.add_argument(
+            "--exact-timestamps",
+            action="store_true",
+            help="downloading: replace local files whose time differs from the object's, not only older ones",
+        )
     else:
-        p.add_argument("--recursive", action="store_true", dest="dir_op")
-        p.add_argument("--expected-size", type=int)
-    p.add_argument("--dryrun", action="store_true")
-    p.add_argument("--quiet", action="store_true")
-    p.add_argument("--include", action=FilterAction, dest="filters")
-    p.add_argument("--exclude", action=FilterAction, dest="filters")
-    p.add_argument("--acl")
-    p.add_argument("--follow-symlinks", action="store_true", default=True)
-    p.add_argument("--no-follow-symlinks", action="store_false", dest="follow_symlinks")
-    p.add_argument("--no-guess-mime-type", action="store_false", dest="guess_mime_type")
-    p.add_argument("--sse", nargs="?", const="AES256", choices=["AES256", "aws:kms"])
-    p.add_argument("--sse-c", nargs="?", const="AES256", choices=["AES256"])
-    p.add_argument("--sse-c-key")
-    p.add_argument("--sse-kms-key-id")
-    p.add_argument("--sse-c-copy-source", nargs="?", const="AES256", choices=["AES256"])
-    p.add_argument("--sse-c-copy-source-key")
-    p.add_argument("--storage-class")
-    p.add_argument("--grants", nargs="+")
-    p.add_argument("--website-redirect")
-    p.add_argument("--content-type")
-    p.add_argument("--cache-control")
-    p.add_argument("--content-disposition")
-    p.add_argument("--content-encoding")
-    p.add_argument("--content-language")
-    p.add_argument("--expires")
-    p.add_argument("--source-region")
-    p.add_argument("--only-show-errors", action="store_true")
-    p.add_argument("--no-progress", action="store_false", dest="progress")
-    p.add_argument("--page-size", type=int)
-    p.add_argument("--ignore-glacier-warnings", action="store_true")
-    p.add_argument("--force-glacier-transfer", action="store_true")
-    p.add_argument("--request-payer", nargs="?", const="requester", choices=["requester"])
-    p.add_argument("--metadata")
-    p.add_argument("--metadata-directive", choices=["COPY", "REPLACE"])
-    p.add_argument("--copy-props", choices=["none", "metadata-directive", "default"])
-    p.add_argument("--checksum-mode", choices=["ENABLED"])
-    p.add_argument("--checksum-algorithm", choices=["CRC64NVME", "CRC32", "SHA256", "SHA1", "CRC32C"])
+        p.add_argument(
+            "--recursive", action="store_true", dest="dir_op", help="every file under the directory or prefix"
+        )
+        p.add_argument("--expected-size", type=int, help="the size of a stream uploaded from stdin, in bytes")
+    p.add_argument("--dryrun", action="store_true", help="print what would be done, do nothing")
+    p.add_argument("--quiet", action="store_true", help="print nothing, errors included")
+    p.add_argument("--include", action=FilterAction, dest="filters", metavar="PATTERN", help=_INCLUDE_HELP)
+    p.add_argument("--exclude", action=FilterAction, dest="filters", metavar="PATTERN", help=_EXCLUDE_HELP)
+    p.add_argument("--acl", help="a canned ACL for the new objects (private, public-read, ...)")
+    p.add_argument(
+        "--follow-symlinks", action="store_true", default=True, help="follow symbolic links (default)"
+    )
+    p.add_argument(
+        "--no-follow-symlinks", action="store_false", dest="follow_symlinks", help="skip symbolic links"
+    )
+    p.add_argument(
+        "--no-guess-mime-type",
+        action="store_false",
+        dest="guess_mime_type",
+        help="do not set Content-Type from the file name",
+    )
+    p.add_argument(
+        "--sse",
+        nargs="?",
+        const="AES256",
+        choices=["AES256", "aws:kms"],
+        help="server-side encryption with S3's keys (AES256, the default) or KMS (aws:kms)",
+    )
+    p.add_argument(
+        "--sse-c",
+        nargs="?",
+        const="AES256",
+        choices=["AES256"],
+        help="server-side encryption with your key (SSE-C); needs --sse-c-key",
+    )
+    p.add_argument(
+        "--sse-c-key",
+        metavar="KEY|fileb://PATH",
+        help="the SSE-C key: 32 bytes, best as fileb://path (a value on the command line shows in ps); "
+        "needs --sse-c. Sent on every request that reads or writes the object's data",
+    )
+    p.add_argument("--sse-kms-key-id", help="the KMS key (id, ARN or alias) of --sse aws:kms")
+    p.add_argument(
+        "--sse-c-copy-source",
+        nargs="?",
+        const="AES256",
+        choices=["AES256"],
+        help="S3 to S3 copies: the source object is SSE-C encrypted; needs --sse-c-copy-source-key",
+    )
+    p.add_argument(
+        "--sse-c-copy-source-key",
+        help="the source object's SSE-C key (fileb://path), for the copy and its HEAD",
+    )
+    p.add_argument("--storage-class", help="STANDARD, REDUCED_REDUNDANCY, STANDARD_IA, GLACIER, ...")
+    p.add_argument(
+        "--grants", nargs="+", help="permission=grantee ... (permission: read, readacl, writeacl, full)"
+    )
+    p.add_argument(
+        "--website-redirect", help="redirect requests for the object to this URL (website buckets)"
+    )
+    p.add_argument("--content-type", help="the Content-Type of the new objects (else guessed from the name)")
+    p.add_argument("--cache-control", help="the Cache-Control of the new objects")
+    p.add_argument("--content-disposition", help="the Content-Disposition of the new objects")
+    p.add_argument("--content-encoding", help="the Content-Encoding of the new objects")
+    p.add_argument("--content-language", help="the Content-Language of the new objects")
+    p.add_argument("--expires", help="the Expires date of the new objects")
+    p.add_argument("--source-region", help="the region of the source bucket of an S3 to S3 copy")
+    p.add_argument("--only-show-errors", action="store_true", help="print errors and warnings only")
+    p.add_argument(
+        "--no-progress",
+        action="store_false",
+        dest="progress",
+        help="no progress line (shown on a terminal only)",
+    )
+    p.add_argument("--page-size", type=int, help="objects per listing request (at most 1000)")
+    p.add_argument(
+        "--ignore-glacier-warnings", action="store_true", help="no warning for skipped Glacier objects"
+    )
+    p.add_argument("--force-glacier-transfer", action="store_true", help="transfer Glacier objects anyway")
+    p.add_argument("--request-payer", nargs="?", const="requester", choices=["requester"], help=_PAYER_HELP)
+    p.add_argument("--metadata", help="user metadata of the new objects: key=value,... or JSON")
+    p.add_argument(
+        "--metadata-directive",
+        choices=["COPY", "REPLACE"],
+        help="S3 to S3 copies: keep (COPY) or replace (REPLACE) the source's metadata",
+    )
+    p.add_argument(
+        "--copy-props",
+        choices=["none", "metadata-directive", "default"],
+        help="S3 to S3 copies: which properties of the source are copied",
+    )
+    p.add_argument("--checksum-mode", choices=["ENABLED"], help="downloads: validate the object's checksum")
+    p.add_argument(
+        "--checksum-algorithm",
+        choices=["CRC64NVME", "CRC32", "SHA256", "SHA1", "CRC32C"],
+        help="uploads: the checksum S3 computes and stores",
+    )
 
 
 def add_ls_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("path", nargs="?", default="s3://")
-    p.add_argument("--recursive", action="store_true", dest="dir_op")
-    p.add_argument("--page-size", type=int)
-    p.add_argument("--human-readable", action="store_true")
-    p.add_argument("--summarize", action="store_true")
-    p.add_argument("--request-payer", nargs="?", const="requester", choices=["requester"])
-    p.add_argument("--bucket-name-prefix")
-    p.add_argument("--bucket-region")
+    p.add_argument("path", nargs="?", default="s3://", help="s3://bucket/prefix (none: list the buckets)")
+    p.add_argument("--recursive", action="store_true", dest="dir_op", help="every object under the prefix")
+    p.add_argument("--page-size", type=int, help="objects per listing request (at most 1000)")
+    p.add_argument("--human-readable", action="store_true", help="sizes in KiB, MiB, GiB")
+    p.add_argument("--summarize", action="store_true", help="a total of objects and bytes at the end")
+    p.add_argument("--request-payer", nargs="?", const="requester", choices=["requester"], help=_PAYER_HELP)
+    p.add_argument("--bucket-name-prefix", help="list only the buckets whose name starts with this")
+    p.add_argument("--bucket-region", help="list only the buckets of this region")
 
 
 def sse_c_key(value: str) -> str | bytes:

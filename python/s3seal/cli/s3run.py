@@ -156,20 +156,25 @@ def _reason(error: Exception) -> Any:
 
 
 def run_tasks(tasks: list[Task], printer: Printer, dryrun: bool) -> int:
-    """Run the tasks, CONCURRENCY at a time; Ctrl-C cancels what has not started (the
-    engine aborts the multipart uploads it had begun) and propagates."""
+    """Run the tasks, CONCURRENCY at a time, on worker threads; Ctrl-C cancels what has not
+    started, stops what runs (the engine aborts its multipart uploads and removes its temporary
+    files) and propagates."""
     printer.total_bytes = sum(t.size for t in tasks)
     printer.remaining = len(tasks)
-    if len(tasks) <= 1 or dryrun:
+    if dryrun:
         for task in tasks:
             _run_one(task, printer, dryrun)
         return printer.exit_code()
     pool = ThreadPoolExecutor(max_workers=CONCURRENCY, thread_name_prefix="s3seal-cli")
     try:
-        futures = [pool.submit(_run_one, t, printer, dryrun) for t in tasks]
-        done, _ = wait(futures, return_when=FIRST_EXCEPTION)
-        for future in done:
-            future.result()  # re-raise what _run_one let through
+        pending = {pool.submit(_run_one, t, printer, dryrun) for t in tasks}
+        while pending:
+            # Never one long wait: the kernel may deliver SIGINT to one of the engine's threads,
+            # which does not interrupt the main thread's wait, and Python runs the handler (the
+            # KeyboardInterrupt) only when the main thread runs again.
+            done, pending = wait(pending, timeout=0.05, return_when=FIRST_EXCEPTION)
+            for future in done:
+                future.result()  # re-raise what _run_one let through
     except KeyboardInterrupt:
         printer.cancelled.set()
         pool.shutdown(wait=True, cancel_futures=True)  # the running ones stop and clean up

@@ -6,6 +6,10 @@
 //! - an SSE-C key never goes over plain http to another machine (AWS refuses SSE-C over
 //!   http; we refuse before the key leaves the process), unless the user opted out;
 //! - a body is sent `UNSIGNED-PAYLOAD` only over TLS or to this machine.
+//!
+//! Connections and their pool live in `pool.rs`.
+
+mod pool;
 
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -19,14 +23,9 @@ use aws_smithy_runtime_api::client::result::ConnectorError;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::body::SdkBody;
 use aws_smithy_types::retry::ErrorKind;
-use hyper_util::client::legacy::connect::HttpConnector as TcpConnector;
-use hyper_util::client::legacy::Client as HyperClient;
-use hyper_util::rt::{TokioExecutor, TokioTimer};
 
 use crate::error::{Error, Result};
-
-/// Idle connections are closed before S3's own ~20 s idle timeout would reset them.
-const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(15);
+use pool::{ConnectError, Connector, Pool, PoolKey, RoundtripError};
 
 /// Headers that carry an SSE-C key (of the object, or of a copy source).
 const CUSTOMER_KEY_HEADERS: [&str; 2] = [
@@ -52,6 +51,9 @@ pub struct TransportOptions {
     pub connect_timeout: Duration,
     pub read_timeout: Duration,
     pub max_pool_connections: usize,
+    /// Cap the connections in use at `max_pool_connections` (aiobotocore's connector
+    /// limit); botocore's urllib3 pool only caps the idle ones.
+    pub cap_in_use: bool,
     pub allow_sse_c_over_http: bool,
 }
 
@@ -80,41 +82,35 @@ pub fn is_loopback_host(host: &str) -> bool {
         || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
-type Hyper = HyperClient<hyper_rustls::HttpsConnector<TcpConnector>, SdkBody>;
-
 /// The transport of one client (and fork generation): one connection pool.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Transport {
     inner: Arc<Inner>,
 }
 
-#[derive(Debug)]
+impl std::fmt::Debug for Transport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Transport")
+    }
+}
+
 struct Inner {
-    hyper: Hyper,
+    pool: Arc<Pool>,
+    connector: Connector,
     read_timeout: Duration,
     allow_sse_c_over_http: bool,
 }
 
 impl Transport {
     pub fn new(opts: &TransportOptions) -> Result<Self> {
-        let mut tcp = TcpConnector::new();
-        tcp.enforce_http(false);
-        tcp.set_nodelay(true);
-        tcp.set_connect_timeout(Some(opts.connect_timeout));
-        let https = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_tls_config(tls_config(&opts.verify)?)
-            .https_or_http()
-            .enable_http1()
-            .wrap_connector(tcp);
-        let hyper = HyperClient::builder(TokioExecutor::new())
-            .pool_idle_timeout(POOL_IDLE_TIMEOUT)
-            .pool_max_idle_per_host(opts.max_pool_connections)
-            .pool_timer(TokioTimer::new())
-            .timer(TokioTimer::new())
-            .build(https);
+        let cap = opts.cap_in_use.then_some(opts.max_pool_connections);
         Ok(Self {
             inner: Arc::new(Inner {
-                hyper,
+                pool: Arc::new(Pool::new(opts.max_pool_connections, cap)),
+                connector: Connector {
+                    tls: Arc::new(tls_config(&opts.verify)?),
+                    connect_timeout: opts.connect_timeout,
+                },
                 read_timeout: opts.read_timeout,
                 allow_sse_c_over_http: opts.allow_sse_c_over_http,
             }),
@@ -156,8 +152,12 @@ impl Transport {
     ) -> std::result::Result<http::Response<SdkBody>, ConnectorError> {
         self.check(&request)
             .map_err(|v| ConnectorError::user(Box::new(v)))?;
-        let sent = self.inner.hyper.request(request);
-        match tokio::time::timeout(self.inner.read_timeout, sent).await {
+        let key = PoolKey::of(request.uri(), crate::runtime::driving_runtime_id())
+            .map_err(|e| ConnectorError::user(Box::new(e)))?;
+        let request = origin_form(request);
+        let inner = &self.inner;
+        let sent = pool::roundtrip(&inner.pool, &inner.connector, key, request);
+        match tokio::time::timeout(inner.read_timeout, sent).await {
             Ok(Ok(response)) => Ok(response.map(SdkBody::from_body_1_x)),
             Ok(Err(e)) => Err(classify(e)),
             Err(elapsed) => Err(ConnectorError::timeout(Box::new(elapsed))),
@@ -165,28 +165,63 @@ impl Transport {
     }
 }
 
-/// Sort a hyper failure the way the SDK's retry strategy reads it: certificate and
-/// handshake failures are final (botocore does not retry `SSLError`), connection failures
-/// transient.
-fn classify(e: hyper_util::client::legacy::Error) -> ConnectorError {
+/// An HTTP/1.1 request line names the path only (what hyper-util did for us): the host
+/// goes in the `Host` header, added here unless the caller set one.
+fn origin_form(request: http::Request<SdkBody>) -> http::Request<SdkBody> {
+    let (mut parts, body) = request.into_parts();
+    if !parts.headers.contains_key(http::header::HOST) {
+        if let Some(authority) = parts.uri.authority() {
+            let default_port = match parts.uri.scheme_str() {
+                Some("https") => 443,
+                _ => 80,
+            };
+            let host = match authority.port_u16() {
+                Some(p) if p != default_port => authority.as_str(),
+                _ => authority.host(),
+            };
+            if let Ok(value) = http::HeaderValue::from_str(host) {
+                parts.headers.insert(http::header::HOST, value);
+            }
+        }
+    }
+    let path = parts
+        .uri
+        .path_and_query()
+        .map_or("/", http::uri::PathAndQuery::as_str);
+    if let Ok(uri) = path.parse() {
+        parts.uri = uri;
+    }
+    http::Request::from_parts(parts, body)
+}
+
+/// Sort a failure the way the retry rules read it: certificate and handshake failures are
+/// final (botocore does not retry `SSLError`), connection failures transient.
+fn classify(e: RoundtripError) -> ConnectorError {
+    if let Some(tls) = find_source::<TlsFailure>(&e) {
+        return ConnectorError::user(Box::new(TlsFailure(tls.0.clone())));
+    }
     if let Some(tls) = find_source::<rustls::Error>(&e) {
-        let reason = tls.to_string();
-        return ConnectorError::user(Box::new(TlsFailure(reason)));
+        return ConnectorError::user(Box::new(TlsFailure(tls.to_string())));
     }
-    if e.is_connect() {
-        return ConnectorError::io(Box::new(e));
+    match e {
+        RoundtripError::Connect(ConnectError::Timeout) => {
+            ConnectorError::timeout(Box::new(ConnectError::Timeout))
+        }
+        RoundtripError::Connect(ConnectError::BadUri(_)) => ConnectorError::user(Box::new(e)),
+        RoundtripError::Connect(_) | RoundtripError::Closed => ConnectorError::io(Box::new(e)),
+        RoundtripError::Http(h) if h.is_incomplete_message() => {
+            ConnectorError::other(Box::new(h), Some(ErrorKind::TransientError))
+        }
+        RoundtripError::Http(h) => {
+            let io =
+                h.is_closed() || h.is_canceled() || find_source::<std::io::Error>(&h).is_some();
+            if io {
+                ConnectorError::io(Box::new(h))
+            } else {
+                ConnectorError::other(Box::new(h), None)
+            }
+        }
     }
-    let incomplete =
-        find_source::<hyper::Error>(&e).is_some_and(hyper::Error::is_incomplete_message);
-    if incomplete {
-        return ConnectorError::other(Box::new(e), Some(ErrorKind::TransientError));
-    }
-    if find_source::<std::io::Error>(&e).is_some()
-        || find_source::<hyper::Error>(&e).is_some_and(|h| h.is_closed() || h.is_canceled())
-    {
-        return ConnectorError::io(Box::new(e));
-    }
-    ConnectorError::other(Box::new(e), None)
 }
 
 pub fn find_source<'a, E: std::error::Error + 'static>(
@@ -347,6 +382,7 @@ mod tests {
             connect_timeout: Duration::from_secs(1),
             read_timeout: Duration::from_secs(1),
             max_pool_connections: 1,
+            cap_in_use: false,
             allow_sse_c_over_http: allow,
         })
         .unwrap()
