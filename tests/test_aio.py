@@ -487,10 +487,16 @@ def test_uvloop(ministack, mbucket) -> None:
         assert "uvloop" in type(asyncio.get_running_loop()).__module__
         async with aio_client(ministack) as s3:
             await s3.put_object(Bucket=mbucket, Key="uv", Body=b"on uvloop", **SSEC)
-            bodies = await asyncio.gather(
-                *(s3.get_object(Bucket=mbucket, Key="uv", **SSEC) for _ in range(50))
-            )
-            return b"".join([await r["Body"].read() for r in bodies])
+
+            async def get() -> bytes:
+                # Each body read before the coroutine ends: an unread body holds its connection,
+                # and with max_pool_connections (10) capping the connections, 50 unread bodies
+                # would wait on each other (aiobotocore's connector limit behaves the same).
+                response = await s3.get_object(Bucket=mbucket, Key="uv", **SSEC)
+                async with response["Body"] as body:
+                    return await body.read()  # type: ignore[no-any-return]
+
+            return b"".join(await asyncio.gather(*(get() for _ in range(50))))
 
     with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
         assert runner.run(main()) == b"on uvloop" * 50
