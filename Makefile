@@ -54,6 +54,8 @@ fmt: $(STAMP) ## Format Rust and Python
 
 $(BENCH_STAMP): $(STAMP)
 	$(PIP) install -q "obstore==0.12.1"
+	# aioboto3 pins an older botocore than ours: its own venv, for the async group (benches/async_cases.py)
+	python3 -m venv $(VENV)/aioboto3 && $(VENV)/aioboto3/bin/pip install -q "aioboto3==15.5.0"
 	touch $(BENCH_STAMP)
 
 sink: ## Build the benchmark's sink endpoint (benches/sink, a measuring instrument, not a test server)

@@ -285,6 +285,9 @@ library could not do that case on that server.
 
 def write(rows: list[Row], stem: Path, quick: bool, reps: int, minutes: float) -> None:
     stem.parent.mkdir(exist_ok=True)
+    import async_cases
+
+    rows, async_lines = async_cases.report(rows, stem, quick)  # its own section and plot
     lines = [
         f"# s3seal benchmark{' (quick mode: smoke test, figures not meaningful)' if quick else ''} — {dt.date.today()}",
         "",
@@ -326,6 +329,7 @@ def write(rows: list[Row], stem: Path, quick: bool, reps: int, minutes: float) -
     import rotate_cases
 
     lines += rotate_cases.notes(rows)
+    lines += async_lines
     stem.with_suffix(".md").write_text("\n".join(lines) + "\n")
     plot(rows, stem.with_suffix(".png"), quick)
 

@@ -175,6 +175,9 @@ def cases(z: Sizes) -> list[Case]:
                 "solo_seconds": z.solo_seconds,
             }
             out.append(Case("G1", f"{size_label(z.large)} SSE-C", server, spec, {op: op}))
+    import async_cases  # the async group (A1, A2): its own libraries and driver
+
+    out += async_cases.cases(z)
     return out
 
 

@@ -7,10 +7,13 @@ Plain tests around ``asyncio.run``: no pytest plugin needed.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import gc
 import hashlib
 import os
 import random
 import socket
+import threading
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -158,6 +161,170 @@ def test_dicts_and_exceptions_match_aiobotocore(ministack, mbucket) -> None:
     for (op, _), mine, reference in zip(calls, ours, theirs, strict=True):
         assert mine == reference, op
     assert {kind for kind, _ in ours} >= {"ok", "NoSuchKey", "InvalidRequest", "ClientError"}
+
+
+def _without(value: Any, text: str) -> Any:
+    """`value` with every occurrence of `text` (a bucket name) in its strings replaced."""
+    if isinstance(value, str):
+        return value.replace(text, "<bucket>")
+    if isinstance(value, dict):
+        return {k: _without(v, text) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_without(v, text) for v in value)
+    return value
+
+
+async def _scenario(s3: Any, bucket: str) -> list[tuple[str, Any]]:
+    """The main operations, errors, paginators and waiters, as one client does them in its
+    own fresh bucket; every outcome (dict or exception class, message and response) kept."""
+    out: list[tuple[str, Any]] = []
+
+    async def rec(call: Awaitable[Any], ignore: tuple[str, ...] = ()) -> Any:
+        try:
+            result = await call
+        except Exception as e:  # each library's own classes: compared by name, message, response
+            response = getattr(e, "response", None)
+            out.append((type(e).__name__, (str(e), normalise(response, ignore) if response else None)))
+            return None
+        if isinstance(result, dict) and "Body" in result:
+            async with result["Body"] as body:
+                result = {**result, "BodyBytes": await body.read()}
+        out.append(("ok", normalise(result, ignore=("UploadId",))))
+        return result
+
+    b, kms = bucket, SSE_MODES["sse-kms"]
+    await rec(s3.put_object(Bucket=b, Key="c", Body=b"customer key", **SSEC))
+    await rec(s3.put_object(Bucket=b, Key="k", Body=b"kms", **kms))
+    await rec(
+        s3.put_object(
+            Bucket=b, Key="p/1", Body=b"plain", Metadata={"a": "b"}, ContentType="text/x", Tagging="t=1"
+        )
+    )
+    await rec(s3.put_object(Bucket=b, Key="p/2", Body=b"", ServerSideEncryption="AES256"))
+    await rec(s3.head_object(Bucket=b, Key="c", **SSEC))
+    # An SSE-C object without its key. Known divergence (test_parity): after a HEAD 400
+    # botocore re-sends the HEAD for the bucket's region even when it is unchanged.
+    await rec(s3.head_object(Bucket=b, Key="c"), ignore=("RetryAttempts",))
+    await rec(s3.get_object(Bucket=b, Key="c", Range="bytes=2-5", **SSEC))
+    await rec(s3.get_object(Bucket=b, Key="c", SSECustomerAlgorithm="AES256", SSECustomerKey=OTHER_KEY))
+    await rec(s3.get_object(Bucket=b, Key="k"))
+    await rec(
+        s3.copy_object(
+            Bucket=b,
+            Key="copy",
+            CopySource={"Bucket": b, "Key": "c"},
+            CopySourceSSECustomerAlgorithm="AES256",
+            CopySourceSSECustomerKey=SSE_KEY,
+            ServerSideEncryption="AES256",
+        )
+    )
+    await rec(s3.get_object_tagging(Bucket=b, Key="p/1"))
+    await rec(s3.put_object_tagging(Bucket=b, Key="p/1", Tagging={"TagSet": [{"Key": "x", "Value": "y"}]}))
+    await rec(s3.get_object_tagging(Bucket=b, Key="p/1"))
+    created = await rec(s3.create_multipart_upload(Bucket=b, Key="m", **SSEC))
+    upload = {"Bucket": b, "Key": "m", "UploadId": created["UploadId"], **SSEC}
+    part1 = await rec(s3.upload_part(PartNumber=1, Body=b"1" * (5 * 1024 * 1024), **upload))
+    part2 = await rec(s3.upload_part(PartNumber=2, Body=b"2" * 100, **upload))
+    await rec(s3.list_parts(Bucket=b, Key="m", UploadId=created["UploadId"]))
+    parts = [{"PartNumber": n, "ETag": p["ETag"]} for n, p in ((1, part1), (2, part2))]
+    await rec(
+        s3.complete_multipart_upload(
+            Bucket=b, Key="m", UploadId=created["UploadId"], MultipartUpload={"Parts": parts}
+        )
+    )
+    await rec(s3.head_object(Bucket=b, Key="m", PartNumber=1, **SSEC))
+    aborted = await rec(s3.create_multipart_upload(Bucket=b, Key="gone"))
+    await rec(s3.abort_multipart_upload(Bucket=b, Key="gone", UploadId=aborted["UploadId"]))
+    await rec(s3.list_multipart_uploads(Bucket=b))
+    await rec(s3.list_objects_v2(Bucket=b, Prefix="p/", Delimiter="/"))
+    await rec(s3.list_objects_v2(Bucket=b, Delimiter="/"))
+    await rec(s3.list_objects(Bucket=b, MaxKeys=2))
+    await rec(s3.delete_objects(Bucket=b, Delete={"Objects": [{"Key": "copy"}, {"Key": "nothing"}]}))
+    await rec(s3.delete_object(Bucket=b, Key="nothing"))
+    await rec(s3.head_bucket(Bucket=b))
+    await rec(s3.get_bucket_encryption(Bucket=b))
+    # Errors: missing bucket and key, a non-empty bucket, client-side validation.
+    await rec(s3.get_object(Bucket=b + "-missing", Key="x"))
+    await rec(s3.head_bucket(Bucket=b + "-missing"))
+    await rec(s3.get_object(Bucket=b, Key="nothing"))
+    await rec(s3.delete_bucket(Bucket=b))
+    await rec(s3.put_object(Bucket=b, Key="x", Body=b"", ContentLength="ten"))
+    await rec(s3.put_object(Bucket=b, Key="x", Bogus=1))
+    await rec(s3.list_objects_v2(Bucket=b, MaxKeys=-1))
+    # Paginators: pages, MaxItems/StartingToken, search.
+    paginator = s3.get_paginator("list_objects_v2")
+    pages = [normalise(p) async for p in paginator.paginate(Bucket=b, PaginationConfig={"PageSize": 2})]
+    out.append(("pages", pages))
+    limited = await paginator.paginate(Bucket=b, PaginationConfig={"MaxItems": 3}).build_full_result()
+    out.append(("full", normalise(limited)))
+    out.append(("search", [k async for k in paginator.paginate(Bucket=b).search("Contents[].Size")]))
+    # Waiters: one that is met at once, one that gives up.
+    out.append(("waited", normalise(await s3.get_waiter("object_exists").wait(Bucket=b, Key="p/1"))))
+    try:
+        await s3.get_waiter("object_not_exists").wait(
+            Bucket=b, Key="p/1", WaiterConfig={"Delay": 0, "MaxAttempts": 2}
+        )
+    except Exception as e:
+        out.append((type(e).__name__, (str(e), normalise(e.last_response))))
+    return out
+
+
+def test_main_operations_errors_paginators_and_waiters_match_aiobotocore(ministack) -> None:
+    from conftest import make_bucket
+
+    ours_bucket, theirs_bucket = make_bucket(ministack), make_bucket(ministack)
+
+    async def results(client: Any, bucket: str) -> list[tuple[str, Any]]:
+        async with client as s3:
+            return _without(await _scenario(s3, bucket), bucket)  # type: ignore[no-any-return]
+
+    ours = run(lambda: results(aio_client(ministack), ours_bucket))
+    theirs = run(lambda: results(aiobotocore_client(ministack), theirs_bucket))
+    assert len(ours) == len(theirs)
+    for i, (mine, reference) in enumerate(zip(ours, theirs, strict=True)):
+        assert mine == reference, f"step {i}"
+    kinds = {kind for kind, _ in ours}
+    assert kinds >= {"ok", "ClientError", "NoSuchKey", "NoSuchBucket", "ParamValidationError", "WaiterError"}
+
+
+@pytest.mark.garage
+def test_presigned_url_and_post_match_aiobotocore_s3v4(garage) -> None:
+    """Presigning against aiobotocore with SigV4 (botocore presigns SigV2 for us-east-1 on a
+    custom endpoint, a documented divergence), on Garage, which checks signatures: the same
+    URL but for the date and signature, both URLs fetch the object, the same POST fields."""
+    import re
+    import urllib.request
+
+    from conftest import make_bucket
+
+    aioconfig = pytest.importorskip("aiobotocore.config")
+    aiosession = pytest.importorskip("aiobotocore.session")
+    bucket = make_bucket(garage)
+    params = {"Bucket": bucket, "Key": "pre sign/ü"}
+    s3seal.client("s3", **garage.client_kwargs()).put_object(**params, Body=b"presigned body")
+
+    async def presign(client: Any) -> tuple[str, dict[str, Any]]:
+        async with client as s3:
+            url = await s3.generate_presigned_url("get_object", Params=params, ExpiresIn=120)
+            post = await s3.generate_presigned_post(
+                bucket, "form/${filename}", Conditions=[["content-length-range", 1, 100]], ExpiresIn=60
+            )
+            return url, post
+
+    theirs_client = aiosession.get_session().create_client(
+        "s3", config=aioconfig.AioConfig(signature_version="s3v4"), **garage.client_kwargs()
+    )
+    url, post = run(lambda: presign(aio_client(garage)))
+    ref_url, ref_post = run(lambda: presign(theirs_client))
+    volatile = re.compile(r"X-Amz-(Date|Signature|Credential)=[^&]*")
+    assert volatile.sub("", url) == volatile.sub("", ref_url)
+    for u in (url, ref_url):
+        with urllib.request.urlopen(u, timeout=10) as response:
+            assert response.read() == b"presigned body"
+    assert post["url"] == ref_post["url"]
+    assert set(post["fields"]) == set(ref_post["fields"])
+    same = {"key", "x-amz-algorithm"}
+    assert {k: post["fields"][k] for k in same} == {k: ref_post["fields"][k] for k in same}
 
 
 # --- the streaming body ------------------------------------------------------------------------
@@ -320,10 +487,16 @@ def test_uvloop(ministack, mbucket) -> None:
         assert "uvloop" in type(asyncio.get_running_loop()).__module__
         async with aio_client(ministack) as s3:
             await s3.put_object(Bucket=mbucket, Key="uv", Body=b"on uvloop", **SSEC)
-            bodies = await asyncio.gather(
-                *(s3.get_object(Bucket=mbucket, Key="uv", **SSEC) for _ in range(50))
-            )
-            return b"".join([await r["Body"].read() for r in bodies])
+
+            async def get() -> bytes:
+                # Each body read before the coroutine ends: an unread body holds its connection,
+                # and with max_pool_connections (10) capping the connections, 50 unread bodies
+                # would wait on each other (aiobotocore's connector limit behaves the same).
+                response = await s3.get_object(Bucket=mbucket, Key="uv", **SSEC)
+                async with response["Body"] as body:
+                    return await body.read()  # type: ignore[no-any-return]
+
+            return b"".join(await asyncio.gather(*(get() for _ in range(50))))
 
     with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
         assert runner.run(main()) == b"on uvloop" * 50
@@ -457,28 +630,72 @@ def test_transfers_with_async_file_objects(ministack, mbucket, tmp_path: Path) -
     assert (tmp_path / "dst").read_bytes() == data
 
 
+def test_many_transfers_run_at_once(ministack, mbucket, tmp_path: Path) -> None:
+    """A gather of 12 uploads has all 12 moving bytes together: each one's first progress
+    callback waits (in s3seal's progress thread) until all 12 have reached it. They once
+    queued for the loop's default executor (6 threads on 2 cores): the barrier broke."""
+    source = tmp_path / "src"
+    source.write_bytes(os.urandom(1024 * 1024))
+    barrier = threading.Barrier(12, timeout=30)
+
+    def upload(s3: AioS3Client, i: int) -> Awaitable[None]:
+        first = [True]
+
+        def progress(amount: int) -> None:
+            if first[0]:
+                first[0] = False
+                barrier.wait()
+
+        return s3.upload_file(source, mbucket, f"many/{i}", Callback=progress)
+
+    async def main() -> None:
+        async with aio_client(ministack) as s3:
+            await asyncio.gather(*(upload(s3, i) for i in range(12)))
+
+    run(main)
+    assert not barrier.broken
+
+
 # When a transfer is cancelled: at once (before the worker thread runs), once bytes have
-# moved, or after a delay drawn (seeded) well within the throttled transfer's ~4 s.
+# moved, after a delay drawn (seeded) well within the throttled transfer's ~4 s, or by an
+# `asyncio.wait_for` timeout drawn the same way.
 _RNG = random.Random(12)
-CANCEL_MOMENTS = ["at-once", "after-progress", *(f"after-{_RNG.uniform(0.05, 1.0):.2f}s" for _ in range(3))]
+CANCEL_MOMENTS = [
+    "at-once",
+    "after-progress",
+    *(f"after-{_RNG.uniform(0.05, 1.0):.2f}s" for _ in range(3)),
+    f"wait_for-{_RNG.uniform(0.05, 1.0):.2f}s",
+]
 
 
 async def _cancel_during(moment: str, start: Callable[[Callable[[int], None]], Awaitable[None]]) -> None:
-    """Start a transfer, cancel its task at ``moment``, and check it ends cancelled."""
+    """Start a transfer, cancel it at ``moment``, check it ends cancelled (or timed out) and
+    that the event loop was never blocked meanwhile, cleanup included."""
     loop = asyncio.get_running_loop()
     moved = asyncio.Event()
 
     def progress(amount: int) -> None:
         loop.call_soon_threadsafe(moved.set)
 
-    task = asyncio.create_task(start(progress))
-    if moment == "after-progress":
-        await moved.wait()
-    elif moment != "at-once":
-        await asyncio.sleep(float(moment.removeprefix("after-").removesuffix("s")))
-    task.cancel()
-    with pytest.raises(asyncio.CancelledError):
-        await task
+    async with LagMonitor() as monitor:
+        if moment.startswith("wait_for-"):
+            with pytest.raises(asyncio.TimeoutError):
+                await asyncio.wait_for(
+                    start(progress), float(moment.removeprefix("wait_for-").removesuffix("s"))
+                )
+        else:
+            task = asyncio.create_task(start(progress))
+            if moment == "after-progress":
+                await moved.wait()
+            elif moment != "at-once":
+                await asyncio.sleep(float(moment.removeprefix("after-").removesuffix("s")))
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+    # Never blocked: waiting for the worker thread or its cleanup on the loop would stall it
+    # for the rest of the transfer (seconds). The bound is 50 ms, not the 10 ms of the 1 GiB
+    # test: on the shared machine here single ticks of 11-12 ms came up in these short runs.
+    assert [lag for lag in monitor.blocked if lag > 0.050] == [], monitor.summary()
 
 
 SLOW = s3seal.TransferConfig(
@@ -531,32 +748,131 @@ def test_cancelled_download_keeps_the_old_file_and_no_temp_file(
     assert [p.name for p in tmp_path.iterdir()] == ["target"]
 
 
-def test_event_loop_does_not_stall_during_a_transfer(ministack, mbucket, tmp_path: Path) -> None:
-    source = tmp_path / "src"
-    source.write_bytes(os.urandom(64 * 1024 * 1024))
+class LagMonitor:
+    """Ticks on the event loop every millisecond and records how late each tick wakes up.
 
-    async def main() -> float:
-        worst = 0.0
-        done = asyncio.Event()
+    A tick can be late because the loop was blocked (code running on its thread, or the GIL
+    held by another thread: what this monitor is for) or because the kernel had no CPU to
+    give (other processes: on a shared 2-core machine, tens of ms). The kernel's schedstat
+    counts, per thread, the time spent runnable but waiting in the run queue; `blocked` is a
+    tick's lag minus the longest such wait of any of the process's threads during it (the
+    loop thread itself, or a thread that was holding the GIL when it was preempted)."""
 
-        async def monitor() -> None:
-            nonlocal worst
-            while not done.is_set():
-                before = time.perf_counter()
-                await asyncio.sleep(0.001)
-                worst = max(worst, time.perf_counter() - before - 0.001)
+    def __init__(self) -> None:
+        self.lags: list[float] = []
+        self.blocked: list[float] = []
+        self._task: asyncio.Task[None] | None = None
 
-        async with aio_client(ministack) as s3:
-            watcher = asyncio.create_task(monitor())
-            await s3.upload_file(source, mbucket, "lag", ExtraArgs=SSEC)
-            await s3.download_file(mbucket, "lag", str(tmp_path / "back"), ExtraArgs=SSEC)
-            done.set()
-            await watcher
-        return worst
+    @staticmethod
+    def _queued() -> dict[str, int]:
+        """Run-queue wait (ns) so far of each thread of this process."""
+        out = {}
+        for tid in os.listdir("/proc/self/task"):
+            try:
+                with open(f"/proc/self/task/{tid}/schedstat", "rb") as f:
+                    out[tid] = int(f.read().split()[1])
+            except (OSError, IndexError, ValueError):  # the thread just ended
+                pass
+        return out
 
-    worst = run(main)
-    print(f"\nworst event-loop lag during a 64 MiB upload + download: {worst * 1000:.1f} ms")
-    assert worst < 0.05  # 10 ms is the goal; the bound leaves room for a busy shared machine
+    async def _tick(self) -> None:
+        while True:
+            waited = self._queued()  # read before the tick starts: its cost is not lag
+            before = time.perf_counter()
+            await asyncio.sleep(0.001)
+            lag = time.perf_counter() - before - 0.001
+            after = self._queued()
+            preempted = max((ns - waited.get(tid, 0) for tid, ns in after.items()), default=0) / 1e9
+            self.lags.append(lag)
+            self.blocked.append(lag - preempted)
+
+    async def __aenter__(self) -> LagMonitor:
+        # A collection of the test process's garbage is the interpreter's pause, on whichever
+        # thread triggers it: not measured here.
+        gc.collect()
+        gc.disable()
+        self._task = asyncio.create_task(self._tick())
+        await asyncio.sleep(0)
+        return self
+
+    async def __aexit__(self, *exc_info: Any) -> None:
+        assert self._task is not None
+        self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._task
+        gc.enable()
+
+    def summary(self) -> str:
+        def ms(values: list[float]) -> str:
+            v = sorted(values)
+            return f"p50 {v[len(v) // 2] * 1e3:.2f} ms, p99 {v[int(len(v) * 0.99)] * 1e3:.2f} ms, worst {v[-1] * 1e3:.1f} ms"
+
+        return f"{len(self.lags)} ticks; lag {ms(self.lags)}; minus run-queue wait {ms(self.blocked)}"
+
+
+def test_lag_monitor_sees_a_blocked_loop_and_a_held_gil() -> None:
+    """The monitor below is not blind: a blocking call on the loop and a worker thread holding
+    the GIL (one long C call, which never offers it back) both show as blocked ticks."""
+
+    def hold_gil() -> int:
+        deadline = time.perf_counter() + 0.5
+        n = 0
+        while time.perf_counter() < deadline:
+            n += sum(range(5_000_000))  # ~50-100 ms per call with the GIL held throughout
+        return n
+
+    async def main() -> LagMonitor:
+        async with LagMonitor() as monitor:
+            await asyncio.sleep(0.05)
+            time.sleep(0.03)  # the loop blocked on the loop thread
+            await asyncio.sleep(0.05)
+            await asyncio.to_thread(hold_gil)
+        return monitor
+
+    monitor = run(main)
+    blocked = [lag for lag in monitor.blocked if lag > 0.010]
+    assert len(blocked) >= 2, monitor.summary()  # the sleep, and the GIL
+    assert max(blocked) >= 0.025
+
+
+@pytest.mark.garage
+@pytest.mark.slow
+def test_event_loop_does_not_stall_during_a_1_gib_transfer(garage, tmp_path: Path) -> None:
+    """A 1 GiB SSE-C upload_file then download_file on Garage (what test_transfer_faults uses for
+    its 1 GiB round trip), awaited while a monitor ticks on the loop, each tick's lag counted
+    once the time the kernel kept the threads waiting for a CPU is taken off (see LagMonitor;
+    the raw lag is printed too). The ticks keep running through the transfer (thousands of
+    them), so a loop blocked on I/O or a GIL held for long stretches would show."""
+    from conftest import make_bucket
+
+    bucket = make_bucket(garage)
+    source, back = tmp_path / "src", tmp_path / "back"
+    with source.open("wb") as f:
+        for _ in range(64):
+            f.write(os.urandom(16 * 1024 * 1024))
+
+    async def main() -> tuple[LagMonitor, float]:
+        async with aio_client(garage) as s3, LagMonitor() as monitor:
+            start = time.perf_counter()
+            await s3.upload_file(str(source), bucket, "lag", ExtraArgs=SSEC)
+            await s3.download_file(bucket, "lag", str(back), ExtraArgs=SSEC)
+            return monitor, time.perf_counter() - start
+
+    monitor, seconds = run(main)
+    print(f"\n1 GiB SSE-C upload + download in {seconds:.1f} s: {monitor.summary()}")
+    assert back.stat().st_size == source.stat().st_size == 1 << 30
+    with source.open("rb") as a, back.open("rb") as b:
+        while chunk := a.read(64 * 1024 * 1024):
+            assert chunk == b.read(64 * 1024 * 1024)
+    assert len(monitor.lags) > seconds * 100  # the monitor really ran during the transfer
+    # Blocking the loop the way a library does (I/O on it, the GIL held per chunk, waiting on
+    # a thread) stalls it again and again: at most 1 tick in 1,000 over 10 ms, none over
+    # 100 ms. Isolated longer ticks do come up on this shared 2-core machine (load 7 to 16,
+    # 1 to 2 ticks of 11-51 ms in some runs, none in others; a plain file copy without s3seal
+    # showed 11 ms), which the run-queue figure cannot explain: the bound lets those through.
+    stalls = [lag for lag in monitor.blocked if lag > 0.010]
+    assert len(stalls) <= len(monitor.blocked) / 1000, monitor.summary()
+    assert max(monitor.blocked) < 0.100, monitor.summary()
 
 
 # --- the seeds, in aioboto3's form --------------------------------------------------------------

@@ -38,7 +38,9 @@ class AioS3Client(AsyncOperations, S3Client):  # type: ignore[misc]  # async twi
         # aiobotocore's connector limit: at most ``max_pool_connections`` requests on the
         # wire at once; the rest wait for a connection (the sync client, like urllib3, only
         # caps the idle ones).
-        return super().__new__(cls, cap_connections=True, **options)
+        client = super().__new__(cls, cap_connections=True, **options)
+        assert isinstance(client, AioS3Client)
+        return client
 
     async def _make_api_call(self, operation: str, kwargs: dict[str, Any]) -> dict[str, Any]:  # type: ignore[override]
         """The native awaitable dispatch, with botocore's events when handlers are

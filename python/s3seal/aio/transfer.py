@@ -1,7 +1,7 @@
 """Managed transfers for the async client: the sync engine, run in a worker thread.
 
 s3seal has no native async transfer yet, so ``await s3.upload_file(...)`` runs the sync
-engine (``s3seal.transfer``) with ``asyncio.to_thread`` and the event loop stays free.
+engine (``s3seal.transfer``) in a worker thread of its own pool and the event loop stays free.
 
 Cancelling the awaiting task must leave nothing behind, but a thread cannot be interrupted
 from outside. The engine calls the progress callback as bytes move and treats an exception
@@ -14,9 +14,13 @@ the task then waits for that cleanup before it reports the cancellation.
 from __future__ import annotations
 
 import asyncio
+import contextvars
+import functools
 import inspect
+import os
 import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from s3seal._ops import Operations
@@ -62,11 +66,31 @@ def _cancellable(callback: Progress | None, cancelled: threading.Event) -> Progr
     return progress
 
 
+# The worker threads of transfers. Not the loop's default executor, which has
+# min(32, cpus + 4) threads (6 on 2 cores) shared with everything else: with it, a gather of
+# 20 transfers ran 6 at a time. A transfer's thread waits in Rust with the GIL released, so
+# threads are cheap; the pool is made per process (a forked child gets its own).
+MAX_TRANSFER_THREADS = 256
+_executor: tuple[int, ThreadPoolExecutor] | None = None
+_executor_lock = threading.Lock()
+
+
+def _transfer_executor() -> ThreadPoolExecutor:
+    global _executor
+    with _executor_lock:
+        if _executor is None or _executor[0] != os.getpid():
+            pool = ThreadPoolExecutor(MAX_TRANSFER_THREADS, thread_name_prefix="s3seal-aio-transfer")
+            _executor = (os.getpid(), pool)
+        return _executor[1]
+
+
 async def run(job: Callable[[Progress], T], callback: Progress | None) -> T:
     """Run ``job(progress)`` in a worker thread; on cancellation, stop it and wait for the
     engine's cleanup before re-raising ``CancelledError``."""
     cancelled = threading.Event()
-    future = asyncio.ensure_future(asyncio.to_thread(job, _cancellable(callback, cancelled)))
+    loop = asyncio.get_running_loop()
+    call = functools.partial(contextvars.copy_context().run, job, _cancellable(callback, cancelled))
+    future = asyncio.ensure_future(loop.run_in_executor(_transfer_executor(), call))
     try:
         return await asyncio.shield(future)
     except asyncio.CancelledError:

@@ -28,11 +28,14 @@ class AioNormalizedOperationMethod:
 class AioWaiter(Waiter):
     """``await s3.get_waiter(name).wait(**kwargs, WaiterConfig={...})``."""
 
-    async def wait(self, **kwargs: Any) -> None:  # type: ignore[override]
+    async def wait(self, **kwargs: Any) -> dict[str, Any]:  # type: ignore[override]
+        """Wait; the response that met the success state is returned, as aiobotocore's
+        ``AIOWaiter.wait`` does (botocore's sync waiter returns None)."""
         attempts = WaitAttempts(self, kwargs)
         while True:
-            if attempts.done(await self._operation_method(**attempts.kwargs)):
-                return
+            response = await self._operation_method(**attempts.kwargs)
+            if attempts.done(response):
+                return response
             await asyncio.sleep(attempts.sleep_amount)
 
 
