@@ -22,6 +22,20 @@ struct Cursor {
     /// The runtime whose I/O driver the connection is registered with (a synchronous
     /// call's local runtime), or `None` for the shared one.
     home: Option<Local>,
+    /// The whole body is in `pending` (it arrived with the response head): reads are
+    /// served here, with no runtime and no wait.
+    in_memory: bool,
+}
+
+impl Cursor {
+    /// A read that needs no waiting: everything is in memory already.
+    fn read_now(&mut self, amt: Option<usize>) -> Option<Bytes> {
+        if !self.in_memory {
+            return None;
+        }
+        let take = amt.unwrap_or(usize::MAX).min(self.pending.len());
+        Some(self.pending.split_to(take))
+    }
 }
 
 impl Cursor {
@@ -103,13 +117,25 @@ impl RawStream {
         read_timeout: Duration,
         home: Option<Local>,
     ) -> Self {
+        // A body that arrived whole with its head (small ones do, see transport/pool.rs)
+        // moves into `pending`: reading it needs no runtime.
+        let whole = stream.bytes().map(Bytes::copy_from_slice);
+        let in_memory = whole.is_some();
+        let (stream, pending) = match whole {
+            Some(data) => (
+                ByteStream::new(aws_smithy_types::body::SdkBody::empty()),
+                data,
+            ),
+            None => (stream, Bytes::new()),
+        };
         Self {
             cursor: Mutex::new(Some(Cursor {
                 stream,
-                pending: Bytes::new(),
+                pending,
                 remaining: length,
                 read_timeout,
                 home,
+                in_memory,
             })),
             closed: Mutex::new(false),
         }
@@ -142,7 +168,11 @@ impl RawStream {
     /// Read `amt` bytes, or everything that is left when `amt` is None.
     #[pyo3(signature = (amt=None))]
     fn read<'py>(&self, py: Python<'py>, amt: Option<usize>) -> PyResult<Bound<'py, PyBytes>> {
-        let cursor = self.take()?;
+        let mut cursor = self.take()?;
+        if let Some(data) = cursor.read_now(amt) {
+            self.put_back(cursor);
+            return Ok(PyBytes::new(py, &data));
+        }
         let (cursor, result) = read_with(py, cursor, amt);
         match cursor {
             Some(cursor) => self.put_back(cursor),
@@ -150,6 +180,20 @@ impl RawStream {
             None => *self.closed.lock().unwrap_or_else(PoisonError::into_inner) = true,
         }
         result
+    }
+
+    /// `read` if it needs no waiting (the body is in memory), else None: the async
+    /// StreamingBody's shortcut past an awaitable's round trip through the runtime.
+    #[pyo3(signature = (amt=None))]
+    fn _read_now<'py>(
+        &self,
+        py: Python<'py>,
+        amt: Option<usize>,
+    ) -> PyResult<Option<Bound<'py, PyBytes>>> {
+        let mut cursor = self.take()?;
+        let data = cursor.read_now(amt);
+        self.put_back(cursor);
+        Ok(data.map(|d| PyBytes::new(py, &d)))
     }
 
     /// `read` as a coroutine (the async StreamingBody). Cancelled mid-read, the body is

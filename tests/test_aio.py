@@ -367,6 +367,9 @@ def test_streaming_body_checks_content_length() -> None:
             self.closed = False
             self.parts = [b"abc", b""]
 
+        def _read_now(self, amt: int | None = None) -> bytes | None:
+            return None  # nothing in memory: every read is awaited
+
         async def _read_async(self, amt: int | None = None) -> bytes:
             return self.parts.pop(0)
 

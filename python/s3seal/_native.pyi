@@ -17,6 +17,9 @@ class RawStream:
         The GIL is released while waiting; a full read allocates the result once.
         """
 
+    def _read_now(self, amt: int | None = None) -> bytes | None:
+        """``read`` when it needs no waiting (the body arrived whole), else None."""
+
     def _read_async(self, amt: int | None = None) -> Awaitable[bytes]:
         """``read`` as an awaitable (the async StreamingBody); cancelled mid-read, the body closes."""
 

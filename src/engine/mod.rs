@@ -445,6 +445,12 @@ impl Engine {
                 Some((name, expected))
             });
         let (body, validated) = match check {
+            // A body already in memory is checked now; one that passes stays in memory
+            // (read without a runtime), one that fails is wrapped to fail when read, as
+            // botocore's does.
+            Some((name, expected)) if body.bytes().is_some_and(|b| matches(b, name, &expected)) => {
+                (body, Some(name))
+            }
             Some((name, expected)) => (checked_body(body, name, expected), Some(name)),
             None => (body, None),
         };
@@ -620,6 +626,18 @@ fn decode_checksum(value: &str) -> Option<bytes::Bytes> {
 }
 
 /// `body`, checked at its end against `expected` (a mismatch is a stream error).
+/// Whether `data`'s `algorithm` checksum is `expected`.
+fn matches(data: &[u8], algorithm: &str, expected: &[u8]) -> bool {
+    match algorithm.parse::<aws_smithy_checksums::ChecksumAlgorithm>() {
+        Ok(algorithm) => {
+            let mut checksum = algorithm.into_impl();
+            checksum.update(data);
+            checksum.finalize()[..] == *expected
+        }
+        Err(_) => false,
+    }
+}
+
 fn checked_body(body: SdkBody, algorithm: &str, expected: bytes::Bytes) -> SdkBody {
     match algorithm.parse::<aws_smithy_checksums::ChecksumAlgorithm>() {
         Ok(algorithm) => {

@@ -158,7 +158,11 @@ impl Transport {
         let inner = &self.inner;
         let sent = pool::roundtrip(&inner.pool, &inner.connector, key, request);
         match tokio::time::timeout(inner.read_timeout, sent).await {
-            Ok(Ok(response)) => Ok(response.map(SdkBody::from_body_1_x)),
+            Ok(Ok(response)) => Ok(response.map(|body| match body {
+                // In memory as such, so that readers can tell (`SdkBody::bytes`).
+                pool::DrivenBody::Buffered(data) => data.map_or_else(SdkBody::empty, SdkBody::from),
+                streaming => SdkBody::from_body_1_x(streaming),
+            })),
             Ok(Err(e)) => Err(classify(e)),
             Err(elapsed) => Err(ConnectorError::timeout(Box::new(elapsed))),
         }

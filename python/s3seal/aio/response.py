@@ -28,7 +28,9 @@ class AioStreamingBody(StreamingBody):
 
     async def read(self, amt: int | None = None) -> bytes:  # type: ignore[override]
         """Read at most ``amt`` bytes, or everything left when ``amt`` is None."""
-        chunk: bytes = await self._raw_stream._read_async(amt)
+        # A body that arrived whole is read at once, without a round trip through the runtime.
+        now = self._raw_stream._read_now(amt)
+        chunk: bytes = now if now is not None else await self._raw_stream._read_async(amt)
         self._amount_read += len(chunk)
         if amt is None or (not chunk and amt > 0):
             self._verify_content_length()
