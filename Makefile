@@ -61,7 +61,7 @@ $(BENCH_STAMP): $(STAMP)
 sink: ## Build the benchmark's sink endpoint (benches/sink, a measuring instrument, not a test server)
 	cargo build --release --quiet --manifest-path benches/sink/Cargo.toml --target-dir benches/sink/target
 
-bench: dev servers sink $(BENCH_STAMP) ## The benchmark suite (~30 min): writes benches/results/latest.{md,png}
+bench: dev servers sink $(BENCH_STAMP) ## The benchmark suite (about an hour): writes benches/results/latest.{md,png}
 	$(PY) benches/run.py
 
 bench-quick: dev servers sink $(BENCH_STAMP) ## The suite in quick mode (< 2 min, a smoke test): quick.{md,png}

@@ -13,7 +13,7 @@ Every measurement runs in a fresh interpreter (`benches/worker.py`), libraries i
 checked for size, and for content (sha256) on the first repetition against real servers.
 
 Writes benches/results/latest.{md,png} (quick mode: quick.{md,png}, not committed).
-Run: `make bench` (~30 min) or `make bench-quick` (< 2 min, a smoke test of every case).
+Run: `make bench` (about an hour) or `make bench-quick` (< 2 min, a smoke test of every case).
 `--only S1,L1` runs some groups only (and writes partial.{md,png}).
 """
 
