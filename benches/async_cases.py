@@ -28,13 +28,14 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import statistics
 import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from stats import median_of
 
 HERE = Path(__file__).resolve().parent
 GROUPS = ("A1", "A2")
@@ -159,16 +160,6 @@ def run_worker(spec: dict[str, Any]) -> dict[str, Any]:
         raise WorkerFailed(lines[-1] if lines else "no output", out.stderr)
     result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
     return result
-
-
-def median_of(results: list[dict[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for k, v in results[0].items():
-        if isinstance(v, dict):
-            out[k] = {f: statistics.median(r[k][f] for r in results) for f in v}
-        else:
-            out[k] = statistics.median(r[k] for r in results)
-    return out
 
 
 # --- the worker: the libraries -------------------------------------------------------------------

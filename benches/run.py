@@ -24,7 +24,6 @@ import hashlib
 import json
 import os
 import secrets
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -34,6 +33,8 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from stats import median_of
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tools"))
@@ -355,17 +356,6 @@ def run_case(bench: Bench, case: Case, reps: int) -> dict[str, Any]:
                 failed[lib] = str(e)[:200]
     medians = {lib: median_of(rs) for lib, rs in runs.items() if rs}
     return {"case": case, "medians": medians, "failed": failed}
-
-
-def median_of(results: list[dict[str, Any]]) -> dict[str, Any]:
-    """Per output section and figure, the median over repetitions."""
-    out: dict[str, Any] = {}
-    for k, v in results[0].items():
-        if isinstance(v, dict):
-            out[k] = {f: statistics.median(r[k][f] for r in results) for f in v}
-        else:
-            out[k] = statistics.median(r[k] for r in results)
-    return out
 
 
 def rows(done: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
