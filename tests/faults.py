@@ -51,8 +51,11 @@ def _read_head(sock: socket.socket) -> bytes:
 
 
 class FaultProxy:
-    def __init__(self, upstream_port: int, default: Fault = "pass") -> None:
+    def __init__(self, upstream_port: int, default: Fault = "pass", delay: float = 0.0) -> None:
         self.upstream = (HOST, upstream_port)
+        # "pass" connections hold each piece of the server's answer this long: a server far
+        # away, for tests about concurrency rather than about the server's own speed.
+        self.delay = delay
         self.default = default
         self.queue: deque[Fault] = deque()
         self.connections = 0
@@ -147,7 +150,7 @@ class FaultProxy:
             return
         with self._lock:
             self._open.add(server)
-        pump = threading.Thread(target=self._pump, args=(server, client), daemon=True)
+        pump = threading.Thread(target=self._pump, args=(server, client, self.delay), daemon=True)
         pump.start()
         self._pump(client, server)
         pump.join(timeout=IDLE_TIMEOUT)
@@ -156,13 +159,15 @@ class FaultProxy:
         server.close()
 
     @staticmethod
-    def _pump(src: socket.socket, dst: socket.socket) -> None:
+    def _pump(src: socket.socket, dst: socket.socket, delay: float = 0.0) -> None:
         try:
             while True:
                 data = src.recv(1 << 16)
                 if not data:
                     dst.shutdown(socket.SHUT_WR)
                     return
+                if delay:
+                    time.sleep(delay)
                 dst.sendall(data)
         except OSError:
             for sock in (src, dst):

@@ -34,7 +34,7 @@ from s3seal.cli.s3files import (
     split_s3,
     walk_local,
 )
-from s3seal.cli.s3run import Cancelled, Printer, Task, run_tasks
+from s3seal.cli.s3run import Printer, Task, run_tasks
 
 COMMANDS = ("cp", "mv", "rm", "sync", "ls", "mb", "rb", "presign")
 
@@ -344,10 +344,11 @@ def _download(client: Any, args: Any, info: FileInfo, dest: str, callback: Any) 
     before = _inode(dest)
     try:
         client.download_file(bucket, key, dest, ExtraArgs=request_args(args, "get"), Callback=callback)
-    except Cancelled:
+    except Exception:
         # Ctrl-C: the engine delivers progress on its own thread, so the callback may raise
         # after the download completed and renamed its file into place; the call reports the
-        # callback's exception all the same. A new file at the destination means it is whole.
+        # callback's exception (or what it became) all the same. A new file at the
+        # destination means it is whole: the engine renames only a complete download.
         if _inode(dest) in (None, before):
             raise
     # As the AWS CLI: the file takes the object's time, so that the next sync skips it;
