@@ -201,18 +201,23 @@ impl RawStream {
     #[pyo3(signature = (amt=None))]
     fn _read_async<'py>(slf: &Bound<'py, Self>, amt: Option<usize>) -> PyResult<Bound<'py, PyAny>> {
         let mut cursor = slf.get().take()?;
-        let mut owner = CloseUnlessReturned(Some(slf.clone().unbind()));
-        crate::aio::awaitable(slf.py(), async move {
-            let result = match amt {
-                Some(n) => cursor.read_up_to(n).await,
-                None => cursor.read_to_end().await,
-            };
-            if let Some(stream) = owner.0.take() {
-                stream.get().put_back(cursor);
-            }
-            let data = result?;
-            Ok(Python::attach(|py| PyBytes::new(py, &data).unbind()))
-        })
+        let owner = CloseUnlessReturned(Some(slf.clone().unbind()));
+        crate::aio::awaitable(
+            slf.py(),
+            async move {
+                let result = match amt {
+                    Some(n) => cursor.read_up_to(n).await,
+                    None => cursor.read_to_end().await,
+                };
+                (result, cursor, owner)
+            },
+            |py, (result, cursor, mut owner)| {
+                if let Some(stream) = owner.0.take() {
+                    stream.get().put_back(cursor);
+                }
+                Ok(PyBytes::new(py, &result?).into_any().unbind())
+            },
+        )
     }
 
     fn close(&self) {

@@ -408,10 +408,11 @@ impl Client {
             read_timeout: self.inner.opts.read_timeout,
             home: None,
         };
-        crate::aio::awaitable(py, async move {
-            let out = inner.run(&params).await?;
-            Python::attach(|py| Ok(output_to_dict(py, out, &bodies)?.unbind()))
-        })
+        crate::aio::awaitable(
+            py,
+            async move { inner.run(&params).await },
+            move |py, out| Ok(output_to_dict(py, out?, &bodies)?.into_any().unbind()),
+        )
     }
 
     /// Set (or, with None, clear) the callable that emits the request-level events.

@@ -65,15 +65,8 @@ pub fn runtime() -> &'static Runtime {
         .expect("tokio runtime");
     let fresh = Box::into_raw(Box::new((generation, rt)));
     match RUNTIME.compare_exchange(current, fresh, Ordering::AcqRel, Ordering::Acquire) {
-        Ok(_) => {
-            // SAFETY: `fresh` is now published and never freed.
-            let rt = unsafe { &(*fresh).1 };
-            if generation == 0 {
-                // The async API (pyo3-async-runtimes) runs on this same runtime.
-                let _ = pyo3_async_runtimes::tokio::init_with_runtime(rt);
-            }
-            rt
-        }
+        // SAFETY: `fresh` is now published and never freed.
+        Ok(_) => unsafe { &(*fresh).1 },
         Err(_) => {
             // Another thread won the race: drop ours (never used) and take theirs.
             // SAFETY: `fresh` was never published.
