@@ -454,6 +454,48 @@ def test_cancelled_request_returns_promptly_and_drops_the_connection() -> None:
         listener.close()
 
 
+def _open_fds() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+def test_results_reach_each_loop_and_loops_in_turn_leave_no_descriptors(ministack, mbucket) -> None:
+    # Each event loop is woken through its own eventfd. asyncio.run in a loop (a new loop each
+    # time), and two loops taking turns on one thread, must each get their own results, and
+    # finished loops must not leave their descriptors behind.
+    data = {f"turns/{i}": os.urandom(100 + i) for i in range(4)}
+    with s3seal.client("s3", **ministack.client_kwargs()) as sync:
+        for key, body in data.items():
+            sync.put_object(Bucket=mbucket, Key=key, Body=body)
+
+    async def fetch(key: str) -> bytes:
+        async with aio_client(ministack) as s3:
+            response = await s3.get_object(Bucket=mbucket, Key=key)
+            return await response["Body"].read()
+
+    assert run(lambda: fetch("turns/0")) == data["turns/0"]
+    gc.collect()
+    before = _open_fds()
+    for i in range(30):
+        key = f"turns/{i % 4}"
+        assert run(lambda key=key: fetch(key)) == data[key]
+    gc.collect()
+    assert _open_fds() - before <= 3
+
+    async def both(key: str) -> list[bytes]:
+        return list(await asyncio.gather(fetch(key), fetch("turns/3")))
+
+    first, second = asyncio.new_event_loop(), asyncio.new_event_loop()
+    try:
+        for i in range(6):
+            loop = first if i % 2 else second
+            key = f"turns/{i % 4}"
+            got = loop.run_until_complete(both(key))
+            assert got == [data[key], data["turns/3"]]
+    finally:
+        first.close()
+        second.close()
+
+
 def test_forked_child_runs_coroutines_after_the_parent_used_the_client(ministack, mbucket) -> None:
     import multiprocessing
 
