@@ -146,6 +146,30 @@ def test_exceptions_pickle_and_keep_their_shape(ms3, mbucket) -> None:
     assert str(pv) == "Parameter validation failed:\nr"
 
 
+def test_import_leaves_boto3_unloaded_until_its_classes_are_used() -> None:
+    # The classes that subclass boto3's and botocore.parsers' are made on first use: a command
+    # line run should not pay for importing boto3. Once made they are boto3's subclasses, and
+    # pickle by name like any module-level class.
+    script = """
+import pickle, sys
+import s3seal, s3seal.cli
+assert "boto3" not in sys.modules and "botocore.parsers" not in sys.modules, sorted(sys.modules)
+from s3seal.exceptions import S3UploadFailedError, RetriesExceededError, ResponseParserError
+import boto3.exceptions, botocore.parsers
+assert issubclass(S3UploadFailedError, boto3.exceptions.S3UploadFailedError)
+assert issubclass(s3seal.exceptions.S3TransferFailedError, boto3.exceptions.S3TransferFailedError)
+assert s3seal.exceptions.Boto3Error is boto3.exceptions.Boto3Error
+assert issubclass(ResponseParserError, botocore.parsers.ResponseParserError)
+clone = pickle.loads(pickle.dumps(S3UploadFailedError("Failed to upload f to b/k: x")))
+assert type(clone) is S3UploadFailedError and str(clone) == "Failed to upload f to b/k: x"
+retries = pickle.loads(pickle.dumps(RetriesExceededError(ValueError("v"))))
+assert type(retries) is RetriesExceededError and str(retries) == "Max Retries Exceeded"
+print("ok")
+"""
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr[-2000:]
+
+
 def test_non_ascii_metadata_is_refused(ms3, mbucket) -> None:
     with pytest.raises(exceptions.ParamValidationError, match="Non ascii characters found in S3 metadata"):
         ms3.put_object(Bucket=mbucket, Key="k", Body=b"x", Metadata={"k": "é"})

@@ -10,7 +10,7 @@ context, or a credential.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 try:  # pragma: no cover - depends on the environment
     # ``botocore`` too, as boto3/exceptions.py has it: code written for boto3 reaches
@@ -124,19 +124,6 @@ class _WaiterErrorCopy(BotoCoreError):  # type: ignore[misc,valid-type]
 WaiterError = _error("WaiterError", "Waiter {name} failed: {reason}", _WaiterErrorCopy)
 
 
-try:  # pragma: no cover - depends on the environment
-    from botocore.parsers import ResponseParserError as _ResponseParserErrorBase
-except ImportError:  # pragma: no cover
-    _ResponseParserErrorBase = Exception  # type: ignore[assignment,misc]
-
-
-class ResponseParserError(_ResponseParserErrorBase):  # type: ignore[misc,valid-type]
-    """A successful status with a body that is not what the model says (botocore's class)."""
-
-    def __init__(self, message: str = "") -> None:
-        super().__init__(message)
-
-
 class InsecureTransportError(BotoCoreError):  # type: ignore[misc,valid-type]
     """An SSE-C key would have gone over plain http to a host that is not this machine."""
 
@@ -175,40 +162,98 @@ _MODELED: dict[str, type[ClientError]] = {
 globals().update(_MODELED)
 
 
-# boto3's transfer exceptions (boto3/exceptions.py), subclassed when boto3 is importable so
-# ``except boto3.exceptions.S3UploadFailedError:`` keeps working.
-try:
-    import boto3.exceptions as _boto3
-except ImportError:  # pragma: no cover - exercised without boto3 installed
-    _boto3 = None  # type: ignore[assignment]
+# Five classes subclass botocore.parsers' and boto3's own, whose modules cost about 0.15 s to
+# import (boto3 pulls in botocore's session, http.client and email): a command line tool pays
+# that on every run. They are made on first use instead (PEP 562); type checkers see them here.
+_LAZY_NAMES = frozenset(
+    {
+        "ResponseParserError",
+        "Boto3Error",
+        "S3TransferFailedError",
+        "S3UploadFailedError",
+        "RetriesExceededError",
+    }
+)
+
+if TYPE_CHECKING:
+
+    class ResponseParserError(Exception):
+        def __init__(self, message: str = "") -> None: ...
+
+    class Boto3Error(Exception): ...
+
+    class S3TransferFailedError(Boto3Error): ...
+
+    class S3UploadFailedError(Boto3Error): ...
+
+    class RetriesExceededError(Boto3Error):
+        last_exception: BaseException
+
+        def __init__(self, last_exception: BaseException, msg: str = "Max Retries Exceeded") -> None: ...
+
+else:
+
+    def __getattr__(name: str) -> Any:
+        if name not in _LAZY_NAMES:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        made = _make_lazy_classes()
+        globals().update(made)
+        return made[name]
 
 
-class _Boto3ErrorCopy(Exception):
-    """boto3's Boto3Error, for when boto3 is not installed."""
+def _make_lazy_classes() -> dict[str, type[Exception]]:
+    try:  # pragma: no cover - depends on the environment
+        from botocore.parsers import ResponseParserError as parser_base
+    except ImportError:  # pragma: no cover
+        parser_base = Exception  # type: ignore[assignment,misc]
+    # boto3's transfer exceptions (boto3/exceptions.py), subclassed when boto3 is importable
+    # so ``except boto3.exceptions.S3UploadFailedError:`` keeps working.
+    try:
+        import boto3.exceptions as boto3_exceptions
+    except ImportError:  # pragma: no cover - exercised without boto3 installed
+        boto3_exceptions = None  # type: ignore[assignment]
 
+    class ResponseParserError(parser_base):  # type: ignore[misc,valid-type,no-redef]
+        """A successful status with a body that is not what the model says (botocore's class)."""
 
-Boto3Error: type[Exception] = _boto3.Boto3Error if _boto3 is not None else _Boto3ErrorCopy
+        def __init__(self, message: str = "") -> None:
+            super().__init__(message)
 
+    class _Boto3ErrorCopy(Exception):
+        """boto3's Boto3Error, for when boto3 is not installed."""
 
-_TransferFailedBase: type[Exception] = _boto3.S3TransferFailedError if _boto3 is not None else Boto3Error
-_UploadFailedBase: type[Exception] = _boto3.S3UploadFailedError if _boto3 is not None else Boto3Error
-_RetriesExceededBase: type[Exception] = _boto3.RetriesExceededError if _boto3 is not None else Boto3Error
+    if boto3_exceptions is not None:
+        boto3_error: type[Exception] = boto3_exceptions.Boto3Error
+        transfer_base: type[Exception] = boto3_exceptions.S3TransferFailedError
+        upload_base: type[Exception] = boto3_exceptions.S3UploadFailedError
+        retries_base: type[Exception] = boto3_exceptions.RetriesExceededError
+    else:  # pragma: no cover
+        boto3_error = transfer_base = upload_base = retries_base = _Boto3ErrorCopy
 
+    class S3TransferFailedError(transfer_base):  # type: ignore[misc,valid-type,no-redef]
+        """A managed transfer failed (boto3's ``S3TransferFailedError``)."""
 
-class S3TransferFailedError(_TransferFailedBase):  # type: ignore[misc,valid-type]
-    """A managed transfer failed (boto3's ``S3TransferFailedError``)."""
+    class S3UploadFailedError(upload_base):  # type: ignore[misc,valid-type,no-redef]
+        """``upload_file`` failed: ``Failed to upload {file} to {bucket}/{key}: {error}``."""
 
+    class RetriesExceededError(retries_base):  # type: ignore[misc,valid-type,no-redef]
+        """A download's stream kept failing; ``last_exception`` is the last failure."""
 
-class S3UploadFailedError(_UploadFailedBase):  # type: ignore[misc,valid-type]
-    """``upload_file`` failed: ``Failed to upload {file} to {bucket}/{key}: {error}``."""
+        def __init__(self, last_exception: BaseException, msg: str = "Max Retries Exceeded") -> None:
+            Exception.__init__(self, msg)
+            self.last_exception = last_exception
 
-
-class RetriesExceededError(_RetriesExceededBase):  # type: ignore[misc,valid-type]
-    """A download's stream kept failing; ``last_exception`` is the last failure."""
-
-    def __init__(self, last_exception: BaseException, msg: str = "Max Retries Exceeded") -> None:
-        Exception.__init__(self, msg)
-        self.last_exception = last_exception
+    made: dict[str, type[Exception]] = {
+        "ResponseParserError": ResponseParserError,
+        "Boto3Error": boto3_error,
+        "S3TransferFailedError": S3TransferFailedError,
+        "S3UploadFailedError": S3UploadFailedError,
+        "RetriesExceededError": RetriesExceededError,
+    }
+    for name, cls in made.items():
+        if cls.__module__ == __name__:  # ours, not boto3's Boto3Error itself
+            cls.__name__ = cls.__qualname__ = name  # pickled by name, as a module-level class
+    return made
 
 
 def _class_for_code(code: str) -> type[ClientError]:

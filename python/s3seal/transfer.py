@@ -24,7 +24,8 @@ import time
 from collections.abc import Callable
 from typing import Any, ClassVar
 
-from s3seal.exceptions import ClientError, S3UploadFailedError
+from s3seal import exceptions
+from s3seal.exceptions import ClientError
 
 KB = 1024
 MB = KB * KB
@@ -447,7 +448,7 @@ def upload_file(
     except ClientError as e:
         # As boto3 raises it: the ClientError stays only as the implicit __context__.
         message = f"Failed to upload {filename} to {'/'.join([Bucket, Key])}: {e}"
-        raise S3UploadFailedError(message)  # noqa: B904
+        raise exceptions.S3UploadFailedError(message)  # noqa: B904
 
 
 def upload_fileobj(
