@@ -24,7 +24,7 @@ use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 
-use crate::runtime::{fork_generation, runtime};
+use crate::runtime::{fork_generation, panic_message, runtime};
 
 /// Turns a task's output into the Python result, on the loop's thread (GIL held).
 type Finish = Box<dyn FnOnce(Python<'_>) -> PyResult<Py<PyAny>> + Send>;
@@ -232,14 +232,10 @@ impl<F: Future> Future for CatchUnwind<F> {
         match catch_unwind(AssertUnwindSafe(|| inner.poll(cx))) {
             Ok(Poll::Ready(out)) => Poll::Ready(Ok(out)),
             Ok(Poll::Pending) => Poll::Pending,
-            Err(panic) => {
-                let text = panic
-                    .downcast_ref::<&str>()
-                    .map(|s| (*s).to_owned())
-                    .or_else(|| panic.downcast_ref::<String>().cloned())
-                    .unwrap_or_default();
-                Poll::Ready(Err(format!("s3seal task panicked: {text}")))
-            }
+            Err(panic) => Poll::Ready(Err(format!(
+                "s3seal task panicked: {}",
+                panic_message(&*panic)
+            ))),
         }
     }
 }

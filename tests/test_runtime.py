@@ -124,13 +124,19 @@ CHILD = textwrap.dedent(
 )
 
 
+# A call drives a local runtime from its own thread while there is one per core free, else
+# it runs as a task of the shared runtime: Ctrl-C must work both ways (the knob sends every
+# call the second way).
+@pytest.mark.parametrize("runs_as", ["local", "task"])
 @pytest.mark.parametrize("inherited", ["default", "ignored"])
-def test_ctrl_c_interrupts_a_waiting_call(silent_server: str, inherited: str) -> None:
+def test_ctrl_c_interrupts_a_waiting_call(silent_server: str, inherited: str, runs_as: str) -> None:
+    env = dict(os.environ, S3SEAL_LOCAL_RUNTIMES="0" if runs_as == "task" else "1")
     proc = subprocess.Popen(
         [sys.executable, "-c", CHILD, silent_server],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        env=env,
         preexec_fn=ignore_sigint if inherited == "ignored" else None,
     )
     assert proc.stdout is not None
