@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBytes, PyDateTime, PyDict, PyList, PyTzInfo};
 
 use crate::body::RawStream;
@@ -41,7 +42,7 @@ pub fn to_python<'py>(
         Value::Str(s) => s.into_pyobject(py)?.into_any(),
         Value::Secret(s) => s.expose().into_pyobject(py)?.into_any(),
         Value::Int(i) => i.into_pyobject(py)?.into_any(),
-        Value::BigInt(text) => py.import("builtins")?.getattr("int")?.call1((text,))?,
+        Value::BigInt(text) => py.get_type::<pyo3::types::PyInt>().call1((text,))?,
         Value::Bool(b) => b.into_pyobject(py)?.to_owned().into_any(),
         Value::Time(t) => {
             let utc = PyTzInfo::utc(py)?;
@@ -75,9 +76,22 @@ pub fn to_python<'py>(
                 py,
                 RawStream::new(stream, length, bodies.read_timeout, bodies.home.clone()),
             )?;
-            py.import("s3seal.response")?
-                .getattr("StreamingBody")?
-                .call1((raw, length))?
+            streaming_body_class(py)?.call1((raw, length))?
         }
     })
+}
+
+/// `s3seal.response.StreamingBody`, looked up once: importing it on every GET showed up in
+/// profiles (an import goes through `__import__` and the module's globals each time).
+fn streaming_body_class(py: Python<'_>) -> PyResult<&Bound<'_, PyAny>> {
+    static CLASS: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+    Ok(CLASS
+        .get_or_try_init(py, || {
+            Ok::<_, PyErr>(
+                py.import("s3seal.response")?
+                    .getattr("StreamingBody")?
+                    .unbind(),
+            )
+        })?
+        .bind(py))
 }
