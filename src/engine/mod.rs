@@ -84,11 +84,22 @@ pub enum RetryMode {
     Standard,
 }
 
+/// Who the engine's requests are signed as (botocore's `signature_version`).
+#[derive(Debug, Clone)]
+pub enum Auth {
+    /// SigV4 with the credentials this chain resolves (`NoCredentialsError` without any).
+    SigV4(Option<SharedCredentialsProvider>),
+    /// botocore's `UNSIGNED`: no credentials are looked for, and requests, presigned URLs
+    /// and POST policies carry no signature (no `Authorization`, `x-amz-date` or
+    /// `x-amz-content-sha256`), as botocore's signer skips `add_auth`.
+    Anonymous,
+}
+
 /// What one client's engine runs with.
 #[derive(Debug, Clone)]
 pub struct Engine {
     pub transport: Transport,
-    pub credentials: Option<SharedCredentialsProvider>,
+    pub auth: Auth,
     pub target: Target,
     pub retry_mode: RetryMode,
     /// Attempts in all, the first included.
@@ -171,7 +182,7 @@ impl Engine {
                     &built,
                     (file, extras.observe.as_ref()),
                     &target,
-                    &credentials,
+                    credentials.as_ref(),
                     attempt,
                     hook,
                 )
@@ -218,7 +229,10 @@ impl Engine {
         let mut req = req
             .body(bytes::Bytes::new())
             .map_err(|e| Error::ParamValidation(format!("Invalid request: {e}")))?;
-        let credentials = self.credentials().await?;
+        // Anonymous: the request's plain URL, as botocore's (no `=` added to bare keys).
+        let Some(credentials) = self.credentials().await? else {
+            return Ok(req.uri().to_string());
+        };
         let signing = sign::Signing::Query { expires_in };
         sign::sign_request(
             &mut req,
@@ -231,13 +245,16 @@ impl Engine {
     }
 
     /// For botocore's `generate_presigned_post`, at `time`: the `x-amz-credential` field,
-    /// the session token if any, and the signature of the base64 policy document.
+    /// the session token if any, and the signature of the base64 policy document; `None`
+    /// when the client is anonymous (botocore's POST then has no policy and no signature).
     pub async fn sign_post_policy(
         &self,
         policy_b64: &str,
         time: SystemTime,
-    ) -> Result<(String, Option<String>, String)> {
-        let credentials = self.credentials().await?;
+    ) -> Result<Option<(String, Option<String>, String)>> {
+        let Some(credentials) = self.credentials().await? else {
+            return Ok(None);
+        };
         let region = &self.target.region;
         let date = aws_smithy_types::DateTime::from(time)
             .fmt(aws_smithy_types::date_time::Format::DateTime)
@@ -254,19 +271,30 @@ impl Engine {
             "s3",
         );
         let signature = aws_sigv4::sign::v4::calculate_signature(key, policy_b64.as_bytes());
-        Ok((
+        Ok(Some((
             credential,
             credentials.session_token().map(str::to_owned),
             signature,
-        ))
+        )))
     }
 
-    async fn credentials(&self) -> Result<aws_credential_types::Credentials> {
-        let provider = self.credentials.as_ref().ok_or(Error::NoCredentials)?;
+    /// The credentials to sign with; `None` for an anonymous client, which never looks.
+    async fn credentials(&self) -> Result<Option<aws_credential_types::Credentials>> {
+        let provider = match &self.auth {
+            Auth::Anonymous => return Ok(None),
+            Auth::SigV4(provider) => provider.as_ref().ok_or(Error::NoCredentials)?,
+        };
         provider
             .provide_credentials()
             .await
+            .map(Some)
             .map_err(|_| Error::NoCredentials)
+    }
+
+    /// Whether object bodies go unhashed: `UNSIGNED-PAYLOAD` where the transport keeps them
+    /// private, or no signature at all.
+    fn payload_unhashed(&self) -> bool {
+        self.unsigned_payload || matches!(self.auth, Auth::Anonymous)
     }
 
     /// A PutObject body that is an open regular file: streamed (unsigned, CRC32 by a first
@@ -286,7 +314,7 @@ impl Engine {
         let crc_only = params
             .str("ChecksumAlgorithm")
             .is_none_or(|a| a.eq_ignore_ascii_case("CRC32"));
-        if !(self.unsigned_payload && crc_only) {
+        if !(self.payload_unhashed() && crc_only) {
             return Ok((None, Some(on_file(file, FileBody::read_all).await?)));
         }
         // The first pass only where a checksum is sent (not with `when_required`).
@@ -311,7 +339,7 @@ impl Engine {
         built: &request::Built,
         (file, observe): (Option<&FileBody>, Option<&BodyObserver>),
         target: &Target,
-        credentials: &aws_credential_types::Credentials,
+        credentials: Option<&aws_credential_types::Credentials>,
         attempt: u32,
         hook: Option<&RequestHook>,
     ) -> Result<Attempt> {
@@ -332,16 +360,19 @@ impl Engine {
         // where the transport keeps them private (TLS, this machine).
         let object_body = op.payload().is_some_and(|m| matches!(m.shape, Shape::Blob));
         fire(hook, Stage::Sign, op.name, &mut req)?;
-        let body = (!built.body.is_empty()).then_some(&built.body[..]);
-        fastsign::sign(
-            &mut req,
-            body,
-            credentials,
-            &target.region,
-            object_body && self.unsigned_payload,
-            SystemTime::now(),
-            &self.signing_keys,
-        )?;
+        // The signing step: SigV4 in the headers, or nothing for an anonymous client.
+        if let Some(credentials) = credentials {
+            let body = (!built.body.is_empty()).then_some(&built.body[..]);
+            fastsign::sign(
+                &mut req,
+                body,
+                credentials,
+                &target.region,
+                object_body && self.unsigned_payload,
+                SystemTime::now(),
+                &self.signing_keys,
+            )?;
+        }
         fire(hook, Stage::Send, op.name, &mut req)?;
         let url = built.uri.split('?').next().unwrap_or_default().to_owned();
         // Each attempt reads the file afresh (a retry resends the whole body).
