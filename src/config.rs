@@ -57,12 +57,20 @@ pub struct ClientOptions {
     pub payload_signing: Option<bool>,
     /// botocore's `Config(signature_version=UNSIGNED)`: no credentials, no signatures.
     pub anonymous: bool,
+    /// Whether the environment's keys (`AWS_ACCESS_KEY_ID`...) are in the chain. botocore
+    /// leaves them out when the Session was given `profile_name`: the profile's credentials
+    /// (or the container's or instance's) are used even with keys in the environment.
+    pub env_credentials: bool,
 }
 
 impl ClientOptions {
     /// A client's defaults (botocore's) for `profile` and `region`: what
     /// `Session.get_credentials()` resolves with.
-    pub fn for_session(profile: Option<String>, region: Option<String>) -> Self {
+    pub fn for_session(
+        profile: Option<String>,
+        region: Option<String>,
+        env_credentials: bool,
+    ) -> Self {
         Self {
             region,
             profile,
@@ -82,6 +90,7 @@ impl ClientOptions {
             validate_when_required: None,
             payload_signing: None,
             anonymous: false,
+            env_credentials,
         }
     }
 }
@@ -205,11 +214,58 @@ async fn load(opts: &ClientOptions, http: &Transport) -> aws_config::SdkConfig {
             None,
             "s3seal",
         ));
+    } else if !opts.env_credentials && !opts.anonymous {
+        loader = loader.credentials_provider(chain_without_env(opts, http).await);
     }
     if let Some(url) = &opts.endpoint_url {
         loader = loader.endpoint_url(url);
     }
     loader.load().await
+}
+
+/// aws-config's default credentials chain without its first link, the environment's keys
+/// (botocore's chain for a Session given `profile_name`): the profile (static keys, SSO,
+/// roles, processes), web identity, the container, instance metadata.
+async fn chain_without_env(
+    opts: &ClientOptions,
+    http: &Transport,
+) -> aws_config::meta::credentials::CredentialsProviderChain {
+    use aws_config::default_provider::region::DefaultRegionChain;
+    let mut region_chain = DefaultRegionChain::builder();
+    if let Some(profile) = &opts.profile {
+        region_chain = region_chain.profile_name(profile);
+    }
+    let region = match &opts.region {
+        Some(region) => Some(Region::new(region.clone())),
+        None => region_chain.build().region().await,
+    };
+    let conf = aws_config::provider_config::ProviderConfig::default()
+        .with_http_client(http.clone())
+        .with_region(region);
+    let mut profile =
+        aws_config::profile::ProfileFileCredentialsProvider::builder().configure(&conf);
+    if let Some(name) = &opts.profile {
+        profile = profile.profile_name(name);
+    }
+    aws_config::meta::credentials::CredentialsProviderChain::first_try("Profile", profile.build())
+        .or_else(
+            "WebIdentityToken",
+            aws_config::web_identity_token::WebIdentityTokenCredentialsProvider::builder()
+                .configure(&conf)
+                .build(),
+        )
+        .or_else(
+            "EcsContainer",
+            aws_config::ecs::EcsCredentialsProvider::builder()
+                .configure(&conf)
+                .build(),
+        )
+        .or_else(
+            "Ec2InstanceMetadata",
+            aws_config::imds::credentials::ImdsCredentialsProvider::builder()
+                .configure(&conf)
+                .build(),
+        )
 }
 
 /// Build the clients: the standard credential and region chain, then our overrides.

@@ -12,6 +12,7 @@ from typing import Any
 
 import boto3
 import botocore.credentials
+import botocore.exceptions
 import pytest
 import s3seal
 
@@ -118,6 +119,21 @@ def test_shared_credentials_file(isolated: Path, monkeypatch: pytest.MonkeyPatch
     assert ours == theirs and ours[0] == "AKIDTOKENED"
 
 
+def test_a_profile_given_to_the_session_takes_the_environment_out(
+    isolated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """botocore: a Session's ``profile_name`` removes the environment's keys from the chain
+    (AWS_PROFILE does not); a profile without keys then finds none."""
+    write(isolated / "credentials", CREDENTIALS_FILE)
+    write(isolated / "config", CONFIG_FILE + "\n[profile nokeys]\nregion = us-west-2\n")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDENV")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SECRET)
+    ours, theirs = both(profile_name="tokened")
+    assert ours == theirs and ours[0] == "AKIDTOKENED"
+    ours, theirs = both(profile_name="nokeys")
+    assert ours is None and theirs is None
+
+
 def test_config_file(isolated: Path) -> None:
     write(isolated / "credentials", CREDENTIALS_FILE)
     write(isolated / "config", CONFIG_FILE)
@@ -170,20 +186,37 @@ def test_resolved_secrets_stay_out_of_reprs(isolated: Path) -> None:
         assert SECRET not in text and TOKEN not in text
 
 
-def test_the_client_signs_with_the_same_credentials(isolated: Path, garage) -> None:  # type: ignore[no-untyped-def]
+def test_the_client_signs_with_the_same_credentials(  # type: ignore[no-untyped-def]
+    isolated: Path, garage, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A profile holding Garage's keys: get_credentials() names them, and a client of the
     same session signs with them (Garage refuses any other signature)."""
     write(
         isolated / "credentials",
         f"[garage]\naws_access_key_id = {garage.access_key}\naws_secret_access_key = {garage.secret_key}\n",
     )
+    # Keys in the environment that Garage does not know: a Session's profile_name skips them.
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "GKunknown0123456789abcdef")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SECRET)
     session = s3seal.Session(profile_name="garage", region_name=garage.region)
     ours = described(session.get_credentials())
     assert ours == described(boto3.Session(profile_name="garage").get_credentials())
     assert ours[:2] == (garage.access_key, garage.secret_key)
-    assert (
-        session.client("s3", endpoint_url=garage.url).head_bucket(Bucket=garage.bucket)["ResponseMetadata"][
-            "HTTPStatusCode"
-        ]
-        == 200
-    )
+    for module in (s3seal, boto3):
+        s3 = module.Session(profile_name="garage").client(
+            "s3", endpoint_url=garage.url, region_name=garage.region
+        )
+        assert s3.head_bucket(Bucket=garage.bucket)["ResponseMetadata"]["HTTPStatusCode"] == 200
+    # AWS_PROFILE leaves the environment's keys first: both sign with them and are refused.
+    monkeypatch.setenv("AWS_PROFILE", "garage")
+    assert s3seal.Session().get_credentials().access_key == "GKunknown0123456789abcdef"
+    refusals = []
+    for module in (s3seal, boto3):
+        s3 = module.Session().client("s3", endpoint_url=garage.url, region_name=garage.region)
+        with pytest.raises(botocore.exceptions.ClientError) as e:
+            s3.list_objects_v2(Bucket=garage.bucket)
+        refusals.append(
+            (e.value.response["Error"]["Code"], e.value.response["ResponseMetadata"]["HTTPStatusCode"])
+        )
+    assert refusals[0] == refusals[1]
+    assert refusals[0][1] == 403

@@ -30,12 +30,13 @@ class RawStream:
     def closed(self) -> bool: ...
 
 def _resolve_credentials(
-    *, profile_name: str | None = None, region_name: str | None = None
+    *, profile_name: str | None = None, region_name: str | None = None, env_credentials: bool = True
 ) -> tuple[str, str, str | None, str, str | None] | None:
     """``(access_key, secret_key, token, method, account_id)`` of the credentials a client
-    of this profile would sign with (the same chain: environment, shared files, SSO, web
-    identity, container and instance metadata), or None when there are none. ``method`` is
-    botocore's name of the source (``'env'``, ``'shared-credentials-file'``, ``'sso'``...)."""
+    of this profile would sign with (the same chain: environment unless ``env_credentials``
+    is False, shared files, SSO, web identity, container and instance metadata), or None
+    when there are none. ``method`` is botocore's name of the source (``'env'``,
+    ``'shared-credentials-file'``, ``'sso'``...)."""
 
 @disjoint_base
 class Client:
@@ -71,6 +72,7 @@ class Client:
         payload_signing_enabled: bool | None = None,
         cap_connections: bool = False,
         unsigned: bool = False,
+        env_credentials: bool = True,
     ) -> Client: ...
     @property
     def endpoint_url(self) -> str:

@@ -395,6 +395,9 @@ class Session:
         if profile is not None:
             SharedConfig.load().scoped(profile)  # raises ProfileNotFound
         self._profile = profile
+        # botocore: a profile given here (not one from AWS_PROFILE) takes the environment's
+        # keys out of the credential chain.
+        self._env_credentials = profile_name is None
         self._region_name = region_name
         self._account_id = aws_account_id
         if (aws_access_key_id, aws_secret_access_key, aws_session_token) != (None, None, None):
@@ -414,7 +417,9 @@ class Session:
         if explicit is not None:
             access_key, secret_key, token = explicit
             return Credentials(access_key, secret_key, token, method="explicit", account_id=self._account_id)
-        resolved = _native._resolve_credentials(profile_name=self._profile, region_name=self._region_name)
+        resolved = _native._resolve_credentials(
+            profile_name=self._profile, region_name=self._region_name, env_credentials=self._env_credentials
+        )
         if resolved is None:
             return None
         access_key, secret_key, token, method, account_id = resolved
@@ -547,6 +552,7 @@ class Session:
             aws_session_token=aws_session_token,
             verify=resolve_verify(verify, scoped),
             **_profile_retries(client_options(config), config, scoped),
+            **({} if self._env_credentials else {"env_credentials": False}),
         )
         if events is not None:
             events.copy_to(client)
