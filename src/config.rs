@@ -298,6 +298,7 @@ pub async fn build_clients(opts: &ClientOptions) -> Result<Clients> {
         max_attempts: opts.max_attempts,
         unsigned_payload: endpoint.unsigned_payload(opts.payload_signing),
         signing_keys: std::sync::Arc::default(),
+        temporary_credentials: std::sync::Arc::default(),
         checksums: ChecksumPolicy {
             request_when_required: opts.checksum_when_required == Some(true),
             response_when_required: opts.validate_when_required == Some(true),
@@ -415,6 +416,36 @@ mod tests {
             Some("https://s3-accelerate.amazonaws.com"),
             Addressing::Auto
         ));
+    }
+
+    /// What aws-config's providers record, named as botocore names its providers.
+    #[test]
+    fn credential_sources_have_botocores_method_names() {
+        use aws_credential_types::credential_feature::AwsCredentialFeature as F;
+        let tagged = |features: &[F]| {
+            let mut c = Credentials::new("AKID", "secret", None, None, "t");
+            c.get_property_mut_or_default::<Vec<F>>()
+                .extend(features.iter().cloned());
+            method_name(&c)
+        };
+        assert_eq!(tagged(&[F::CredentialsEnvVars]), "env");
+        assert_eq!(tagged(&[F::CredentialsProfile]), "shared-credentials-file");
+        assert_eq!(tagged(&[F::CredentialsSso, F::CredentialsProfile]), "sso");
+        assert_eq!(
+            tagged(&[F::CredentialsStsAssumeRole, F::CredentialsProfile]),
+            "assume-role"
+        );
+        assert_eq!(
+            tagged(&[F::CredentialsProfileStsWebIdToken]),
+            "assume-role-with-web-identity"
+        );
+        assert_eq!(
+            tagged(&[F::CredentialsProcess, F::CredentialsProfile]),
+            "custom-process"
+        );
+        assert_eq!(tagged(&[F::CredentialsHttp]), "container-role");
+        assert_eq!(tagged(&[F::CredentialsImds]), "iam-role");
+        assert_eq!(tagged(&[]), "explicit");
     }
 
     #[test]

@@ -5,8 +5,13 @@ client signs with what it returns (Garage checks signatures)."""
 from __future__ import annotations
 
 import copy
+import datetime as dt
+import http.server
+import json
 import os
 import pickle
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -220,3 +225,62 @@ def test_the_client_signs_with_the_same_credentials(  # type: ignore[no-untyped-
         )
     assert refusals[0] == refusals[1]
     assert refusals[0][1] == 403
+
+
+@pytest.fixture
+def container_endpoint(isolated: Path, monkeypatch: pytest.MonkeyPatch, ministack) -> Iterator[list[str]]:  # type: ignore[no-untyped-def]
+    """A container credentials endpoint on 127.0.0.1 (the protocol of ECS's, which botocore
+    and aws-config both speak) handing out ministack's keys for an hour; yields the paths
+    of the requests it answered."""
+    hits: list[str] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            hits.append(self.path)
+            expiry = dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=1)
+            body = json.dumps(
+                {
+                    "AccessKeyId": ministack.access_key,
+                    "SecretAccessKey": ministack.secret_key,
+                    "Token": TOKEN,
+                    "Expiration": expiry.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                }
+            ).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    monkeypatch.setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", f"http://127.0.0.1:{server.server_port}/creds")
+    yield hits
+    server.shutdown()
+    server.server_close()
+
+
+def test_temporary_credentials_are_fetched_once_as_boto3s(
+    container_endpoint: list[str], ministack, mbucket
+) -> None:  # type: ignore[no-untyped-def]
+    """Credentials that expire in an hour are asked for once, not once a request (s3seal
+    asked the container endpoint, or instance metadata, or STS, on every request)."""
+    counts = {}
+    for module in (boto3, s3seal):
+        container_endpoint.clear()
+        s3 = module.Session().client("s3", endpoint_url=ministack.url, region_name="us-east-1")
+        for _ in range(5):
+            s3.list_objects_v2(Bucket=mbucket)
+        counts[module.__name__] = len(container_endpoint)
+    assert counts["s3seal"] == counts["boto3"] == 1
+    ours, theirs = both()
+    assert ours == theirs and ours[:4] == (
+        ministack.access_key,
+        ministack.secret_key,
+        TOKEN,
+        "container-role",
+    )

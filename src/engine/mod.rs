@@ -109,6 +109,39 @@ pub struct Engine {
     pub checksums: ChecksumPolicy,
     /// The day's signing key, derived once (shared by clones of this engine).
     pub signing_keys: std::sync::Arc<fastsign::KeyCache>,
+    /// Temporary credentials between requests (shared by clones of this engine).
+    pub temporary_credentials: std::sync::Arc<TemporaryCredentials>,
+}
+
+/// Credentials that expire (instance metadata, a container, an assumed role, SSO, a
+/// process), kept until 10 minutes before they do, as botocore's `RefreshableCredentials`
+/// keep theirs (its mandatory refresh): without them each request would ask the instance
+/// metadata service, or STS, again. Credentials that never expire are asked for each time
+/// (static, environment, profile keys: no I/O beyond what aws-config caches itself).
+#[derive(Debug, Default)]
+pub struct TemporaryCredentials(std::sync::Mutex<Option<aws_credential_types::Credentials>>);
+
+impl TemporaryCredentials {
+    const REFRESH_BEFORE: Duration = Duration::from_secs(600);
+
+    fn fresh(&self, now: SystemTime) -> Option<aws_credential_types::Credentials> {
+        let kept = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        kept.as_ref()
+            .filter(|c| c.expiry().is_some_and(|e| e > now + Self::REFRESH_BEFORE))
+            .cloned()
+    }
+
+    fn keep(&self, credentials: &aws_credential_types::Credentials) {
+        if credentials.expiry().is_some() {
+            *self
+                .0
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(credentials.clone());
+        }
+    }
 }
 
 /// One attempt's outcome, before retry classification.
@@ -284,11 +317,15 @@ impl Engine {
             Auth::Anonymous => return Ok(None),
             Auth::SigV4(provider) => provider.as_ref().ok_or(Error::NoCredentials)?,
         };
-        provider
+        if let Some(kept) = self.temporary_credentials.fresh(SystemTime::now()) {
+            return Ok(Some(kept));
+        }
+        let credentials = provider
             .provide_credentials()
             .await
-            .map(Some)
-            .map_err(|_| Error::NoCredentials)
+            .map_err(|_| Error::NoCredentials)?;
+        self.temporary_credentials.keep(&credentials);
+        Ok(Some(credentials))
     }
 
     /// Whether object bodies go unhashed: `UNSIGNED-PAYLOAD` where the transport keeps them
@@ -711,6 +748,42 @@ fn raw_headers(headers: &http::HeaderMap) -> Vec<(String, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_credentials_that_expire_are_kept_and_not_to_their_end() {
+        use aws_credential_types::Credentials;
+        let now = SystemTime::now();
+        let cache = TemporaryCredentials::default();
+        cache.keep(&Credentials::new("AKID", "s", None, None, "t"));
+        assert!(
+            cache.fresh(now).is_none(),
+            "static credentials are not kept"
+        );
+        let hour = Credentials::new(
+            "AKID",
+            "s",
+            None,
+            Some(now + Duration::from_secs(3600)),
+            "t",
+        );
+        cache.keep(&hour);
+        assert_eq!(cache.fresh(now).unwrap().access_key_id(), "AKID");
+        assert!(
+            cache.fresh(now + Duration::from_secs(3000)).is_none(),
+            "10 minutes before expiry"
+        );
+        cache.keep(&Credentials::new(
+            "AKID2",
+            "s",
+            None,
+            Some(now + Duration::from_secs(300)),
+            "t",
+        ));
+        assert!(
+            cache.fresh(now).is_none(),
+            "credentials expiring soon are asked for again"
+        );
+    }
 
     #[test]
     fn presigned_urls_write_empty_values_as_botocore() {
