@@ -10,14 +10,16 @@ import urllib.parse
 import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from s3seal import _native, logs, transfer
 from s3seal._ops import Operations
 from s3seal.client_surface import ClientSurface
 from s3seal.config import DEFAULT_ATTEMPTS, Config, client_options, is_unsigned
-from s3seal.credentials import Credentials
 from s3seal.exceptions import InvalidConfigError, ProfileNotFound
+
+if TYPE_CHECKING:  # imported on first use: botocore.credentials is not light
+    from s3seal.credentials import Credentials
 
 # The native client's keyword arguments that carry a secret: never recorded, never pickled.
 _CREDENTIAL_ARGS = ("aws_access_key_id", "aws_secret_access_key", "aws_session_token")
@@ -412,6 +414,7 @@ class Session:
         resolves them from (environment, shared credentials and config files, SSO, web
         identity, container and instance metadata), resolved afresh on each call.
         """
+        from s3seal.credentials import Credentials
 
         explicit = _SESSION_CREDENTIALS.get(self)
         if explicit is not None:
