@@ -263,6 +263,7 @@ impl Client {
         retry_mode="legacy", connect_timeout=60.0, read_timeout=60.0, max_pool_connections=10,
         addressing_style=None, allow_sse_c_over_http=false, request_checksum_calculation=None,
         response_checksum_validation=None, payload_signing_enabled=None, cap_connections=false,
+        unsigned=false, env_credentials=true,
     ))]
     #[allow(clippy::too_many_arguments)]
     fn new(
@@ -285,6 +286,8 @@ impl Client {
         response_checksum_validation: Option<&str>,
         payload_signing_enabled: Option<bool>,
         cap_connections: bool,
+        unsigned: bool,
+        env_credentials: bool,
     ) -> PyResult<Self> {
         let credentials = match (aws_access_key_id, secret(aws_secret_access_key)) {
             (Some(access_key_id), Some(secret_access_key)) => Some(StaticCredentials {
@@ -329,6 +332,8 @@ impl Client {
             checksum_when_required: when_required(request_checksum_calculation),
             validate_when_required: when_required(response_checksum_validation),
             payload_signing: payload_signing_enabled,
+            anonymous: unsigned,
+            env_credentials,
         };
         let build_opts = opts.clone();
         let clients = wait(py, async move { build_clients(&build_opts).await })?;
@@ -458,13 +463,15 @@ impl Client {
     }
 
     /// For `generate_presigned_post`: `(x-amz-credential, session token or None,
-    /// x-amz-signature)` of the base64 `policy` at `epoch_seconds`.
+    /// x-amz-signature)` of the base64 `policy` at `epoch_seconds`; None for an anonymous
+    /// client (`Config(signature_version=UNSIGNED)`), whose POST has no policy.
+    #[allow(clippy::type_complexity)]
     fn _sign_post_policy(
         &self,
         py: Python<'_>,
         policy: String,
         epoch_seconds: u64,
-    ) -> PyResult<(String, Option<String>, String)> {
+    ) -> PyResult<Option<(String, Option<String>, String)>> {
         let inner = Arc::clone(&self.inner);
         let time = std::time::UNIX_EPOCH + Duration::from_secs(epoch_seconds);
         Ok(wait(py, async move {

@@ -6,10 +6,12 @@ use std::time::Duration;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::BehaviorVersion;
+use aws_credential_types::provider::error::CredentialsError;
+use aws_credential_types::provider::ProvideCredentials;
 use aws_credential_types::Credentials;
 use aws_types::region::Region;
 
-use crate::engine::{ChecksumPolicy, Engine, RetryMode, Target};
+use crate::engine::{Auth, ChecksumPolicy, Engine, RetryMode, Target};
 use crate::error::{Error, Result};
 use crate::sse::Secret;
 pub use crate::transport::Verify;
@@ -53,6 +55,44 @@ pub struct ClientOptions {
     /// botocore's `s3={'payload_signing_enabled': ...}`: `None` signs transfer bodies only
     /// over plain http to another machine.
     pub payload_signing: Option<bool>,
+    /// botocore's `Config(signature_version=UNSIGNED)`: no credentials, no signatures.
+    pub anonymous: bool,
+    /// Whether the environment's keys (`AWS_ACCESS_KEY_ID`...) are in the chain. botocore
+    /// leaves them out when the Session was given `profile_name`: the profile's credentials
+    /// (or the container's or instance's) are used even with keys in the environment.
+    pub env_credentials: bool,
+}
+
+impl ClientOptions {
+    /// A client's defaults (botocore's) for `profile` and `region`: what
+    /// `Session.get_credentials()` resolves with.
+    pub fn for_session(
+        profile: Option<String>,
+        region: Option<String>,
+        env_credentials: bool,
+    ) -> Self {
+        Self {
+            region,
+            profile,
+            endpoint_url: None,
+            credentials: None,
+            verify: Verify::Default,
+            max_attempts: 5,
+            adaptive_retries: false,
+            legacy_retries: true,
+            connect_timeout: Duration::from_secs(60),
+            read_timeout: Duration::from_secs(60),
+            max_pool_connections: 10,
+            cap_connections: false,
+            addressing: Addressing::Auto,
+            allow_sse_c_over_http: false,
+            checksum_when_required: None,
+            validate_when_required: None,
+            payload_signing: None,
+            anonymous: false,
+            env_credentials,
+        }
+    }
 }
 
 /// The endpoint a client talks to, and what follows from it.
@@ -141,10 +181,10 @@ pub struct Clients {
     pub endpoint: Endpoint,
 }
 
-/// Build the clients: the standard credential and region chain of aws-config (env,
-/// profiles, SSO, web identity, container and instance metadata), then our overrides.
-pub async fn build_clients(opts: &ClientOptions) -> Result<Clients> {
-    let http = transport(opts)?;
+/// The standard chain of aws-config (env, profiles, SSO, web identity, container and
+/// instance metadata) for `opts`, with our overrides: what a client and
+/// `Session.get_credentials()` resolve credentials and the region from.
+async fn load(opts: &ClientOptions, http: &Transport) -> aws_config::SdkConfig {
     let retry = if opts.adaptive_retries {
         RetryConfig::adaptive()
     } else {
@@ -165,7 +205,8 @@ pub async fn build_clients(opts: &ClientOptions) -> Result<Clients> {
     if let Some(region) = &opts.region {
         loader = loader.region(Region::new(region.clone()));
     }
-    if let Some(c) = &opts.credentials {
+    // An anonymous client looks for no credentials, explicit ones included (botocore).
+    if let Some(c) = opts.credentials.as_ref().filter(|_| !opts.anonymous) {
         loader = loader.credentials_provider(Credentials::new(
             c.access_key_id.clone(),
             c.secret_access_key.expose().to_owned(),
@@ -173,18 +214,75 @@ pub async fn build_clients(opts: &ClientOptions) -> Result<Clients> {
             None,
             "s3seal",
         ));
+    } else if !opts.env_credentials && !opts.anonymous {
+        loader = loader.credentials_provider(chain_without_env(opts, http).await);
     }
     if let Some(url) = &opts.endpoint_url {
         loader = loader.endpoint_url(url);
     }
-    let shared = loader.load().await;
+    loader.load().await
+}
+
+/// aws-config's default credentials chain without its first link, the environment's keys
+/// (botocore's chain for a Session given `profile_name`): the profile (static keys, SSO,
+/// roles, processes), web identity, the container, instance metadata.
+async fn chain_without_env(
+    opts: &ClientOptions,
+    http: &Transport,
+) -> aws_config::meta::credentials::CredentialsProviderChain {
+    use aws_config::default_provider::region::DefaultRegionChain;
+    let mut region_chain = DefaultRegionChain::builder();
+    if let Some(profile) = &opts.profile {
+        region_chain = region_chain.profile_name(profile);
+    }
+    let region = match &opts.region {
+        Some(region) => Some(Region::new(region.clone())),
+        None => region_chain.build().region().await,
+    };
+    let conf = aws_config::provider_config::ProviderConfig::default()
+        .with_http_client(http.clone())
+        .with_region(region);
+    let mut profile =
+        aws_config::profile::ProfileFileCredentialsProvider::builder().configure(&conf);
+    if let Some(name) = &opts.profile {
+        profile = profile.profile_name(name);
+    }
+    aws_config::meta::credentials::CredentialsProviderChain::first_try("Profile", profile.build())
+        .or_else(
+            "WebIdentityToken",
+            aws_config::web_identity_token::WebIdentityTokenCredentialsProvider::builder()
+                .configure(&conf)
+                .build(),
+        )
+        .or_else(
+            "EcsContainer",
+            aws_config::ecs::EcsCredentialsProvider::builder()
+                .configure(&conf)
+                .build(),
+        )
+        .or_else(
+            "Ec2InstanceMetadata",
+            aws_config::imds::credentials::ImdsCredentialsProvider::builder()
+                .configure(&conf)
+                .build(),
+        )
+}
+
+/// Build the clients: the standard credential and region chain, then our overrides.
+pub async fn build_clients(opts: &ClientOptions) -> Result<Clients> {
+    let http = transport(opts)?;
+    let shared = load(opts, &http).await;
     // The Python layer resolved the endpoint with botocore's full precedence: that URL, or
     // none, is final (aws-config's own sources, AWS_ENDPOINT_URL_S3 and the like, are not
     // consulted); the transport checks the final request anyway.
     let endpoint = Endpoint::parse(opts.endpoint_url.as_deref())?;
     let engine = Engine {
         transport: http,
-        credentials: shared.credentials_provider(),
+        auth: if opts.anonymous {
+            Auth::Anonymous
+        } else {
+            Auth::SigV4(shared.credentials_provider())
+        },
         target: Target {
             path_style: endpoint.path_style(opts.addressing),
             endpoint: endpoint.clone(),
@@ -200,12 +298,85 @@ pub async fn build_clients(opts: &ClientOptions) -> Result<Clients> {
         max_attempts: opts.max_attempts,
         unsigned_payload: endpoint.unsigned_payload(opts.payload_signing),
         signing_keys: std::sync::Arc::default(),
+        temporary_credentials: std::sync::Arc::default(),
         checksums: ChecksumPolicy {
             request_when_required: opts.checksum_when_required == Some(true),
             response_when_required: opts.validate_when_required == Some(true),
         },
     };
     Ok(Clients { engine, endpoint })
+}
+
+/// Resolved credentials, as `Session.get_credentials()` returns them.
+pub struct Resolved {
+    pub credentials: Credentials,
+    /// botocore's name of the provider that found them (`Credentials.method`).
+    pub method: &'static str,
+}
+
+/// The credentials the client's chain resolves for `opts` (no client is built); `None`
+/// when no provider has any, as botocore's `get_credentials()`.
+pub async fn resolve_credentials(opts: &ClientOptions) -> Result<Option<Resolved>> {
+    let http = transport(opts)?;
+    let shared = load(opts, &http).await;
+    let Some(provider) = shared.credentials_provider() else {
+        return Ok(None);
+    };
+    match provider.provide_credentials().await {
+        Ok(credentials) => {
+            let method = method_name(&credentials);
+            Ok(Some(Resolved {
+                credentials,
+                method,
+            }))
+        }
+        Err(CredentialsError::CredentialsNotLoaded(_)) => Ok(None),
+        // A provider that failed (an unreadable profile, a refused role): only the kind of
+        // failure, not its source's text, which might quote a credentials file.
+        Err(e) => Err(Error::InvalidConfig(format!(
+            "credentials could not be resolved: {e}"
+        ))),
+    }
+}
+
+/// botocore's `Credentials.method` for what aws-config's provider recorded: the most
+/// specific source first (an SSO or assumed role is also tagged as a profile's).
+fn method_name(credentials: &Credentials) -> &'static str {
+    use aws_credential_types::credential_feature::AwsCredentialFeature as F;
+    let features = credentials
+        .get_property::<Vec<F>>()
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    let has = |wanted: &[F]| features.iter().any(|f| wanted.contains(f));
+    if has(&[F::CredentialsSso, F::CredentialsProfileSso]) {
+        "sso"
+    } else if has(&[F::CredentialsProcess, F::CredentialsProfileProcess]) {
+        "custom-process"
+    } else if has(&[
+        F::CredentialsProfileStsWebIdToken,
+        F::CredentialsEnvVarsStsWebIdToken,
+        F::CredentialsStsAssumeRoleWebId,
+    ]) {
+        "assume-role-with-web-identity"
+    } else if has(&[
+        F::CredentialsStsAssumeRole,
+        F::CredentialsProfileSourceProfile,
+    ]) {
+        "assume-role"
+    } else if has(&[F::CredentialsLogin, F::CredentialsProfileLogin]) {
+        "login"
+    } else if has(&[F::CredentialsHttp]) {
+        "container-role"
+    } else if has(&[F::CredentialsImds]) {
+        "iam-role"
+    } else if has(&[F::CredentialsEnvVars]) {
+        "env"
+    } else if has(&[F::CredentialsProfile]) {
+        // The Python layer tells the credentials file from the config file.
+        "shared-credentials-file"
+    } else {
+        "explicit"
+    }
 }
 
 #[cfg(test)]
@@ -245,6 +416,36 @@ mod tests {
             Some("https://s3-accelerate.amazonaws.com"),
             Addressing::Auto
         ));
+    }
+
+    /// What aws-config's providers record, named as botocore names its providers.
+    #[test]
+    fn credential_sources_have_botocores_method_names() {
+        use aws_credential_types::credential_feature::AwsCredentialFeature as F;
+        let tagged = |features: &[F]| {
+            let mut c = Credentials::new("AKID", "secret", None, None, "t");
+            c.get_property_mut_or_default::<Vec<F>>()
+                .extend(features.iter().cloned());
+            method_name(&c)
+        };
+        assert_eq!(tagged(&[F::CredentialsEnvVars]), "env");
+        assert_eq!(tagged(&[F::CredentialsProfile]), "shared-credentials-file");
+        assert_eq!(tagged(&[F::CredentialsSso, F::CredentialsProfile]), "sso");
+        assert_eq!(
+            tagged(&[F::CredentialsStsAssumeRole, F::CredentialsProfile]),
+            "assume-role"
+        );
+        assert_eq!(
+            tagged(&[F::CredentialsProfileStsWebIdToken]),
+            "assume-role-with-web-identity"
+        );
+        assert_eq!(
+            tagged(&[F::CredentialsProcess, F::CredentialsProfile]),
+            "custom-process"
+        );
+        assert_eq!(tagged(&[F::CredentialsHttp]), "container-role");
+        assert_eq!(tagged(&[F::CredentialsImds]), "iam-role");
+        assert_eq!(tagged(&[]), "explicit");
     }
 
     #[test]

@@ -5,6 +5,7 @@ mod body;
 mod client;
 mod config;
 mod convert;
+mod credentials;
 mod engine;
 mod error;
 mod events;
@@ -27,4 +28,6 @@ mod _native {
     use crate::body::RawStream;
     #[pymodule_export]
     use crate::client::Client;
+    #[pymodule_export]
+    use crate::credentials::_resolve_credentials;
 }

@@ -10,6 +10,9 @@ says "the first connection gets a reset, the rest pass". Faults:
 - ``bytes``: read the request head, answer exactly these bytes, close (a lying
   Content-Length, an unparseable 200, ...).
 
+``sent`` holds every byte clients sent through "pass" connections (the requests as they
+left the client, for tests that look at headers on the wire).
+
 ``outage(seconds)`` stops listening (connections are refused) and resets every open
 connection, then listens again on the same port: a short server outage.
 
@@ -59,6 +62,7 @@ class FaultProxy:
         self.default = default
         self.queue: deque[Fault] = deque()
         self.connections = 0
+        self.sent = bytearray()
         self._open: set[socket.socket] = set()
         self._lock = threading.Lock()
         self._stopped = threading.Event()
@@ -152,20 +156,28 @@ class FaultProxy:
             self._open.add(server)
         pump = threading.Thread(target=self._pump, args=(server, client, self.delay), daemon=True)
         pump.start()
-        self._pump(client, server)
+        self._pump(client, server, record=(self.sent, self._lock))
         pump.join(timeout=IDLE_TIMEOUT)
         with self._lock:
             self._open.discard(server)
         server.close()
 
     @staticmethod
-    def _pump(src: socket.socket, dst: socket.socket, delay: float = 0.0) -> None:
+    def _pump(
+        src: socket.socket,
+        dst: socket.socket,
+        delay: float = 0.0,
+        record: tuple[bytearray, threading.Lock] | None = None,
+    ) -> None:
         try:
             while True:
                 data = src.recv(1 << 16)
                 if not data:
                     dst.shutdown(socket.SHUT_WR)
                     return
+                if record is not None:
+                    with record[1]:
+                        record[0].extend(data)
                 if delay:
                     time.sleep(delay)
                 dst.sendall(data)

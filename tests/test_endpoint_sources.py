@@ -99,14 +99,17 @@ def configure(source: str, url: str, tmp_path: Path, monkeypatch: pytest.MonkeyP
     if source.startswith("AWS_"):
         monkeypatch.setenv(source, url)
         return {"session": {}, "client": {}}
+    # A Session given profile_name takes its keys from the profile, not the environment
+    # (botocore drops the environment's keys from its chain then).
+    keys = "aws_access_key_id = test-access-key\naws_secret_access_key = test-secret-key\n"
     if source == "services_section":
         write_config(
             tmp_path,
             monkeypatch,
-            f"[profile t]\nservices = local\n[services local]\ns3 =\n  endpoint_url = {url}\n",
+            f"[profile t]\n{keys}services = local\n[services local]\ns3 =\n  endpoint_url = {url}\n",
         )
     else:
-        write_config(tmp_path, monkeypatch, f"[profile t]\nendpoint_url = {url}\n")
+        write_config(tmp_path, monkeypatch, f"[profile t]\n{keys}endpoint_url = {url}\n")
     return {"session": {"profile_name": "t"}, "client": {}}
 
 

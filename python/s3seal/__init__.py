@@ -13,7 +13,7 @@ from typing import Any
 
 from s3seal import exceptions
 from s3seal import session as _session_module
-from s3seal.config import Config
+from s3seal.config import UNSIGNED, Config
 from s3seal.keys import CustomerKey, KeyRing
 from s3seal.logs import set_stream_logger
 from s3seal.response import StreamingBody
@@ -114,6 +114,7 @@ def download(
 
 __all__ = [
     "DEFAULT_SESSION",
+    "UNSIGNED",
     "Config",
     "CustomerKey",
     "KeyRing",

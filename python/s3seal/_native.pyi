@@ -5,7 +5,7 @@ from typing import Any, final
 
 from typing_extensions import disjoint_base
 
-__all__ = ["Client", "RawStream"]
+__all__ = ["Client", "RawStream", "_resolve_credentials"]
 
 @final
 class RawStream:
@@ -28,6 +28,15 @@ class RawStream:
 
     @property
     def closed(self) -> bool: ...
+
+def _resolve_credentials(
+    *, profile_name: str | None = None, region_name: str | None = None, env_credentials: bool = True
+) -> tuple[str, str, str | None, str, str | None] | None:
+    """``(access_key, secret_key, token, method, account_id)`` of the credentials a client
+    of this profile would sign with (the same chain: environment unless ``env_credentials``
+    is False, shared files, SSO, web identity, container and instance metadata), or None
+    when there are none. ``method`` is botocore's name of the source (``'env'``,
+    ``'shared-credentials-file'``, ``'sso'``...)."""
 
 @disjoint_base
 class Client:
@@ -62,6 +71,8 @@ class Client:
         response_checksum_validation: str | None = None,
         payload_signing_enabled: bool | None = None,
         cap_connections: bool = False,
+        unsigned: bool = False,
+        env_credentials: bool = True,
     ) -> Client: ...
     @property
     def endpoint_url(self) -> str:
@@ -118,8 +129,9 @@ class Client:
     ) -> str:
         """A presigned URL for ``operation`` (``generate_presigned_url``)."""
 
-    def _sign_post_policy(self, policy: str, epoch_seconds: int) -> tuple[str, str | None, str]:
-        """``(x-amz-credential, session token, signature)`` for ``generate_presigned_post``."""
+    def _sign_post_policy(self, policy: str, epoch_seconds: int) -> tuple[str, str | None, str] | None:
+        """``(x-amz-credential, session token, signature)`` for ``generate_presigned_post``;
+        None for an anonymous client (``unsigned=True``)."""
 
     def _call(self, operation: str, kwargs: dict[str, Any] | None = None) -> dict[str, Any]:
         """The one dispatch of every operation: the model's name (``"PutObject"``) and

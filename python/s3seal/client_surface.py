@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from s3seal import logs
-from s3seal.config import DEFAULT_ATTEMPTS, Config
+from s3seal.config import DEFAULT_ATTEMPTS, UNSIGNED, Config
 from s3seal.events import REQUEST_EVENTS, AWSRequest, EventHooks, HTTPResponse, request_dict
 from s3seal.exceptions import OperationNotPageableError
 
@@ -76,9 +76,9 @@ def _retries(options: dict[str, Any]) -> dict[str, Any]:
 @dataclass(frozen=True)
 class ClientConfig(Config):
     """``client.meta.config``: the client's effective Config, plus the signature version that
-    botocore reports (s3seal always signs with SigV4)."""
+    botocore reports: ``'s3v4'``, or ``UNSIGNED`` for an anonymous client."""
 
-    signature_version: str = "s3v4"
+    signature_version: Any = "s3v4"
 
 
 def config_from_options(options: dict[str, Any]) -> ClientConfig:
@@ -97,6 +97,7 @@ def config_from_options(options: dict[str, Any]) -> ClientConfig:
         s3=s3 or None,
         request_checksum_calculation=options.get("request_checksum_calculation") or "when_supported",
         response_checksum_validation=options.get("response_checksum_validation") or "when_supported",
+        signature_version=UNSIGNED if options.get("unsigned") else "s3v4",
     )
 
 
@@ -276,7 +277,7 @@ class ClientSurface:
                 operation_name=operation,
                 signing_name="s3",
                 region_name=self.meta.region_name,
-                signature_version="s3v4",
+                signature_version=self.meta.config.signature_version,
                 request_signer=None,
             )
         else:

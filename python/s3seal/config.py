@@ -7,6 +7,32 @@ import os
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
+try:  # pragma: no cover - depends on the environment
+    # botocore's own sentinel when botocore is there: ``Config(signature_version=
+    # botocore.UNSIGNED)`` and ``s3seal.UNSIGNED`` are then the same object.
+    from botocore import UNSIGNED
+except ImportError:  # pragma: no cover
+
+    class _Unsigned:
+        """botocore's ``UNSIGNED``: anonymous requests. One instance, kept by copies."""
+
+        def __copy__(self) -> _Unsigned:
+            return self
+
+        def __deepcopy__(self, memodict: Any) -> _Unsigned:
+            return self
+
+        def __reduce__(self) -> str:
+            return "UNSIGNED"
+
+    UNSIGNED = _Unsigned()  # type: ignore[assignment]
+
+
+def is_unsigned(config: Any) -> bool:
+    """Whether a Config (s3seal's or botocore's) asks for anonymous requests."""
+    return getattr(config, "signature_version", None) is UNSIGNED
+
+
 # botocore's defaults: legacy retries (5 attempts), 60 s timeouts, 10 pooled connections.
 DEFAULT_ATTEMPTS = {"legacy": 5, "standard": 3, "adaptive": 3}
 
@@ -32,9 +58,12 @@ class Config:
         response_checksum_validation: ``'when_supported'`` or ``'when_required'``.
         ignore_configured_endpoint_urls: ignore every endpoint URL but the ``endpoint_url``
             argument (environment, profile, services section), as botocore does.
-        signature_version: accepted as botocore accepts it (``Config(signature_version='s3v4')``
-            is in much boto3 code, often as ``boto3.session.Config``); s3seal signs every
-            request with SigV4 whatever it says.
+        signature_version: ``UNSIGNED`` (``botocore.UNSIGNED`` or ``s3seal.UNSIGNED``, the
+            same object when botocore is installed) sends anonymous requests, as botocore
+            does: no credentials are looked for, nothing is signed, and presigned URLs and
+            POSTs carry no signature. Any other value is accepted as botocore accepts it
+            (``Config(signature_version='s3v4')`` is in much boto3 code) and s3seal signs
+            with SigV4.
     """
 
     region_name: str | None = None
@@ -113,4 +142,6 @@ def client_options(config: Any) -> dict[str, Any]:
         "request_checksum_calculation": getattr(config, "request_checksum_calculation", None),
         "response_checksum_validation": getattr(config, "response_checksum_validation", None),
     }
+    if is_unsigned(config):
+        options["unsigned"] = True
     return options

@@ -49,12 +49,16 @@ def generate_presigned_post(
     else:
         conditions.append({"key": Key})
     fields["key"] = Key
+    url = client._presign("HeadBucket", {"Bucket": Bucket}, 1, None).split("?", 1)[0]
     now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
     expiration = now + dt.timedelta(seconds=ExpiresIn)
     stamp = now.strftime("%Y%m%dT%H%M%SZ")
     # The credential scope is known before signing: sign an empty policy to learn it, then
     # the real one (both at the same instant, so the scope is the same).
-    credential, token, _ = client._sign_post_policy("", int(now.timestamp()))
+    signed = client._sign_post_policy("", int(now.timestamp()))
+    if signed is None:  # an anonymous client: botocore's POST is the URL and the fields
+        return {"url": url, "fields": fields}
+    credential, token, _ = signed
     auth = {"x-amz-algorithm": "AWS4-HMAC-SHA256", "x-amz-credential": credential, "x-amz-date": stamp}
     if token is not None:
         auth["x-amz-security-token"] = token
@@ -63,5 +67,4 @@ def generate_presigned_post(
     policy = {"expiration": expiration.strftime("%Y-%m-%dT%H:%M:%SZ"), "conditions": conditions}
     fields["policy"] = base64.b64encode(json.dumps(policy).encode("utf-8")).decode("utf-8")
     _, _, fields["x-amz-signature"] = client._sign_post_policy(fields["policy"], int(now.timestamp()))
-    url = client._presign("HeadBucket", {"Bucket": Bucket}, 1, None).split("?", 1)[0]
     return {"url": url, "fields": fields}

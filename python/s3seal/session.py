@@ -10,13 +10,16 @@ import urllib.parse
 import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from s3seal import _native, logs, transfer
 from s3seal._ops import Operations
 from s3seal.client_surface import ClientSurface
-from s3seal.config import DEFAULT_ATTEMPTS, Config, client_options
+from s3seal.config import DEFAULT_ATTEMPTS, Config, client_options, is_unsigned
 from s3seal.exceptions import InvalidConfigError, ProfileNotFound
+
+if TYPE_CHECKING:  # imported on first use: botocore.credentials is not light
+    from s3seal.credentials import Credentials
 
 # The native client's keyword arguments that carry a secret: never recorded, never pickled.
 _CREDENTIAL_ARGS = ("aws_access_key_id", "aws_secret_access_key", "aws_session_token")
@@ -354,6 +357,14 @@ _SESSION_CREDENTIALS: weakref.WeakKeyDictionary[Session, tuple[str | None, str |
 )
 
 
+def _in_credentials_file(profile: str | None, access_key: str) -> bool:
+    """Whether the shared credentials file's profile holds this access key."""
+    section = _read_ini(_config_path("AWS_SHARED_CREDENTIALS_FILE", "~/.aws/credentials")).get(
+        profile or "default", {}
+    )
+    return bool(section.get("aws_access_key_id") == access_key)
+
+
 def _rebuild_session(profile_name: str | None, region_name: str | None) -> Session:
     return Session(profile_name=profile_name, region_name=region_name)
 
@@ -386,9 +397,38 @@ class Session:
         if profile is not None:
             SharedConfig.load().scoped(profile)  # raises ProfileNotFound
         self._profile = profile
+        # botocore: a profile given here (not one from AWS_PROFILE) takes the environment's
+        # keys out of the credential chain.
+        self._env_credentials = profile_name is None
         self._region_name = region_name
+        self._account_id = aws_account_id
         if (aws_access_key_id, aws_secret_access_key, aws_session_token) != (None, None, None):
             _SESSION_CREDENTIALS[self] = (aws_access_key_id, aws_secret_access_key, aws_session_token)
+
+    def get_credentials(self) -> Credentials | None:
+        """boto3's ``Session.get_credentials()``: the credentials a client of this session
+        signs with (``access_key``, ``secret_key``, ``token``, ``method``,
+        ``get_frozen_credentials()``), or None when there are none.
+
+        The keys given to the Session (``method`` ``'explicit'``), else the chain a client
+        resolves them from (environment, shared credentials and config files, SSO, web
+        identity, container and instance metadata), resolved afresh on each call.
+        """
+        from s3seal.credentials import Credentials
+
+        explicit = _SESSION_CREDENTIALS.get(self)
+        if explicit is not None:
+            access_key, secret_key, token = explicit
+            return Credentials(access_key, secret_key, token, method="explicit", account_id=self._account_id)
+        resolved = _native._resolve_credentials(
+            profile_name=self._profile, region_name=self._region_name, env_credentials=self._env_credentials
+        )
+        if resolved is None:
+            return None
+        access_key, secret_key, token, method, account_id = resolved
+        if method == "shared-credentials-file" and not _in_credentials_file(self._profile, access_key):
+            method = "config-file"  # botocore's name for keys in the config file's profile
+        return Credentials(access_key, secret_key, token, method=method, account_id=account_id)
 
     @property
     def profile_name(self) -> str:
@@ -494,7 +534,10 @@ class Session:
         if service_name != "s3":
             raise ValueError(f"s3seal provides only the 's3' client, not {service_name!r}")
         config = config if config is not None else Config()
-        if aws_access_key_id is None and aws_secret_access_key is None:
+        if is_unsigned(config):
+            # botocore's anonymous client has no credentials, given ones included.
+            aws_access_key_id = aws_secret_access_key = aws_session_token = None
+        elif aws_access_key_id is None and aws_secret_access_key is None:
             aws_access_key_id, aws_secret_access_key, session_token = _SESSION_CREDENTIALS.get(
                 self, (None, None, None)
             )
@@ -512,6 +555,7 @@ class Session:
             aws_session_token=aws_session_token,
             verify=resolve_verify(verify, scoped),
             **_profile_retries(client_options(config), config, scoped),
+            **({} if self._env_credentials else {"env_credentials": False}),
         )
         if events is not None:
             events.copy_to(client)

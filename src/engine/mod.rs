@@ -84,11 +84,22 @@ pub enum RetryMode {
     Standard,
 }
 
+/// Who the engine's requests are signed as (botocore's `signature_version`).
+#[derive(Debug, Clone)]
+pub enum Auth {
+    /// SigV4 with the credentials this chain resolves (`NoCredentialsError` without any).
+    SigV4(Option<SharedCredentialsProvider>),
+    /// botocore's `UNSIGNED`: no credentials are looked for, and requests, presigned URLs
+    /// and POST policies carry no signature (no `Authorization`, `x-amz-date` or
+    /// `x-amz-content-sha256`), as botocore's signer skips `add_auth`.
+    Anonymous,
+}
+
 /// What one client's engine runs with.
 #[derive(Debug, Clone)]
 pub struct Engine {
     pub transport: Transport,
-    pub credentials: Option<SharedCredentialsProvider>,
+    pub auth: Auth,
     pub target: Target,
     pub retry_mode: RetryMode,
     /// Attempts in all, the first included.
@@ -98,6 +109,39 @@ pub struct Engine {
     pub checksums: ChecksumPolicy,
     /// The day's signing key, derived once (shared by clones of this engine).
     pub signing_keys: std::sync::Arc<fastsign::KeyCache>,
+    /// Temporary credentials between requests (shared by clones of this engine).
+    pub temporary_credentials: std::sync::Arc<TemporaryCredentials>,
+}
+
+/// Credentials that expire (instance metadata, a container, an assumed role, SSO, a
+/// process), kept until 10 minutes before they do, as botocore's `RefreshableCredentials`
+/// keep theirs (its mandatory refresh): without them each request would ask the instance
+/// metadata service, or STS, again. Credentials that never expire are asked for each time
+/// (static, environment, profile keys: no I/O beyond what aws-config caches itself).
+#[derive(Debug, Default)]
+pub struct TemporaryCredentials(std::sync::Mutex<Option<aws_credential_types::Credentials>>);
+
+impl TemporaryCredentials {
+    const REFRESH_BEFORE: Duration = Duration::from_secs(600);
+
+    fn fresh(&self, now: SystemTime) -> Option<aws_credential_types::Credentials> {
+        let kept = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        kept.as_ref()
+            .filter(|c| c.expiry().is_some_and(|e| e > now + Self::REFRESH_BEFORE))
+            .cloned()
+    }
+
+    fn keep(&self, credentials: &aws_credential_types::Credentials) {
+        if credentials.expiry().is_some() {
+            *self
+                .0
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(credentials.clone());
+        }
+    }
 }
 
 /// One attempt's outcome, before retry classification.
@@ -171,7 +215,7 @@ impl Engine {
                     &built,
                     (file, extras.observe.as_ref()),
                     &target,
-                    &credentials,
+                    credentials.as_ref(),
                     attempt,
                     hook,
                 )
@@ -218,7 +262,10 @@ impl Engine {
         let mut req = req
             .body(bytes::Bytes::new())
             .map_err(|e| Error::ParamValidation(format!("Invalid request: {e}")))?;
-        let credentials = self.credentials().await?;
+        // Anonymous: the request's plain URL, as botocore's (no `=` added to bare keys).
+        let Some(credentials) = self.credentials().await? else {
+            return Ok(req.uri().to_string());
+        };
         let signing = sign::Signing::Query { expires_in };
         sign::sign_request(
             &mut req,
@@ -231,13 +278,16 @@ impl Engine {
     }
 
     /// For botocore's `generate_presigned_post`, at `time`: the `x-amz-credential` field,
-    /// the session token if any, and the signature of the base64 policy document.
+    /// the session token if any, and the signature of the base64 policy document; `None`
+    /// when the client is anonymous (botocore's POST then has no policy and no signature).
     pub async fn sign_post_policy(
         &self,
         policy_b64: &str,
         time: SystemTime,
-    ) -> Result<(String, Option<String>, String)> {
-        let credentials = self.credentials().await?;
+    ) -> Result<Option<(String, Option<String>, String)>> {
+        let Some(credentials) = self.credentials().await? else {
+            return Ok(None);
+        };
         let region = &self.target.region;
         let date = aws_smithy_types::DateTime::from(time)
             .fmt(aws_smithy_types::date_time::Format::DateTime)
@@ -254,19 +304,34 @@ impl Engine {
             "s3",
         );
         let signature = aws_sigv4::sign::v4::calculate_signature(key, policy_b64.as_bytes());
-        Ok((
+        Ok(Some((
             credential,
             credentials.session_token().map(str::to_owned),
             signature,
-        ))
+        )))
     }
 
-    async fn credentials(&self) -> Result<aws_credential_types::Credentials> {
-        let provider = self.credentials.as_ref().ok_or(Error::NoCredentials)?;
-        provider
+    /// The credentials to sign with; `None` for an anonymous client, which never looks.
+    async fn credentials(&self) -> Result<Option<aws_credential_types::Credentials>> {
+        let provider = match &self.auth {
+            Auth::Anonymous => return Ok(None),
+            Auth::SigV4(provider) => provider.as_ref().ok_or(Error::NoCredentials)?,
+        };
+        if let Some(kept) = self.temporary_credentials.fresh(SystemTime::now()) {
+            return Ok(Some(kept));
+        }
+        let credentials = provider
             .provide_credentials()
             .await
-            .map_err(|_| Error::NoCredentials)
+            .map_err(|_| Error::NoCredentials)?;
+        self.temporary_credentials.keep(&credentials);
+        Ok(Some(credentials))
+    }
+
+    /// Whether object bodies go unhashed: `UNSIGNED-PAYLOAD` where the transport keeps them
+    /// private, or no signature at all.
+    fn payload_unhashed(&self) -> bool {
+        self.unsigned_payload || matches!(self.auth, Auth::Anonymous)
     }
 
     /// A PutObject body that is an open regular file: streamed (unsigned, CRC32 by a first
@@ -286,7 +351,7 @@ impl Engine {
         let crc_only = params
             .str("ChecksumAlgorithm")
             .is_none_or(|a| a.eq_ignore_ascii_case("CRC32"));
-        if !(self.unsigned_payload && crc_only) {
+        if !(self.payload_unhashed() && crc_only) {
             return Ok((None, Some(on_file(file, FileBody::read_all).await?)));
         }
         // The first pass only where a checksum is sent (not with `when_required`).
@@ -311,7 +376,7 @@ impl Engine {
         built: &request::Built,
         (file, observe): (Option<&FileBody>, Option<&BodyObserver>),
         target: &Target,
-        credentials: &aws_credential_types::Credentials,
+        credentials: Option<&aws_credential_types::Credentials>,
         attempt: u32,
         hook: Option<&RequestHook>,
     ) -> Result<Attempt> {
@@ -332,16 +397,19 @@ impl Engine {
         // where the transport keeps them private (TLS, this machine).
         let object_body = op.payload().is_some_and(|m| matches!(m.shape, Shape::Blob));
         fire(hook, Stage::Sign, op.name, &mut req)?;
-        let body = (!built.body.is_empty()).then_some(&built.body[..]);
-        fastsign::sign(
-            &mut req,
-            body,
-            credentials,
-            &target.region,
-            object_body && self.unsigned_payload,
-            SystemTime::now(),
-            &self.signing_keys,
-        )?;
+        // The signing step: SigV4 in the headers, or nothing for an anonymous client.
+        if let Some(credentials) = credentials {
+            let body = (!built.body.is_empty()).then_some(&built.body[..]);
+            fastsign::sign(
+                &mut req,
+                body,
+                credentials,
+                &target.region,
+                object_body && self.unsigned_payload,
+                SystemTime::now(),
+                &self.signing_keys,
+            )?;
+        }
         fire(hook, Stage::Send, op.name, &mut req)?;
         let url = built.uri.split('?').next().unwrap_or_default().to_owned();
         // Each attempt reads the file afresh (a retry resends the whole body).
@@ -680,6 +748,42 @@ fn raw_headers(headers: &http::HeaderMap) -> Vec<(String, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_credentials_that_expire_are_kept_and_not_to_their_end() {
+        use aws_credential_types::Credentials;
+        let now = SystemTime::now();
+        let cache = TemporaryCredentials::default();
+        cache.keep(&Credentials::new("AKID", "s", None, None, "t"));
+        assert!(
+            cache.fresh(now).is_none(),
+            "static credentials are not kept"
+        );
+        let hour = Credentials::new(
+            "AKID",
+            "s",
+            None,
+            Some(now + Duration::from_secs(3600)),
+            "t",
+        );
+        cache.keep(&hour);
+        assert_eq!(cache.fresh(now).unwrap().access_key_id(), "AKID");
+        assert!(
+            cache.fresh(now + Duration::from_secs(3000)).is_none(),
+            "10 minutes before expiry"
+        );
+        cache.keep(&Credentials::new(
+            "AKID2",
+            "s",
+            None,
+            Some(now + Duration::from_secs(300)),
+            "t",
+        ));
+        assert!(
+            cache.fresh(now).is_none(),
+            "credentials expiring soon are asked for again"
+        );
+    }
 
     #[test]
     fn presigned_urls_write_empty_values_as_botocore() {

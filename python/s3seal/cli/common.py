@@ -137,6 +137,8 @@ def make_client(args: argparse.Namespace) -> Any:
         verify = False
     elif args.ca_bundle:
         verify = args.ca_bundle
+    if args.no_sign_request:  # the AWS CLI's anonymous requests: no credentials looked for
+        config["signature_version"] = s3seal.UNSIGNED
     session = s3seal.Session(profile_name=args.profile, region_name=args.region)
     LOG.debug(
         "client: endpoint_url=%s profile=%s region=%s verify=%s",

@@ -37,7 +37,7 @@ GLOBAL_OPTIONS = [
     ("--region REGION", "the region to sign for"),
     ("--version", "print the version"),
     ("--color on|off|auto", "accepted for compatibility; the output has no colour"),
-    ("--no-sign-request", "accepted for compatibility"),
+    ("--no-sign-request", "send anonymous requests (no credentials, no signature)"),
     ("--ca-bundle PATH", "the CA certificates that verify the server"),
     ("--cli-read-timeout SECONDS", "socket read timeout (0: none; default 60)"),
     ("--cli-connect-timeout SECONDS", "socket connect timeout (0: none; default 60)"),
