@@ -25,6 +25,7 @@ use crate::transfer::copy::{copy, CopyRequests};
 use crate::transfer::download::{download, DownloadRequests, Target};
 use crate::transfer::progress::Progress;
 use crate::transfer::upload::{upload, Source, UploadRequests};
+use crate::transfer::TransferStop;
 use crate::transfer::{Plan, Throttle, Transfer};
 use tokio_util::sync::CancellationToken;
 
@@ -482,7 +483,7 @@ impl Client {
 
     /// The engine of `upload_file` / `upload_fileobj`; `source` is a path (str) or a file
     /// object, `requests` the templates the Python layer built from `ExtraArgs`.
-    #[pyo3(signature = (source, requests, callback, plan, size=None, events=None))]
+    #[pyo3(signature = (source, requests, callback, plan, size=None, events=None, stop=None))]
     #[allow(clippy::too_many_arguments)]
     fn _upload(
         &self,
@@ -493,6 +494,7 @@ impl Client {
         plan: PlanArgs,
         size: Option<u64>,
         events: Option<Py<PyAny>>,
+        stop: Option<PyRef<'_, TransferStop>>,
     ) -> PyResult<()> {
         let req = UploadRequests {
             put: template(py, requests, "put", &model::PUT_OBJECT, &[])?,
@@ -523,18 +525,23 @@ impl Client {
         let bucket = req.put.string("Bucket").unwrap_or_default();
         let inner = Arc::clone(&self.inner);
         let events = events.map(CallHook::new);
-        Ok(wait_cancellable(py, move |cancel| async move {
-            inner
-                .transfer(&bucket, plan, callback, cancel, events, |t| {
-                    upload(t, source, req)
-                })
-                .await
-        })?)
+        Ok(wait_cancellable(
+            py,
+            stop.as_deref(),
+            move |cancel| async move {
+                inner
+                    .transfer(&bucket, plan, callback, cancel, events, |t| {
+                        upload(t, source, req)
+                    })
+                    .await
+            },
+        )?)
     }
 
     /// The engine of `download_file` / `download_fileobj`; `target` is a path (str) or a
     /// file object.
-    #[pyo3(signature = (target, requests, callback, plan, events=None))]
+    #[pyo3(signature = (target, requests, callback, plan, events=None, stop=None))]
+    #[allow(clippy::too_many_arguments)]
     fn _download(
         &self,
         py: Python<'_>,
@@ -543,6 +550,7 @@ impl Client {
         callback: Option<Py<PyAny>>,
         plan: PlanArgs,
         events: Option<Py<PyAny>>,
+        stop: Option<PyRef<'_, TransferStop>>,
     ) -> PyResult<()> {
         let req = DownloadRequests {
             head: template(py, requests, "head", &model::HEAD_OBJECT, &[])?,
@@ -556,17 +564,22 @@ impl Client {
         let bucket = req.get.string("Bucket").unwrap_or_default();
         let inner = Arc::clone(&self.inner);
         let events = events.map(CallHook::new);
-        Ok(wait_cancellable(py, move |cancel| async move {
-            inner
-                .transfer(&bucket, plan, callback, cancel, events, |t| {
-                    download(t, target, req)
-                })
-                .await
-        })?)
+        Ok(wait_cancellable(
+            py,
+            stop.as_deref(),
+            move |cancel| async move {
+                inner
+                    .transfer(&bucket, plan, callback, cancel, events, |t| {
+                        download(t, target, req)
+                    })
+                    .await
+            },
+        )?)
     }
 
     /// The engine of `copy`, after the Python layer's HeadObject on the source.
-    #[pyo3(signature = (size, requests, callback, plan, events=None))]
+    #[pyo3(signature = (size, requests, callback, plan, events=None, stop=None))]
+    #[allow(clippy::too_many_arguments)]
     fn _copy(
         &self,
         py: Python<'_>,
@@ -575,6 +588,7 @@ impl Client {
         callback: Option<Py<PyAny>>,
         plan: PlanArgs,
         events: Option<Py<PyAny>>,
+        stop: Option<PyRef<'_, TransferStop>>,
     ) -> PyResult<()> {
         let req = CopyRequests {
             single: template(py, requests, "single", &model::COPY_OBJECT, &[])?,
@@ -598,13 +612,17 @@ impl Client {
         let bucket = req.single.string("Bucket").unwrap_or_default();
         let inner = Arc::clone(&self.inner);
         let events = events.map(CallHook::new);
-        Ok(wait_cancellable(py, move |cancel| async move {
-            inner
-                .transfer(&bucket, plan, callback, cancel, events, |t| {
-                    copy(t, size, req)
-                })
-                .await
-        })?)
+        Ok(wait_cancellable(
+            py,
+            stop.as_deref(),
+            move |cancel| async move {
+                inner
+                    .transfer(&bucket, plan, callback, cancel, events, |t| {
+                        copy(t, size, req)
+                    })
+                    .await
+            },
+        )?)
     }
 }
 

@@ -30,4 +30,6 @@ mod _native {
     use crate::client::Client;
     #[pymodule_export]
     use crate::credentials::_resolve_credentials;
+    #[pymodule_export]
+    use crate::transfer::TransferStop;
 }

@@ -23,6 +23,7 @@ use tokio::runtime::Runtime;
 use tokio_util::sync::CancellationToken;
 
 use crate::error::{Error, Result};
+use crate::transfer::TransferStop;
 
 /// Bumped in the child of every `fork()`: a runtime or connection pool made in an older
 /// generation belongs to threads that no longer exist and must not be used.
@@ -382,16 +383,21 @@ const CLEANUP_GRACE: Duration = Duration::from_secs(30);
 /// [`wait`] for work that must clean up when interrupted: on Ctrl-C the future is not
 /// dropped but told to stop through its [`CancellationToken`], and awaited (up to
 /// [`CLEANUP_GRACE`]) so it can abort what it started before `KeyboardInterrupt` is raised.
+/// `stop`, when given, can do the same from another thread (the async API's cancelled task);
+/// the work then fails with the stop's own exception.
 pub fn wait_cancellable<T, F>(
     py: Python<'_>,
+    stop: Option<&TransferStop>,
     make: impl FnOnce(CancellationToken) -> F,
 ) -> Result<T>
 where
     F: Future<Output = Result<T>> + Send,
     T: Send,
 {
-    let cancel = CancellationToken::new();
+    let cancel = stop.map_or_else(CancellationToken::new, |s| s.token.clone());
+    let stopped = stop.map(|s| s.exception.clone_ref(py));
     let fut = make(cancel.clone());
+    let was_stopped = cancel.clone();
     let watching = on_main_thread();
     let guarded = async move {
         tokio::pin!(fut);
@@ -409,5 +415,11 @@ where
             }
         }
     };
-    block(py, guarded, false, Place::Shared)
+    match block(py, guarded, false, Place::Shared) {
+        Err(Error::Cancelled) if was_stopped.is_cancelled() => match stopped {
+            Some(exception) => Err(Error::Python(PyErr::from_value(exception.into_bound(py)))),
+            None => Err(Error::Cancelled),
+        },
+        other => other,
+    }
 }

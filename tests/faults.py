@@ -13,6 +13,9 @@ says "the first connection gets a reset, the rest pass". Faults:
 ``sent`` holds every byte clients sent through "pass" connections (the requests as they
 left the client, for tests that look at headers on the wire).
 
+``hang_open()`` makes the connections open now hang (nothing more forwarded either way, as a
+server that stopped answering them) while new connections still pass.
+
 ``outage(seconds)`` stops listening (connections are refused) and resets every open
 connection, then listens again on the same port: a short server outage.
 
@@ -21,11 +24,13 @@ Loopback only; every socket has a timeout and every loop ends with the proxy.
 
 from __future__ import annotations
 
+import functools
 import socket
 import struct
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 
 Fault = str | bytes
 HOST = "127.0.0.1"
@@ -62,6 +67,7 @@ class FaultProxy:
         self.default = default
         self.queue: deque[Fault] = deque()
         self.connections = 0
+        self._hang_upto = 0  # connections numbered up to this hang (see hang_open)
         self.sent = bytearray()
         self._open: set[socket.socket] = set()
         self._lock = threading.Lock()
@@ -84,6 +90,14 @@ class FaultProxy:
         """Queue faults for the next connections."""
         self.queue.extend(faults)
         return self
+
+    def hang_open(self) -> None:
+        """Stop forwarding on every connection open now; later ones still pass."""
+        with self._lock:
+            self._hang_upto = self.connections
+
+    def _hung(self, number: int) -> bool:
+        return number <= self._hang_upto and not self._stopped.is_set()
 
     def outage(self, seconds: float) -> None:
         """Refuse connections and reset the open ones for `seconds`, then serve again."""
@@ -123,13 +137,14 @@ class FaultProxy:
                 self.connections += 1
                 fault = self.queue.popleft() if self.queue else self.default
                 self._open.add(client)
-            threading.Thread(target=self._serve, args=(client, fault), daemon=True).start()
+                number = self.connections
+            threading.Thread(target=self._serve, args=(client, fault, number), daemon=True).start()
 
-    def _serve(self, client: socket.socket, fault: Fault) -> None:
+    def _serve(self, client: socket.socket, fault: Fault, number: int) -> None:
         client.settimeout(IDLE_TIMEOUT)
         try:
             if fault == "pass":
-                self._forward(client)
+                self._forward(client, number)
                 return
             _read_head(client)
             if fault == "reset":
@@ -146,7 +161,7 @@ class FaultProxy:
                 self._open.discard(client)
             client.close()
 
-    def _forward(self, client: socket.socket) -> None:
+    def _forward(self, client: socket.socket, number: int) -> None:
         try:
             server = socket.create_connection(self.upstream, timeout=IDLE_TIMEOUT)
         except OSError:
@@ -154,9 +169,10 @@ class FaultProxy:
             return
         with self._lock:
             self._open.add(server)
-        pump = threading.Thread(target=self._pump, args=(server, client, self.delay), daemon=True)
+        hung = functools.partial(self._hung, number)
+        pump = threading.Thread(target=self._pump, args=(server, client, hung, self.delay), daemon=True)
         pump.start()
-        self._pump(client, server, record=(self.sent, self._lock))
+        self._pump(client, server, hung, record=(self.sent, self._lock))
         pump.join(timeout=IDLE_TIMEOUT)
         with self._lock:
             self._open.discard(server)
@@ -166,6 +182,7 @@ class FaultProxy:
     def _pump(
         src: socket.socket,
         dst: socket.socket,
+        hung: Callable[[], bool],
         delay: float = 0.0,
         record: tuple[bytearray, threading.Lock] | None = None,
     ) -> None:
@@ -180,6 +197,8 @@ class FaultProxy:
                         record[0].extend(data)
                 if delay:
                     time.sleep(delay)
+                while hung():
+                    time.sleep(0.01)
                 dst.sendall(data)
         except OSError:
             for sock in (src, dst):

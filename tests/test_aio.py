@@ -23,6 +23,7 @@ import pytest
 import s3seal
 import s3seal.aio
 from conftest import OTHER_KEY, SSE_KEY
+from faults import FaultProxy
 from s3seal import exceptions
 from s3seal.aio import AioS3Client, AioStreamingBody
 from test_parity import normalise
@@ -791,6 +792,52 @@ def test_cancelled_download_keeps_the_old_file_and_no_temp_file(
     run(main)
     assert target.read_bytes() == b"the old content"
     assert [p.name for p in tmp_path.iterdir()] == ["target"]
+
+
+def test_cancelled_upload_stops_while_the_server_hangs(ministack, mbucket, tmp_path: Path) -> None:
+    # The transfer runs in a worker thread and also stops when its progress callback raises,
+    # but while the server hangs no bytes move and the callback is never called: the task's
+    # cancellation must reach the engine itself, drop the hung request and abort the upload,
+    # long before the read timeout (120 s here).
+    source = tmp_path / "src"
+    source.write_bytes(os.urandom(16 * 1024 * 1024))
+    parts = s3seal.TransferConfig(
+        multipart_threshold=5 * 1024 * 1024, multipart_chunksize=5 * 1024 * 1024, max_concurrency=1
+    )
+    config = s3seal.Config(read_timeout=120, retries={"total_max_attempts": 1})
+    with FaultProxy(ministack.port) as proxy:
+
+        async def main() -> float:
+            kwargs = {**ministack.client_kwargs(), "endpoint_url": proxy.url, "config": config}
+            async with s3seal.aio.Session().client("s3", **kwargs) as s3:
+                loop = asyncio.get_running_loop()
+                moved = asyncio.Event()
+                task = asyncio.create_task(
+                    s3.upload_file(
+                        str(source),
+                        mbucket,
+                        "hung",
+                        Callback=lambda _: loop.call_soon_threadsafe(moved.set),
+                        Config=parts,
+                    )
+                )
+                await moved.wait()
+                proxy.hang_open()
+                await asyncio.sleep(1.0)  # the upload now waits on a connection that hangs
+                assert not task.done()
+                cancelled_at = time.monotonic()
+                task.cancel()
+                with pytest.raises(asyncio.CancelledError):
+                    await task
+                return time.monotonic() - cancelled_at
+
+        took = run(main)
+    assert took < 10, took
+    direct = s3seal.client("s3", **ministack.client_kwargs())
+    uploads = direct.list_multipart_uploads(Bucket=mbucket).get("Uploads", [])
+    assert [u for u in uploads if u["Key"] == "hung"] == []
+    with pytest.raises(exceptions.ClientError):
+        direct.head_object(Bucket=mbucket, Key="hung")
 
 
 class LagMonitor:

@@ -5,7 +5,7 @@ from typing import Any, final
 
 from typing_extensions import disjoint_base
 
-__all__ = ["Client", "RawStream", "_resolve_credentials"]
+__all__ = ["Client", "RawStream", "TransferStop", "_resolve_credentials"]
 
 @final
 class RawStream:
@@ -94,6 +94,7 @@ class Client:
         plan: tuple[int, int, int, int, int, int | None],
         size: int | None = None,
         events: Any = None,
+        stop: TransferStop | None = None,
     ) -> None:
         """The upload engine: ``source`` is a path (str) or a readable file object;
         ``events`` fires the parameter-level events per request (None: none registered)."""
@@ -105,6 +106,7 @@ class Client:
         callback: Callable[[int], Any] | None,
         plan: tuple[int, int, int, int, int, int | None],
         events: Any = None,
+        stop: TransferStop | None = None,
     ) -> None:
         """The download engine: ``target`` is a path (str) or a writable file object."""
 
@@ -115,6 +117,7 @@ class Client:
         callback: Callable[[int], Any] | None,
         plan: tuple[int, int, int, int, int, int | None],
         events: Any = None,
+        stop: TransferStop | None = None,
     ) -> None:
         """The managed-copy engine, after the HeadObject on the source."""
 
@@ -143,3 +146,11 @@ class Client:
             InsecureTransportError: an SSE-C key would go over plain http off this machine.
             AttributeError: S3 has no operation of that name.
         """
+
+@final
+class TransferStop:
+    """Stops a transfer from another thread; it then cleans up and fails with ``exception``."""
+
+    def __new__(cls, exception: BaseException) -> TransferStop: ...
+    def stop(self) -> None:
+        """Stop the transfer this was given to (or the next one, if it has not started)."""

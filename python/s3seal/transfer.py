@@ -22,6 +22,7 @@ import re
 import threading
 import time
 from collections.abc import Callable
+from contextvars import ContextVar
 from typing import Any, ClassVar
 
 from s3seal import exceptions
@@ -181,6 +182,11 @@ _BODY_OPERATIONS = ("PutObject", "UploadPart")
 _OBJECT_LAMBDA = re.compile(
     r"^arn:(aws).*:s3-object-lambda:[a-z\-0-9]+:[0-9]{12}:accesspoint[/:][a-zA-Z0-9\-]{1,63}"
 )
+
+
+# Set by the async API around a transfer it runs in a worker thread: a native stop that a
+# cancelled task uses to halt the engine even while no bytes move (s3seal.aio.transfer).
+STOP: ContextVar[Any] = ContextVar("s3seal_transfer_stop", default=None)
 
 
 class TransferConfig:
@@ -444,7 +450,9 @@ def upload_file(
     filename = _filename(Filename)
     requests = _upload_requests(client, Bucket, Key, ExtraArgs)
     try:
-        client._upload(filename, requests, Callback, _plan(Config), events=_events(client, requests))
+        client._upload(
+            filename, requests, Callback, _plan(Config), events=_events(client, requests), stop=STOP.get()
+        )
     except ClientError as e:
         # As boto3 raises it: the ClientError stays only as the implicit __context__.
         message = f"Failed to upload {filename} to {'/'.join([Bucket, Key])}: {e}"
@@ -470,6 +478,7 @@ def upload_fileobj(
         _plan(Config),
         _remaining_size(Fileobj),
         events=_events(client, requests),
+        stop=STOP.get(),
     )
 
 
@@ -491,7 +500,9 @@ def download_file(
 ) -> None:
     filename = _filename(Filename)
     requests = _download_requests(Bucket, Key, ExtraArgs)
-    client._download(filename, requests, Callback, _plan(Config), events=_events(client, requests))
+    client._download(
+        filename, requests, Callback, _plan(Config), events=_events(client, requests), stop=STOP.get()
+    )
 
 
 def download_fileobj(
@@ -506,7 +517,9 @@ def download_fileobj(
     if not hasattr(Fileobj, "write"):
         raise ValueError("Fileobj must implement write")
     requests = _download_requests(Bucket, Key, ExtraArgs)
-    client._download(Fileobj, requests, Callback, _plan(Config), events=_events(client, requests))
+    client._download(
+        Fileobj, requests, Callback, _plan(Config), events=_events(client, requests), stop=STOP.get()
+    )
 
 
 def copy(
@@ -545,5 +558,10 @@ def copy(
         "abort": {**target, **_only(extra, _ABORT_ARGS)},
     }
     client._copy(
-        int(source["ContentLength"]), requests, Callback, _plan(Config), events=_events(client, requests)
+        int(source["ContentLength"]),
+        requests,
+        Callback,
+        _plan(Config),
+        events=_events(client, requests),
+        stop=STOP.get(),
     )

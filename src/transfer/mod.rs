@@ -17,6 +17,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
+use pyo3::prelude::*;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
@@ -408,5 +409,31 @@ mod tests {
         let s = random_suffix();
         assert_eq!(s.len(), 8);
         assert!(s.chars().all(|c| c.is_ascii_hexdigit()));
+    }
+}
+
+/// Stops a transfer from another thread: the async API's transfers run the engine in a worker
+/// thread, and a cancelled task must stop it even while no bytes move (a stalled server), which
+/// the progress callback it also raises from cannot. Stopped, the transfer cleans up as on
+/// Ctrl-C (aborts its multipart upload, removes its temporary file) and fails with `exception`.
+#[pyclass(frozen, module = "s3seal._native")]
+pub struct TransferStop {
+    pub token: CancellationToken,
+    pub exception: Py<PyAny>,
+}
+
+#[pymethods]
+impl TransferStop {
+    #[new]
+    fn new(exception: Py<PyAny>) -> Self {
+        Self {
+            token: CancellationToken::new(),
+            exception,
+        }
+    }
+
+    /// Stop the transfer this was given to (or the next one, if it has not started).
+    fn stop(&self) {
+        self.token.cancel();
     }
 }

@@ -1,14 +1,15 @@
 """Managed transfers for the async client: the sync engine, run in a worker thread.
 
-s3seal has no native async transfer yet, so ``await s3.upload_file(...)`` runs the sync
-engine (``s3seal.transfer``) in a worker thread of its own pool and the event loop stays free.
+``await s3.upload_file(...)`` runs the sync engine (``s3seal.transfer``) in a worker thread of
+its own pool and the event loop stays free.
 
-Cancelling the awaiting task must leave nothing behind, but a thread cannot be interrupted
-from outside. The engine calls the progress callback as bytes move and treats an exception
-raised there as a failed transfer, which it cleans up (a multipart upload is aborted, a
-download's temporary file removed, an existing target left as it was). So every transfer
-gets a progress callback that raises :class:`TransferCancelled` once the task is cancelled;
-the task then waits for that cleanup before it reports the cancellation.
+Cancelling the awaiting task must leave nothing behind, and a thread cannot be interrupted
+from outside. Each transfer gets a native stop (``_native.TransferStop``, through the
+``transfer.STOP`` context variable): a cancelled task fires it, and the engine stops at once,
+even while no bytes move, and cleans up as on Ctrl-C (a multipart upload is aborted, a
+download's temporary file removed, an existing target left as it was). Its progress callback
+also raises :class:`TransferCancelled` once the task is cancelled, for the engine's steps that
+run Python (file objects). The task waits for that cleanup before it reports the cancellation.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
+from s3seal import _native, transfer
 from s3seal._ops import Operations
 
 T = TypeVar("T")
@@ -88,13 +90,17 @@ async def run(job: Callable[[Progress], T], callback: Progress | None) -> T:
     """Run ``job(progress)`` in a worker thread; on cancellation, stop it and wait for the
     engine's cleanup before re-raising ``CancelledError``."""
     cancelled = threading.Event()
+    stop = _native.TransferStop(TransferCancelled("the awaiting task was cancelled"))
     loop = asyncio.get_running_loop()
-    call = functools.partial(contextvars.copy_context().run, job, _cancellable(callback, cancelled))
+    context = contextvars.copy_context()
+    context.run(transfer.STOP.set, stop)
+    call = functools.partial(context.run, job, _cancellable(callback, cancelled))
     future = asyncio.ensure_future(loop.run_in_executor(_transfer_executor(), call))
     try:
         return await asyncio.shield(future)
     except asyncio.CancelledError:
         cancelled.set()
+        stop.stop()
         await _settle(future)
         raise
 
