@@ -144,6 +144,14 @@ pub fn redirect_region(e: &ServiceError, current: Option<&str>) -> Option<String
 /// multipart_chunksize, max_concurrency, num_download_attempts, io_chunksize, max_bandwidth).
 type PlanArgs = (u64, u64, usize, u32, usize, Option<u64>);
 
+/// What every transfer engine call takes from the Python layer besides its requests.
+type TransferArgs<'py> = (
+    PlanArgs,
+    Option<Py<PyAny>>,
+    Option<Py<PyAny>>,
+    Option<PyRef<'py, TransferStop>>,
+);
+
 impl Inner {
     /// Run a transfer: set it up, run `body`, wait for the last progress callback. A
     /// raising callback's exception wins over the cancellation it caused.
@@ -212,6 +220,31 @@ pub struct Client {
 }
 
 impl Client {
+    /// Run a transfer engine (`body`) with the GIL released until it is done, Ctrl-C and
+    /// `stop` watched so it can clean up (see [`wait_cancellable`]).
+    fn run_transfer<F, Fut>(
+        &self,
+        py: Python<'_>,
+        bucket: String,
+        (plan, callback, events, stop): TransferArgs<'_>,
+        body: F,
+    ) -> PyResult<()>
+    where
+        F: FnOnce(Arc<Transfer>) -> Fut + Send,
+        Fut: std::future::Future<Output = Result<()>> + Send,
+    {
+        let inner = Arc::clone(&self.inner);
+        let events = events.map(CallHook::new);
+        Ok(wait_cancellable(
+            py,
+            stop.as_deref(),
+            move |cancel| async move {
+                inner
+                    .transfer(&bucket, plan, callback, cancel, events, body)
+                    .await
+            },
+        )?)
+    }
     fn call<'py>(
         &self,
         py: Python<'py>,
@@ -523,19 +556,9 @@ impl Client {
             },
         };
         let bucket = req.put.string("Bucket").unwrap_or_default();
-        let inner = Arc::clone(&self.inner);
-        let events = events.map(CallHook::new);
-        Ok(wait_cancellable(
-            py,
-            stop.as_deref(),
-            move |cancel| async move {
-                inner
-                    .transfer(&bucket, plan, callback, cancel, events, |t| {
-                        upload(t, source, req)
-                    })
-                    .await
-            },
-        )?)
+        self.run_transfer(py, bucket, (plan, callback, events, stop), |t| {
+            upload(t, source, req)
+        })
     }
 
     /// The engine of `download_file` / `download_fileobj`; `target` is a path (str) or a
@@ -562,19 +585,9 @@ impl Client {
             Target::FileObj(target.clone().unbind())
         };
         let bucket = req.get.string("Bucket").unwrap_or_default();
-        let inner = Arc::clone(&self.inner);
-        let events = events.map(CallHook::new);
-        Ok(wait_cancellable(
-            py,
-            stop.as_deref(),
-            move |cancel| async move {
-                inner
-                    .transfer(&bucket, plan, callback, cancel, events, |t| {
-                        download(t, target, req)
-                    })
-                    .await
-            },
-        )?)
+        self.run_transfer(py, bucket, (plan, callback, events, stop), |t| {
+            download(t, target, req)
+        })
     }
 
     /// The engine of `copy`, after the Python layer's HeadObject on the source.
@@ -610,19 +623,9 @@ impl Client {
             )?,
         };
         let bucket = req.single.string("Bucket").unwrap_or_default();
-        let inner = Arc::clone(&self.inner);
-        let events = events.map(CallHook::new);
-        Ok(wait_cancellable(
-            py,
-            stop.as_deref(),
-            move |cancel| async move {
-                inner
-                    .transfer(&bucket, plan, callback, cancel, events, |t| {
-                        copy(t, size, req)
-                    })
-                    .await
-            },
-        )?)
+        self.run_transfer(py, bucket, (plan, callback, events, stop), |t| {
+            copy(t, size, req)
+        })
     }
 }
 
