@@ -4,6 +4,7 @@ client signs with what it returns (Garage checks signatures)."""
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import datetime as dt
 import http.server
@@ -284,3 +285,38 @@ def test_temporary_credentials_are_fetched_once_as_boto3s(
         TOKEN,
         "container-role",
     )
+
+
+def test_async_session_credentials_match_aiobotocores(
+    isolated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # aioboto3's form: ``await session.get_credentials()`` and ``await
+    # creds.get_frozen_credentials()``, compared with aiobotocore's session on the same chain.
+    aiobotocore_session = pytest.importorskip("aiobotocore.session")
+    import s3seal.aio
+
+    async def described_async(credentials: Any) -> Any:
+        if credentials is None:
+            return None
+        c = credentials
+        frozen = await c.get_frozen_credentials()
+        return (c.access_key, c.secret_key, c.token, c.method, tuple(frozen))
+
+    async def pair() -> tuple[Any, Any]:
+        ours = await described_async(await s3seal.aio.Session().get_credentials())
+        theirs = await described_async(await aiobotocore_session.get_session().get_credentials())
+        return ours, theirs
+
+    assert asyncio.run(pair()) == (None, None)
+    write(isolated / "credentials", CREDENTIALS_FILE)
+    ours, theirs = asyncio.run(pair())
+    assert ours == theirs and ours[:4] == ("AKIDDEFAULTFILE", SECRET, None, "shared-credentials-file")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDENV")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SECRET)
+    monkeypatch.setenv("AWS_SESSION_TOKEN", TOKEN)
+    ours, theirs = asyncio.run(pair())
+    assert ours == theirs and ours[:4] == ("AKIDENV", SECRET, TOKEN, "env")
+    credentials = asyncio.run(s3seal.aio.Session().get_credentials())
+    assert SECRET not in repr(credentials) and TOKEN not in repr(credentials)
+    with pytest.raises(TypeError):
+        pickle.dumps(credentials)

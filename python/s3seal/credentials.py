@@ -105,3 +105,14 @@ class Credentials(_CredentialsBase):  # type: ignore[misc,valid-type]
 
     def __deepcopy__(self, memo: Any) -> Credentials:
         return self.__copy__()  # every value is a str or None
+
+
+class AioCredentials(Credentials):
+    """aiobotocore's ``AioCredentials``, what ``await s3seal.aio.Session().get_credentials()``
+    returns: the same values, with ``await get_frozen_credentials()``."""
+
+    async def get_frozen_credentials(self) -> ReadOnlyCredentials:  # type: ignore[override]
+        return Credentials.get_frozen_credentials(self)
+
+    def __repr__(self) -> str:
+        return f"<s3seal.AioCredentials method={self.method!r} access_key={self.access_key!r}>"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Generator
 from typing import Any, Generic, TypeVar, cast
 
@@ -84,6 +85,19 @@ class Session:
         # The sync Session's rule: by profile and region, refused with explicit credentials.
         _, (profile, region) = self._session.__reduce__()
         return _rebuild, (profile, region)
+
+    async def get_credentials(self) -> Any:
+        """aioboto3's ``await session.get_credentials()``: the sync Session's credentials as
+        aiobotocore's ``AioCredentials`` (``await creds.get_frozen_credentials()``), or None.
+        Resolved in a worker thread: the chain may ask instance or container metadata."""
+        from s3seal.credentials import AioCredentials
+
+        resolved = await asyncio.get_running_loop().run_in_executor(None, self._session.get_credentials)
+        if resolved is None:
+            return None
+        credentials = AioCredentials.__new__(AioCredentials)
+        credentials.__dict__.update(resolved.__dict__)
+        return credentials
 
     def client(self, service_name: str, *args: Any, **kwargs: Any) -> ClientCreatorContext[AioS3Client]:
         """``async with session.client('s3', endpoint_url=..., config=...) as s3:``, with
