@@ -165,6 +165,7 @@ def test_botocores_classes_without_the_secret_in_a_repr_or_pickle(isolated: Path
         str(frozen),
         repr(session),
         str(vars(session)),
+        str(vars(credentials)),
     ):
         assert SECRET not in text and TOKEN not in text, text
     assert "AKIDEXPLICIT" in repr(credentials) and "AKIDEXPLICIT" in repr(frozen)
@@ -318,5 +319,6 @@ def test_async_session_credentials_match_aiobotocores(
     assert ours == theirs and ours[:4] == ("AKIDENV", SECRET, TOKEN, "env")
     credentials = asyncio.run(s3seal.aio.Session().get_credentials())
     assert SECRET not in repr(credentials) and TOKEN not in repr(credentials)
+    assert SECRET not in str(vars(credentials)) and TOKEN not in str(vars(credentials))
     with pytest.raises(TypeError):
         pickle.dumps(credentials)

@@ -12,7 +12,7 @@ ReadOnlyCredentials is a plain namedtuple whose repr shows both.
 from __future__ import annotations
 
 from collections import namedtuple
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeVar
 
 try:  # pragma: no cover - depends on the environment
     from botocore.credentials import Credentials as _CredentialsBase
@@ -47,6 +47,7 @@ except ImportError:  # pragma: no cover
 
 
 _REDACTED = "<redacted>"
+_C = TypeVar("_C", bound="Credentials")
 
 
 def _refuse_pickle(what: str) -> NoReturn:
@@ -88,6 +89,27 @@ class Credentials(_CredentialsBase):  # type: ignore[misc,valid-type]
     ``get_credentials()`` again for current ones. Clients resolve their own.
     """
 
+    # The secret and the token live in slots behind properties, never in the instance's
+    # __dict__ (which vars(), debuggers and generic dumpers show); botocore's __init__ sets
+    # them through the properties.
+    __slots__ = ("_secret_key", "_token")
+
+    @property
+    def secret_key(self) -> str | None:
+        return self._secret_key
+
+    @secret_key.setter
+    def secret_key(self, value: str | None) -> None:
+        self._secret_key = value
+
+    @property
+    def token(self) -> str | None:
+        return self._token
+
+    @token.setter
+    def token(self, value: str | None) -> None:
+        self._token = value
+
     def get_frozen_credentials(self) -> ReadOnlyCredentials:
         return ReadOnlyCredentials(self.access_key, self.secret_key, self.token, self.account_id)
 
@@ -99,8 +121,13 @@ class Credentials(_CredentialsBase):  # type: ignore[misc,valid-type]
 
     def __copy__(self) -> Credentials:
         # Pickling is refused, so copy's default (which pickles by __reduce_ex__) would be.
-        copied = type(self).__new__(type(self))
+        return self.copied_as(type(self))
+
+    def copied_as(self, cls: type[_C]) -> _C:
+        """The same values in a new ``cls`` object (a subclass: the async API's)."""
+        copied = cls.__new__(cls)
         copied.__dict__.update(self.__dict__)
+        copied.secret_key, copied.token = self.secret_key, self.token
         return copied
 
     def __deepcopy__(self, memo: Any) -> Credentials:

@@ -95,9 +95,7 @@ class Session:
         resolved = await asyncio.get_running_loop().run_in_executor(None, self._session.get_credentials)
         if resolved is None:
             return None
-        credentials = AioCredentials.__new__(AioCredentials)
-        credentials.__dict__.update(resolved.__dict__)
-        return credentials
+        return resolved.copied_as(AioCredentials)
 
     def client(self, service_name: str, *args: Any, **kwargs: Any) -> ClientCreatorContext[AioS3Client]:
         """``async with session.client('s3', endpoint_url=..., config=...) as s3:``, with
