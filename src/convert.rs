@@ -44,11 +44,7 @@ pub fn to_python<'py>(
         Value::Int(i) => i.into_pyobject(py)?.into_any(),
         Value::BigInt(text) => py.get_type::<pyo3::types::PyInt>().call1((text,))?,
         Value::Bool(b) => b.into_pyobject(py)?.to_owned().into_any(),
-        Value::Time(t) => {
-            let utc = PyTzInfo::utc(py)?;
-            let secs = t.secs() as f64 + f64::from(t.subsec_nanos() / 1000) / 1e6;
-            PyDateTime::from_timestamp(py, secs, Some(&utc))?.into_any()
-        }
+        Value::Time(t) => utc_datetime(py, t.secs(), t.subsec_nanos() / 1000)?.into_any(),
         Value::Map(pairs) => {
             let d = PyDict::new(py);
             for (k, v) in pairs {
@@ -81,6 +77,47 @@ pub fn to_python<'py>(
     })
 }
 
+/// `datetime(..., tzinfo=timezone.utc)` for a Unix time, as botocore parses timestamps.
+/// Built from its calendar fields: `datetime.fromtimestamp` goes through the C library's
+/// time conversion and cost several microseconds per GET under the GIL.
+fn utc_datetime(py: Python<'_>, secs: i64, micros: u32) -> PyResult<Bound<'_, PyDateTime>> {
+    static UTC: PyOnceLock<Py<PyTzInfo>> = PyOnceLock::new();
+    let utc = UTC
+        .get_or_try_init(py, || PyTzInfo::utc(py).map(|u| u.to_owned().unbind()))?
+        .bind(py);
+    let (days, in_day) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    let (year, month, day) = civil_from_days(days);
+    let year = i32::try_from(year).map_err(|_| {
+        pyo3::exceptions::PyOverflowError::new_err("timestamp out of range for datetime")
+    })?;
+    PyDateTime::new(
+        py,
+        year,
+        month,
+        day,
+        (in_day / 3600) as u8,
+        (in_day % 3600 / 60) as u8,
+        (in_day % 60) as u8,
+        micros,
+        Some(utc),
+    )
+}
+
+/// The proleptic Gregorian (year, month, day) of a day count from 1970-01-01 (Howard
+/// Hinnant's `civil_from_days`).
+fn civil_from_days(days: i64) -> (i64, u8, u8) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u8;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
 /// `s3seal.response.StreamingBody`, looked up once: importing it on every GET showed up in
 /// profiles (an import goes through `__import__` and the module's globals each time).
 fn streaming_body_class(py: Python<'_>) -> PyResult<&Bound<'_, PyAny>> {
@@ -94,4 +131,36 @@ fn streaming_body_class(py: Python<'_>) -> PyResult<&Bound<'_, PyAny>> {
             )
         })?
         .bind(py))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::civil_from_days;
+
+    #[test]
+    fn civil_dates_match_the_calendar() {
+        assert_eq!(civil_from_days(0), (1970, 1, 1));
+        assert_eq!(civil_from_days(-1), (1969, 12, 31));
+        assert_eq!(civil_from_days(11_016), (2000, 2, 29));
+        assert_eq!(civil_from_days(11_017), (2000, 3, 1));
+        assert_eq!(civil_from_days(-719_162), (1, 1, 1));
+        assert_eq!(civil_from_days(2_932_896), (9999, 12, 31));
+        // Every day of 1900-2100 follows the one before it.
+        let mut previous = civil_from_days(-25_567);
+        assert_eq!(previous, (1900, 1, 1));
+        for days in -25_566..=47_482 {
+            let (y, m, d) = civil_from_days(days);
+            let next_of_previous = d == previous.2 + 1 && m == previous.1 && y == previous.0;
+            let new_month = d == 1
+                && ((m == previous.1 + 1 && y == previous.0)
+                    || (m == 1 && previous.1 == 12 && y == previous.0 + 1));
+            assert!(
+                next_of_previous || new_month,
+                "{days}: {previous:?} -> {:?}",
+                (y, m, d)
+            );
+            previous = (y, m, d);
+        }
+        assert_eq!(previous, (2100, 1, 1));
+    }
 }

@@ -48,6 +48,16 @@ impl FileBody {
     #[cfg(target_os = "linux")]
     pub fn from_file_object(obj: &Bound<'_, PyAny>) -> PyResult<Option<Self>> {
         use std::os::fd::FromRawFd;
+        // The common bodies are not files: answered without the attribute probes below,
+        // which raise and clear an AttributeError each (a few microseconds per PUT, under
+        // the GIL).
+        if obj.is_instance_of::<pyo3::types::PyBytes>()
+            || obj.is_instance_of::<pyo3::types::PyByteArray>()
+            || obj.is_instance_of::<pyo3::types::PyString>()
+            || obj.is_instance_of::<pyo3::types::PyMemoryView>()
+        {
+            return Ok(None);
+        }
         let text_io = obj.py().import("io")?.getattr("TextIOBase")?;
         if obj.is_instance(&text_io)? || !obj.hasattr("fileno")? {
             return Ok(None);

@@ -261,8 +261,10 @@ where
             "s3seal cannot block inside its own runtime (called from a callback?)".into(),
         ));
     }
-    let task = runtime().spawn(fut);
     py.detach(move || {
+        // Spawned with the GIL released: scheduling may wake a worker thread (a futex
+        // wake-up), and the threads queued for the GIL should not wait through it.
+        let task = runtime().spawn(fut);
         let joined = sleep_until_done(task, || {
             if !watch_signals {
                 return Ok(());

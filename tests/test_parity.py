@@ -234,3 +234,23 @@ def test_exception_classes_match(pair) -> None:  # type: ignore[no-untyped-def]
         assert type(errors[0]).__name__ == type(errors[1]).__name__
         assert str(errors[0]) == str(errors[1])
         assert isinstance(errors[1], ours.exceptions.ClientError)
+
+
+def test_timestamps_are_botocores_datetimes(server, bucket) -> None:  # type: ignore[no-untyped-def]
+    """LastModified from a header (second precision) and from a listing (milliseconds):
+    the same aware datetimes botocore parses, on each server. s3seal builds them from
+    calendar fields rather than through ``datetime.fromtimestamp``."""
+    real = boto3.client("s3", **server.client_kwargs())
+    ours = s3seal.client("s3", **server.client_kwargs())
+    real.put_object(Bucket=bucket, Key="when", Body=b"1")
+
+    def stamps(client: Any) -> tuple[dt.datetime, dt.datetime]:
+        head = client.head_object(Bucket=bucket, Key="when")["LastModified"]
+        listed = client.list_objects_v2(Bucket=bucket)["Contents"][0]["LastModified"]
+        return head, listed
+
+    before, mine, after = stamps(real), stamps(ours), stamps(real)
+    assert mine[0] == before[0] == after[0]
+    assert mine[0].tzinfo is not None and mine[0].utcoffset() == dt.timedelta(0)
+    assert mine[1] in (before[1], after[1])  # ministack may vary the sub-second part between reads
+    assert abs(mine[1] - mine[0]) < dt.timedelta(seconds=2)
