@@ -1,6 +1,7 @@
 //! Response bodies: `RawStream`, the wire side of `s3seal.response.StreamingBody`. Every
 //! wait for data runs with the GIL released; a full `read()` builds the result once.
 
+use std::pin::Pin;
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
@@ -102,6 +103,26 @@ impl Cursor {
     }
 }
 
+/// The bytes of a body held in memory, moved out of it (an in-memory `SdkBody` yields its
+/// one `Bytes` on the first poll, without waiting); a streamed body is given back as is.
+/// Copying instead cost a memcpy of the whole body per GET, under the GIL.
+fn take_whole(stream: ByteStream) -> (ByteStream, Option<Bytes>) {
+    use http_body::Body;
+    use std::task::{Context, Poll, Waker};
+    let Some(len) = stream.bytes().map(<[u8]>::len) else {
+        return (stream, None);
+    };
+    let mut body = stream.into_inner();
+    let polled = Pin::new(&mut body).poll_frame(&mut Context::from_waker(Waker::noop()));
+    let data = match polled {
+        Poll::Ready(Some(Ok(frame))) => frame.into_data().unwrap_or_default(),
+        _ => Bytes::new(),
+    };
+    debug_assert_eq!(data.len(), len, "an in-memory body yields itself whole");
+    let empty = ByteStream::new(aws_smithy_types::body::SdkBody::empty());
+    (empty, Some(data))
+}
+
 #[pyclass(module = "s3seal._native", frozen)]
 pub struct RawStream {
     /// Taken out while a read is in flight, so a second thread reading the same body gets
@@ -119,15 +140,9 @@ impl RawStream {
     ) -> Self {
         // A body that arrived whole with its head (small ones do, see transport/pool.rs)
         // moves into `pending`: reading it needs no runtime.
-        let whole = stream.bytes().map(Bytes::copy_from_slice);
+        let (stream, whole) = take_whole(stream);
         let in_memory = whole.is_some();
-        let (stream, pending) = match whole {
-            Some(data) => (
-                ByteStream::new(aws_smithy_types::body::SdkBody::empty()),
-                data,
-            ),
-            None => (stream, Bytes::new()),
-        };
+        let pending = whole.unwrap_or_default();
         Self {
             cursor: Mutex::new(Some(Cursor {
                 stream,

@@ -172,8 +172,22 @@ enum Place<'a> {
 }
 
 fn on_main_thread() -> bool {
-    // SAFETY: plain syscalls without arguments.
-    unsafe { libc::gettid() == libc::getpid() }
+    thread_local! {
+        /// The answer for this thread, and the fork generation it was found in: asked on
+        /// every call, it cost two system calls per request. A forked child's thread
+        /// (a copy of the forking one) asks again.
+        static MAIN: Cell<Option<(u64, bool)>> = const { Cell::new(None) };
+    }
+    let generation = fork_generation();
+    MAIN.with(|known| match known.get() {
+        Some((g, main)) if g == generation => main,
+        _ => {
+            // SAFETY: plain syscalls without arguments.
+            let main = unsafe { libc::gettid() == libc::getpid() };
+            known.set(Some((generation, main)));
+            main
+        }
+    })
 }
 
 /// Run `fut` to completion on the shared runtime with the GIL released. On the main thread

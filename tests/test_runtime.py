@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import signal
@@ -170,3 +171,71 @@ def test_forked_child_can_call(ministack, mbucket) -> None:
     assert queue.get(timeout=5) == b"from the child"
     # ... and the parent is unaffected.
     assert client.get_object(Bucket=mbucket, Key="forked")["Body"].read() == b"from the child"
+
+
+FORKED_FROM_A_THREAD = textwrap.dedent(
+    """
+    import os, signal, sys, threading, time, s3seal
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    kwargs = dict(aws_access_key_id="a", aws_secret_access_key="b", region_name="us-east-1")
+    silent = s3seal.client("s3", endpoint_url=sys.argv[1], **kwargs)
+    closed = s3seal.client("s3", endpoint_url=sys.argv[2], **kwargs,
+                           config=s3seal.Config(retries={"total_max_attempts": 1}))
+
+    def in_a_thread():
+        try:  # a call from this thread: s3seal now knows it is not the main thread
+            closed.head_bucket(Bucket="b")
+        except Exception:
+            pass
+        pid = os.fork()
+        if pid:
+            os._exit(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))
+        # The child's one thread is a copy of this one, and Python's main thread now.
+        print("ready", os.getpid(), flush=True)
+        started = time.monotonic()
+        try:
+            silent.get_object(Bucket="b", Key="k")
+        except KeyboardInterrupt:
+            print(f"interrupted after {time.monotonic() - started:.2f}", flush=True)
+            os._exit(42)
+        os._exit(1)
+
+    threading.Thread(target=in_a_thread).start()
+    """
+)
+
+
+@pytest.mark.parametrize("runs_as", ["local", "task"])
+def test_ctrl_c_reaches_a_child_forked_from_a_thread(silent_server: str, runs_as: str) -> None:
+    """Which thread is the main one is remembered per thread, and asked again after a fork:
+    in a child forked from a worker thread, that thread is Python's main thread and Ctrl-C
+    must interrupt its call."""
+    with socket.socket() as unused:
+        unused.bind(("127.0.0.1", 0))
+        closed_url = f"http://127.0.0.1:{unused.getsockname()[1]}"
+    env = dict(os.environ, S3SEAL_LOCAL_RUNTIMES="0" if runs_as == "task" else "1")
+    proc = subprocess.Popen(
+        [sys.executable, "-c", FORKED_FROM_A_THREAD, silent_server, closed_url],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    assert proc.stdout is not None
+    ready, child = proc.stdout.readline().split()
+    assert ready == "ready"
+    try:
+        time.sleep(0.7)
+        sent = time.monotonic()
+        os.kill(int(child), signal.SIGINT)
+        code = proc.wait(timeout=10)
+        elapsed = time.monotonic() - sent
+    except BaseException:  # a child that ignored Ctrl-C would otherwise wait out its read timeout
+        for pid in (int(child), proc.pid):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        raise
+    out = proc.stdout.read()
+    assert code == 42, (out, proc.stderr.read() if proc.stderr else "")
+    assert "interrupted" in out
+    assert elapsed < 2.0

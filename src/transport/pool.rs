@@ -473,15 +473,29 @@ impl Body for DrivenBody {
     }
 }
 
-/// Read all of `body` (a small one).
+/// Read all of `body` (a small one): a body that came in one frame is kept as it is, more
+/// frames are joined into one buffer of the announced size (no regrowing as they arrive).
 async fn read_whole(mut body: Streaming) -> Result<Bytes, hyper::Error> {
-    let mut data = bytes::BytesMut::new();
+    let announced = body.size_hint().exact().unwrap_or(0);
+    let mut first: Option<Bytes> = None;
+    let mut joined: Option<bytes::BytesMut> = None;
     while let Some(frame) = poll_fn(|cx| Pin::new(&mut body).poll_frame(cx)).await {
-        if let Ok(chunk) = frame?.into_data() {
-            data.extend_from_slice(&chunk);
+        let Ok(chunk) = frame?.into_data() else {
+            continue;
+        };
+        if let Some(buf) = joined.as_mut() {
+            buf.extend_from_slice(&chunk);
+        } else if let Some(earlier) = first.take() {
+            let size = usize::try_from(announced).unwrap_or(0);
+            let mut buf = bytes::BytesMut::with_capacity(size.max(earlier.len() + chunk.len()));
+            buf.extend_from_slice(&earlier);
+            buf.extend_from_slice(&chunk);
+            joined = Some(buf);
+        } else {
+            first = Some(chunk);
         }
     }
-    Ok(data.freeze())
+    Ok(joined.map_or_else(|| first.unwrap_or_default(), bytes::BytesMut::freeze))
 }
 
 /// A response body that drives its connection while it is read, and gives the connection
