@@ -28,7 +28,7 @@ pub fn output_to_dict<'py>(
     for (name, value) in out.fields {
         dict.set_item(name, to_python(py, value, bodies)?)?;
     }
-    dict.set_item("ResponseMetadata", out.meta.to_dict(py)?)?;
+    dict.set_item(pyo3::intern!(py, "ResponseMetadata"), out.meta.to_dict(py)?)?;
     Ok(dict)
 }
 

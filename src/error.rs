@@ -57,20 +57,22 @@ impl ResponseMeta {
     }
 
     pub fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        use pyo3::intern;
+        // The keys every response has are interned once, not made (and hashed) per call.
         let meta = PyDict::new(py);
         if let Some(id) = &self.request_id {
-            meta.set_item("RequestId", id)?;
+            meta.set_item(intern!(py, "RequestId"), id)?;
         }
         if let Some(id) = &self.host_id {
-            meta.set_item("HostId", id)?;
+            meta.set_item(intern!(py, "HostId"), id)?;
         }
-        meta.set_item("HTTPStatusCode", self.status)?;
+        meta.set_item(intern!(py, "HTTPStatusCode"), self.status)?;
         let headers = PyDict::new(py);
         for (name, value) in &self.headers {
             headers.set_item(name, value)?;
         }
-        meta.set_item("HTTPHeaders", headers)?;
-        meta.set_item("RetryAttempts", self.retry_attempts)?;
+        meta.set_item(intern!(py, "HTTPHeaders"), headers)?;
+        meta.set_item(intern!(py, "RetryAttempts"), self.retry_attempts)?;
         if self.max_attempts_reached {
             meta.set_item("MaxAttemptsReached", true)?;
         }

@@ -621,7 +621,11 @@ fn convert_struct(
     }
     let mut known: Vec<(&'static Member, Bound<'_, PyAny>)> = Vec::with_capacity(dict.len());
     for (key, value) in dict.iter() {
-        let key_text = key.str()?.to_string();
+        // Borrowed from the key when it is a str (keyword arguments always are).
+        let key_text = match key.cast::<PyString>() {
+            Ok(text) => text.to_cow()?,
+            Err(_) => std::borrow::Cow::Owned(key.str()?.to_string()),
+        };
         match members.iter().find(|m| m.name == key_text) {
             Some(m) => known.push((m, value)),
             None => {
