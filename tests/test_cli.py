@@ -626,6 +626,57 @@ def test_ctrl_c_during_a_recursive_cp(server: Any, bucket: str, boto: Any, cwd: 
     assert all(o["Size"] == len(block) for o in stored)
 
 
+def test_ctrl_c_stops_a_cp_while_the_server_hangs(ministack: Any, mbucket: str, cwd: Path) -> None:
+    """Piped, `cp` shows no progress and passes the engine no callback: Ctrl-C reaches the
+    transfer through its stop, not through a callback that bytes would have to trigger. With
+    the server hung no bytes move, yet the command exits 130 at once and the multipart upload
+    is aborted (it would otherwise wait out the 120 s read timeout)."""
+    import os
+    import signal
+    import subprocess
+    import time
+
+    import boto3
+    from cli_helpers import S3SEAL
+    from conftest import ignore_sigint
+    from faults import FaultProxy
+
+    (cwd / "big.bin").write_bytes(os.urandom(24 * 1024 * 1024))  # 3 parts of 8 MiB
+    direct = boto3.client("s3", **ministack.client_kwargs())
+    with FaultProxy(ministack.port) as proxy:
+        args = [*S3SEAL, "--endpoint-url", proxy.url, "--cli-read-timeout", "120", "s3", "cp", "big.bin"]
+        proc = subprocess.Popen(
+            [*args, f"s3://{mbucket}/hung"],
+            env=env_for(ministack),
+            cwd=cwd,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            preexec_fn=ignore_sigint,
+        )
+        try:
+            deadline = time.monotonic() + 30
+            while not direct.list_multipart_uploads(Bucket=mbucket).get("Uploads"):
+                assert time.monotonic() < deadline and proc.poll() is None, "the upload never started"
+                time.sleep(0.02)
+            proxy.hang_open()
+            time.sleep(1.0)
+            assert proc.poll() is None  # waiting on the hung connections
+            sent = time.monotonic()
+            proc.send_signal(signal.SIGINT)
+            _, err = proc.communicate(timeout=30)
+            took = time.monotonic() - sent
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+    assert proc.returncode == 130, err.decode()[-500:]
+    assert b"cancelled: ctrl-c received" in err
+    assert took < 10, took
+    assert [
+        u for u in direct.list_multipart_uploads(Bucket=mbucket).get("Uploads", []) if u["Key"] == "hung"
+    ] == []
+    assert "Contents" not in direct.list_objects_v2(Bucket=mbucket, Prefix="hung")
+
+
 def test_ctrl_c_during_a_recursive_download(server: Any, bucket: str, boto: Any, cwd: Path) -> None:
     """Exit 130; the destination holds only whole files, each reported downloaded: the ranged
     downloads in flight stopped and their temporary files (``<name>.<8 hex>``) removed."""

@@ -15,7 +15,9 @@ from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any
 
+from s3seal import _native
 from s3seal.cli.common import LOG, RC_OK, RC_TRANSFER_FAILED, RC_WARNINGS
+from s3seal.transfer import STOP
 
 # The AWS CLI's default max_concurrent_requests: files transferred at once.
 CONCURRENCY = 10
@@ -41,13 +43,13 @@ class Cancelled(Exception):
 @dataclass
 class Task:
     """One transfer (or deletion): its verb and locations as printed, its size for the
-    progress line, and the work, given a bytes callback."""
+    progress line, and the work, given a bytes callback (None when no progress is shown)."""
 
     verb: str
     src: str
     dest: str | None
     size: int
-    work: Callable[[Callable[[int], None]], None]
+    work: Callable[[Callable[[int], None] | None], None]
 
     def location(self) -> str:
         return self.src if self.dest is None else f"{self.src} to {self.dest}"
@@ -69,10 +71,37 @@ class Printer:
         self.remaining = 0
         self.started = time.monotonic()
         self._progress_len = 0
-        # Set on Ctrl-C: worker threads see it in their next progress callback, whose
-        # exception makes the engine stop the transfer and clean up (abort the multipart
-        # upload, remove the temporary file).
+        # Set on Ctrl-C, with every running transfer's stop fired: the engine stops it and
+        # cleans up (aborts the multipart upload, removes the temporary file), and it fails
+        # with `Cancelled`. Work between transfers checks the event.
         self.cancelled = threading.Event()
+        self._stops: set[Any] = set()
+
+    def start_transfer(self) -> Any:
+        """A stop for one transfer, fired by `cancel` (at once if it already happened)."""
+        stop = _native.TransferStop(Cancelled("cancelled: ctrl-c received"))
+        with self.lock:
+            self._stops.add(stop)
+        if self.cancelled.is_set():
+            stop.stop()
+        return stop
+
+    def end_transfer(self, stop: Any) -> None:
+        with self.lock:
+            self._stops.discard(stop)
+
+    def cancel(self) -> None:
+        self.cancelled.set()
+        with self.lock:
+            stops = list(self._stops)
+        for stop in stops:
+            stop.stop()
+
+    def callback(self) -> Callable[[int], None] | None:
+        """The bytes callback for a transfer: only when the progress line is shown. Each call
+        wakes a reporter thread and takes the GIL, a cost a piped or `--no-progress` run has
+        no use for."""
+        return self.add_bytes if self.show_progress else None
 
     def _out(self, line: str, stream: Any) -> None:
         # A result line overwrites the progress line, padded as the AWS CLI pads it.
@@ -135,8 +164,12 @@ class Printer:
 
 def _run_one(task: Task, printer: Printer, dryrun: bool) -> None:
     if not dryrun:
+        if printer.cancelled.is_set():
+            return
+        stop = printer.start_transfer()
+        token = STOP.set(stop)
         try:
-            task.work(printer.add_bytes)
+            task.work(printer.callback())
         except (KeyboardInterrupt, SystemExit):
             raise
         except Exception as e:  # each failure is reported; the other transfers go on
@@ -145,6 +178,9 @@ def _run_one(task: Task, printer: Printer, dryrun: bool) -> None:
             LOG.debug("%s failed", task.location(), exc_info=True)
             printer.failure(task.verb, task.src, task.dest, _reason(e))
             return
+        finally:
+            STOP.reset(token)
+            printer.end_transfer(stop)
     printer.success(task, dryrun)
 
 
@@ -176,7 +212,7 @@ def run_tasks(tasks: list[Task], printer: Printer, dryrun: bool) -> int:
             for future in done:
                 future.result()  # re-raise what _run_one let through
     except KeyboardInterrupt:
-        printer.cancelled.set()
+        printer.cancel()
         pool.shutdown(wait=True, cancel_futures=True)  # the running ones stop and clean up
         sys.stderr.write("cancelled: ctrl-c received\n")
         raise
