@@ -107,22 +107,58 @@ def test_eight_threads_beat_one(ministack, mbucket) -> None:
     assert eight < one * 0.5, f"8 threads took {eight:.2f}s, 1 thread {one:.2f}s"
 
 
-CHILD = textwrap.dedent(
+# The end of each Ctrl-C script: announce its pid, wait in a call that never gets an answer,
+# report the interruption with exit code 42.
+AWAIT_CTRL_C = textwrap.dedent(
     """
-    import signal, sys, time, s3seal
-    # Ctrl-C must work even if this child inherited SIGINT ignored (nohup, `&`).
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    c = s3seal.client("s3", endpoint_url=sys.argv[1], aws_access_key_id="a",
-                      aws_secret_access_key="b", region_name="us-east-1")
-    print("ready", flush=True)
+    print("ready", os.getpid(), flush=True)
     started = time.monotonic()
     try:
-        c.get_object(Bucket="b", Key="k")
+        client.get_object(Bucket="b", Key="k")
     except KeyboardInterrupt:
         print(f"interrupted after {time.monotonic() - started:.2f}", flush=True)
-        sys.exit(42)
+        os._exit(42)
+    os._exit(1)
     """
 )
+
+CHILD = (
+    textwrap.dedent(
+        """
+        import os, signal, sys, time, s3seal
+        # Ctrl-C must work even if this child inherited SIGINT ignored (nohup, `&`).
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        client = s3seal.client("s3", endpoint_url=sys.argv[1], aws_access_key_id="a",
+                               aws_secret_access_key="b", region_name="us-east-1")
+        """
+    )
+    + AWAIT_CTRL_C
+)
+
+
+def _interrupt_waiting_call(proc: subprocess.Popen[str]) -> None:
+    """Once the script's call waits, Ctrl-C to the pid it announced (itself, or a child it
+    forked): it must report the interruption (exit 42) within 2 s. One that ignored it is
+    killed, not left to wait out its read timeout."""
+    assert proc.stdout is not None
+    ready, pid = proc.stdout.readline().split()
+    assert ready == "ready"
+    target = int(pid)
+    time.sleep(0.7)
+    sent = time.monotonic()
+    try:
+        os.kill(target, signal.SIGINT)
+        code = proc.wait(timeout=10)
+    except BaseException:
+        for stray in {target, proc.pid}:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(stray, signal.SIGKILL)
+        raise
+    elapsed = time.monotonic() - sent
+    out = proc.stdout.read()
+    assert code == 42, (out, proc.stderr.read() if proc.stderr else "")
+    assert "interrupted" in out
+    assert elapsed < 2.0
 
 
 # A call drives a local runtime from its own thread while there is one per core free, else
@@ -140,17 +176,7 @@ def test_ctrl_c_interrupts_a_waiting_call(silent_server: str, inherited: str, ru
         env=env,
         preexec_fn=ignore_sigint if inherited == "ignored" else None,
     )
-    assert proc.stdout is not None
-    assert proc.stdout.readline().strip() == "ready"
-    time.sleep(0.7)
-    sent = time.monotonic()
-    proc.send_signal(signal.SIGINT)
-    code = proc.wait(timeout=10)
-    elapsed = time.monotonic() - sent
-    out = proc.stdout.read()
-    assert code == 42, (out, proc.stderr.read() if proc.stderr else "")
-    assert "interrupted" in out
-    assert elapsed < 2.0
+    _interrupt_waiting_call(proc)
 
 
 def test_forked_child_can_call(ministack, mbucket) -> None:
@@ -173,12 +199,13 @@ def test_forked_child_can_call(ministack, mbucket) -> None:
     assert client.get_object(Bucket=mbucket, Key="forked")["Body"].read() == b"from the child"
 
 
-FORKED_FROM_A_THREAD = textwrap.dedent(
-    """
+FORKED_FROM_A_THREAD = (
+    textwrap.dedent(
+        """
     import os, signal, sys, threading, time, s3seal
     signal.signal(signal.SIGINT, signal.default_int_handler)
     kwargs = dict(aws_access_key_id="a", aws_secret_access_key="b", region_name="us-east-1")
-    silent = s3seal.client("s3", endpoint_url=sys.argv[1], **kwargs)
+    client = s3seal.client("s3", endpoint_url=sys.argv[1], **kwargs)
     closed = s3seal.client("s3", endpoint_url=sys.argv[2], **kwargs,
                            config=s3seal.Config(retries={"total_max_attempts": 1}))
 
@@ -191,17 +218,10 @@ FORKED_FROM_A_THREAD = textwrap.dedent(
         if pid:
             os._exit(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))
         # The child's one thread is a copy of this one, and Python's main thread now.
-        print("ready", os.getpid(), flush=True)
-        started = time.monotonic()
-        try:
-            silent.get_object(Bucket="b", Key="k")
-        except KeyboardInterrupt:
-            print(f"interrupted after {time.monotonic() - started:.2f}", flush=True)
-            os._exit(42)
-        os._exit(1)
-
-    threading.Thread(target=in_a_thread).start()
     """
+    )
+    + textwrap.indent(AWAIT_CTRL_C, "    ")
+    + "\nthreading.Thread(target=in_a_thread).start()\n"
 )
 
 
@@ -221,21 +241,4 @@ def test_ctrl_c_reaches_a_child_forked_from_a_thread(silent_server: str, runs_as
         text=True,
         env=env,
     )
-    assert proc.stdout is not None
-    ready, child = proc.stdout.readline().split()
-    assert ready == "ready"
-    try:
-        time.sleep(0.7)
-        sent = time.monotonic()
-        os.kill(int(child), signal.SIGINT)
-        code = proc.wait(timeout=10)
-        elapsed = time.monotonic() - sent
-    except BaseException:  # a child that ignored Ctrl-C would otherwise wait out its read timeout
-        for pid in (int(child), proc.pid):
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
-        raise
-    out = proc.stdout.read()
-    assert code == 42, (out, proc.stderr.read() if proc.stderr else "")
-    assert "interrupted" in out
-    assert elapsed < 2.0
+    _interrupt_waiting_call(proc)
