@@ -233,6 +233,9 @@ impl Fetch {
         let mut offset = span.start;
         let mut batch: Vec<Bytes> = Vec::new();
         let mut batch_len = 0usize;
+        // Progress goes out per `io_chunksize` received, as s3transfer reports it, even where
+        // the writes are batched larger.
+        let mut unreported = 0usize;
         let mut received = 0u64;
         loop {
             let next = tokio::time::timeout(t.read_timeout, body.next())
@@ -247,6 +250,7 @@ impl Fetch {
             if let Some(chunk) = chunk {
                 received += chunk.len() as u64;
                 batch_len += chunk.len();
+                unreported += chunk.len();
                 batch.push(chunk);
             }
             if batch_len >= batch_limit(sink, t.plan.io_chunksize) || (end && batch_len > 0) {
@@ -254,9 +258,13 @@ impl Fetch {
                 let chunks = std::mem::take(&mut batch);
                 write(sink, offset, chunks).await?;
                 offset += batch_len as u64;
-                *reported += batch_len as u64;
-                t.progress.add(i64::try_from(batch_len).unwrap_or(i64::MAX));
                 batch_len = 0;
+            }
+            if unreported >= t.plan.io_chunksize || (end && unreported > 0) {
+                *reported += unreported as u64;
+                t.progress
+                    .add(i64::try_from(unreported).unwrap_or(i64::MAX));
+                unreported = 0;
             }
             if end {
                 break;
