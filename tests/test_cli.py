@@ -612,6 +612,7 @@ def test_ctrl_c_during_a_recursive_cp(server: Any, bucket: str, boto: Any, cwd: 
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         preexec_fn=ignore_sigint,
+        bufsize=0,  # unbuffered: a buffered readline() could swallow lines communicate() then misses
     )
     assert proc.stdout is not None
     assert proc.stdout.readline().startswith(b"upload: ")
@@ -714,6 +715,7 @@ def test_ctrl_c_during_a_recursive_download(server: Any, bucket: str, boto: Any,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         preexec_fn=ignore_sigint,
+        bufsize=0,  # unbuffered: a buffered readline() could swallow lines communicate() then misses
     )
     assert proc.stdout is not None
     first = proc.stdout.readline()
