@@ -105,7 +105,7 @@ fn utc_datetime(py: Python<'_>, secs: i64, micros: u32) -> PyResult<Bound<'_, Py
 
 /// The proleptic Gregorian (year, month, day) of a day count from 1970-01-01 (Howard
 /// Hinnant's `civil_from_days`).
-fn civil_from_days(days: i64) -> (i64, u8, u8) {
+pub(crate) fn civil_from_days(days: i64) -> (i64, u8, u8) {
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z.rem_euclid(146_097);

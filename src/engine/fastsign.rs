@@ -74,7 +74,9 @@ impl KeyCache {
 }
 
 /// Sign `request` in its headers (`x-amz-date`, `x-amz-content-sha256`, the session token,
-/// `authorization`), the body hashed unless `unsigned_payload`.
+/// `authorization`), the body hashed unless `unsigned_payload`. Built in a few buffers sized
+/// up front: it runs on every request, and its per-header strings were a tenth of the
+/// client's allocations in profiles.
 pub fn sign<B>(
     request: &mut http::Request<B>,
     body: Option<&[u8]>,
@@ -84,40 +86,40 @@ pub fn sign<B>(
     now: SystemTime,
     cache: &KeyCache,
 ) -> Result<()> {
-    let stamp = aws_smithy_types::DateTime::from(now)
-        .fmt(aws_smithy_types::date_time::Format::DateTime)
-        .map_err(|e| Error::Internal(format!("cannot format the signing time: {e}")))?;
-    // 2026-12-01T22:15:00Z -> 20261201T221500Z
-    let amz_date: String = stamp
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric())
-        .take(15)
-        .chain(std::iter::once('Z'))
-        .collect();
+    let amz_date = amz_date(now)?;
+    let amz_date = std::str::from_utf8(&amz_date).expect("ASCII digits");
     let day = &amz_date[..8];
+    let hashed;
     let payload_hash = match (unsigned_payload, body) {
-        (true, _) => UNSIGNED.to_owned(),
-        (false, b) => hex::encode(Sha256::digest(b.unwrap_or_default())),
+        (true, _) => UNSIGNED,
+        (false, b) => {
+            hashed = hex_digest(b.unwrap_or_default());
+            std::str::from_utf8(&hashed).expect("hex digits")
+        }
     };
     let headers = request.headers_mut();
-    headers.insert("x-amz-date", header(&amz_date)?);
-    headers.insert("x-amz-content-sha256", header(&payload_hash)?);
+    headers.insert("x-amz-date", header(amz_date)?);
+    headers.insert("x-amz-content-sha256", header(payload_hash)?);
     if let Some(token) = credentials.session_token() {
         let mut value = header(token)?;
         value.set_sensitive(true);
         headers.insert("x-amz-security-token", value);
     }
-    let (canonical, signed_headers) = canonical_request(request, &payload_hash)?;
+    let (canonical, signed_headers) = canonical_request(request, payload_hash)?;
     let scope = format!("{day}/{region}/s3/aws4_request");
-    let string_to_sign = format!(
-        "{ALGORITHM}\n{amz_date}\n{scope}\n{}",
-        hex::encode(Sha256::digest(&canonical))
-    );
+    let mut string_to_sign = String::with_capacity(ALGORITHM.len() + scope.len() + 84);
+    for part in [ALGORITHM, "\n", amz_date, "\n", &scope, "\n"] {
+        string_to_sign.push_str(part);
+    }
+    string_to_sign.push_str(std::str::from_utf8(&hex_digest(&canonical)).expect("hex digits"));
     let key = cache.key(credentials.secret_access_key(), day, region);
-    let signature = hex::encode(hmac(&key, string_to_sign.as_bytes()));
+    let mut signature = [0u8; 64];
+    hex::encode_to_slice(hmac(&key, string_to_sign.as_bytes()), &mut signature)
+        .expect("64 hex digits for 32 bytes");
     let authorization = format!(
-        "{ALGORITHM} Credential={}/{scope}, SignedHeaders={signed_headers}, Signature={signature}",
-        credentials.access_key_id()
+        "{ALGORITHM} Credential={}/{scope}, SignedHeaders={signed_headers}, Signature={}",
+        credentials.access_key_id(),
+        std::str::from_utf8(&signature).expect("hex digits"),
     );
     let mut value = header(&authorization)?;
     value.set_sensitive(true);
@@ -125,6 +127,42 @@ pub fn sign<B>(
         .headers_mut()
         .insert(http::header::AUTHORIZATION, value);
     Ok(())
+}
+
+/// `YYYYMMDDTHHMMSSZ` in UTC, SigV4's `x-amz-date`.
+fn amz_date(now: SystemTime) -> Result<[u8; 16]> {
+    let secs = now
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_err(|_| Error::Internal("the clock is before 1970".into()))?
+        .as_secs();
+    let secs =
+        i64::try_from(secs).map_err(|_| Error::Internal("the clock is past 2^63 s".into()))?;
+    let (year, month, day) = crate::convert::civil_from_days(secs.div_euclid(86_400));
+    let in_day = secs.rem_euclid(86_400);
+    if !(0..=9999).contains(&year) {
+        return Err(Error::Internal("the signing time is past year 9999".into()));
+    }
+    let mut out = *b"00000000T000000Z";
+    let digits = |out: &mut [u8], mut value: i64| {
+        for slot in out.iter_mut().rev() {
+            *slot = b'0' + (value % 10) as u8;
+            value /= 10;
+        }
+    };
+    digits(&mut out[0..4], year);
+    digits(&mut out[4..6], i64::from(month));
+    digits(&mut out[6..8], i64::from(day));
+    digits(&mut out[9..11], in_day / 3600);
+    digits(&mut out[11..13], in_day % 3600 / 60);
+    digits(&mut out[13..15], in_day % 60);
+    Ok(out)
+}
+
+/// The SHA-256 of `data` in lowercase hex.
+fn hex_digest(data: &[u8]) -> [u8; 64] {
+    let mut out = [0u8; 64];
+    hex::encode_to_slice(Sha256::digest(data), &mut out).expect("64 hex digits for 32 bytes");
+    out
 }
 
 fn header(text: &str) -> Result<http::HeaderValue> {
@@ -140,7 +178,7 @@ fn canonical_request<B>(
     payload_hash: &str,
 ) -> Result<(Vec<u8>, String)> {
     let uri = request.uri();
-    let mut out: Vec<u8> = Vec::with_capacity(512);
+    let mut out: Vec<u8> = Vec::with_capacity(1024);
     out.extend_from_slice(request.method().as_str().as_bytes());
     out.push(b'\n');
     out.extend_from_slice(
@@ -169,51 +207,57 @@ fn canonical_request<B>(
         out.extend_from_slice(v.as_bytes());
     }
     out.push(b'\n');
-    let mut headers: Vec<(String, Vec<u8>)> =
-        vec![("host".to_owned(), host_header(uri)?.into_bytes())];
-    for (name, value) in request.headers() {
-        let name = name.as_str();
-        if NOT_SIGNED.contains(&name) {
-            continue;
-        }
-        let value = normalize(value.as_bytes());
-        match headers.iter_mut().find(|(n, _)| n == name) {
-            Some((_, existing)) => {
-                existing.push(b',');
-                existing.extend_from_slice(&value);
+    let host = host_header(uri)?;
+    let mut headers: Vec<(&str, &[u8])> = Vec::with_capacity(request.headers().len() + 1);
+    headers.push(("host", host.as_bytes()));
+    headers.extend(
+        request
+            .headers()
+            .iter()
+            .map(|(name, value)| (name.as_str(), value.as_bytes()))
+            .filter(|(name, _)| !NOT_SIGNED.contains(name)),
+    );
+    // Stable: the values of a repeated header keep their order, joined with commas.
+    headers.sort_by(|a, b| a.0.cmp(b.0));
+    let mut signed = String::with_capacity(headers.iter().map(|(n, _)| n.len() + 1).sum());
+    for (i, (name, value)) in headers.iter().enumerate() {
+        if i > 0 && headers[i - 1].0 == *name {
+            out.push(b',');
+        } else {
+            if i > 0 {
+                out.push(b'\n');
+                signed.push(';');
             }
-            None => headers.push((name.to_owned(), value)),
+            out.extend_from_slice(name.as_bytes());
+            out.push(b':');
+            signed.push_str(name);
         }
+        normalize_into(&mut out, value);
     }
-    headers.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-    for (name, value) in &headers {
-        out.extend_from_slice(name.as_bytes());
-        out.push(b':');
-        out.extend_from_slice(value);
-        out.push(b'\n');
-    }
-    out.push(b'\n');
-    let signed: Vec<&str> = headers.iter().map(|(n, _)| n.as_str()).collect();
-    let signed = signed.join(";");
+    out.extend_from_slice(b"\n\n");
     out.extend_from_slice(signed.as_bytes());
     out.push(b'\n');
     out.extend_from_slice(payload_hash.as_bytes());
     Ok((out, signed))
 }
 
-/// Trimmed, with runs of spaces folded to one (SigV4's header value canonicalisation).
-fn normalize(value: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(value.len());
-    for word in value.split(|b| *b == b' ').filter(|w| !w.is_empty()) {
-        if !out.is_empty() {
+/// `value` trimmed, with runs of spaces folded to one (SigV4's header value
+/// canonicalisation), appended to `out`.
+fn normalize_into(out: &mut Vec<u8>, value: &[u8]) {
+    for (i, word) in value
+        .split(|b| *b == b' ')
+        .filter(|w| !w.is_empty())
+        .enumerate()
+    {
+        if i > 0 {
             out.push(b' ');
         }
         out.extend_from_slice(word);
     }
-    out
 }
 
-fn host_header(uri: &http::Uri) -> Result<String> {
+/// The `host` header as signed: the URI's host, with its port unless it is the scheme's.
+fn host_header(uri: &http::Uri) -> Result<std::borrow::Cow<'_, str>> {
     let host = uri
         .host()
         .ok_or_else(|| Error::Internal("a request without a host".into()))?;
@@ -223,8 +267,8 @@ fn host_header(uri: &http::Uri) -> Result<String> {
         _ => None,
     };
     Ok(match uri.port_u16() {
-        Some(port) if Some(port) != default_port => format!("{host}:{port}"),
-        _ => host.to_owned(),
+        Some(port) if Some(port) != default_port => format!("{host}:{port}").into(),
+        _ => host.into(),
     })
 }
 
@@ -292,6 +336,16 @@ mod tests {
                 "GET",
                 "https://s3.amazonaws.com/",
                 vec![("range", "bytes=0-1"), ("user-agent", "skipped")],
+            ),
+            (
+                "PUT",
+                "http://127.0.0.1:9000/b/k",
+                vec![
+                    ("x-amz-meta-z", "last"),
+                    ("x-amz-meta-a", "first  value"),
+                    ("content-type", "text/plain"),
+                    ("x-amz-meta-a", " second "),
+                ],
             ),
             (
                 "GET",
@@ -367,6 +421,21 @@ mod tests {
             &KeyCache::default(),
         )
         .unwrap();
+    }
+
+    #[test]
+    fn amz_dates_are_utc_calendar_times() {
+        for (secs, text) in [
+            (0, "19700101T000000Z"),
+            (951_827_696, "20000229T123456Z"),
+            (1_795_479_890, "20261124T002450Z"),
+            (253_402_300_799, "99991231T235959Z"),
+        ] {
+            let at = SystemTime::UNIX_EPOCH + Duration::from_secs(secs);
+            assert_eq!(&amz_date(at).unwrap(), text.as_bytes(), "{secs}");
+        }
+        let too_late = SystemTime::UNIX_EPOCH + Duration::from_secs(253_402_300_800);
+        assert!(amz_date(too_late).is_err());
     }
 
     #[test]
