@@ -1038,8 +1038,9 @@ pub fn shape_of(member: &Member) -> Shape {
     }
 }
 
+/// `name` as a header name, lower-cased (`from_bytes` normalises the case itself).
 fn header_name(name: &str) -> Result<http::HeaderName> {
-    http::HeaderName::from_bytes(name.to_ascii_lowercase().as_bytes())
+    http::HeaderName::from_bytes(name.as_bytes())
         .map_err(|_| Error::ParamValidation(format!("Invalid header name: \"{name}\"")))
 }
 
@@ -1056,6 +1057,21 @@ fn header_value(member: &str, text: String, sensitive: bool) -> Result<http::Hea
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn header_names_are_lower_cased() {
+        for (given, sent) in [
+            ("X-Amz-Meta-Owner", "x-amz-meta-owner"),
+            ("Content-Type", "content-type"),
+            (
+                "x-amz-server-side-encryption",
+                "x-amz-server-side-encryption",
+            ),
+        ] {
+            assert_eq!(header_name(given).unwrap().as_str(), sent);
+        }
+        assert!(header_name("bad name").is_err());
+    }
 
     #[test]
     fn bucket_names_follow_botocore() {

@@ -42,10 +42,13 @@ pub struct Seen {
 }
 
 impl Seen {
+    /// A header by name, in any case (the model spells them `ETag`, `Content-Length`): the
+    /// names kept are lower-cased, and a GET looks up some 40 of the model's per response,
+    /// so none of them is lower-cased into a new string.
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
-            .find(|(n, _)| n == name)
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
             .map(|(_, v)| v.as_str())
     }
 }

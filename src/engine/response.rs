@@ -283,7 +283,7 @@ pub fn header_fields(op: &Operation, seen: &Seen) -> Fields {
     for member in op.output {
         match member.loc {
             Loc::Header => {
-                let Some(raw) = seen.header(&member.wire.to_ascii_lowercase()) else {
+                let Some(raw) = seen.header(member.wire) else {
                     continue;
                 };
                 if let Some(v) = parse_header(raw, &crate::params::shape_of(member)) {
@@ -295,11 +295,15 @@ pub fn header_fields(op: &Operation, seen: &Seen) -> Fields {
                 }
             }
             Loc::Headers => {
-                let prefix = member.wire.to_ascii_lowercase();
+                let prefix = member.wire;
                 let map = seen
                     .headers
                     .iter()
-                    .filter_map(|(n, v)| n.strip_prefix(&prefix).map(|k| (k.to_owned(), v.clone())))
+                    .filter(|(n, _)| {
+                        n.get(..prefix.len())
+                            .is_some_and(|p| p.eq_ignore_ascii_case(prefix))
+                    })
+                    .map(|(n, v)| (n[prefix.len()..].to_owned(), v.clone()))
                     .collect();
                 fields.push((member.name, Value::Map(map)));
             }
