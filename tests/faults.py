@@ -14,7 +14,11 @@ says "the first connection gets a reset, the rest pass". Faults:
 left the client, for tests that look at headers on the wire).
 
 ``hang_open()`` makes the connections open now hang (nothing more forwarded either way, as a
-server that stopped answering them) while new connections still pass.
+server that stopped answering them) while new connections still pass. ``hang_after(n)`` does
+the same on its own once clients have sent ``n`` bytes through the proxy (in the middle of an
+upload, whatever the timing); ``hang_request(prefix)`` hangs the connection that sends a
+request starting with ``prefix`` (say, one upload's Complete), without forwarding it. ``hung``
+is set when any of them has happened.
 
 ``outage(seconds)`` stops listening (connections are refused) and resets every open
 connection, then listens again on the same port: a short server outage.
@@ -68,6 +72,10 @@ class FaultProxy:
         self.queue: deque[Fault] = deque()
         self.connections = 0
         self._hang_upto = 0  # connections numbered up to this hang (see hang_open)
+        self._hang_at_bytes: int | None = None
+        self._hang_prefix: bytes | None = None
+        self._hung_alone: set[int] = set()  # connections hung by hang_request
+        self.hung = threading.Event()
         self.sent = bytearray()
         self._open: set[socket.socket] = set()
         self._lock = threading.Lock()
@@ -94,10 +102,35 @@ class FaultProxy:
     def hang_open(self) -> None:
         """Stop forwarding on every connection open now; later ones still pass."""
         with self._lock:
-            self._hang_upto = self.connections
+            self._hang_now()
+
+    def hang_after(self, nbytes: int) -> None:
+        """`hang_open()` as soon as clients have sent `nbytes` through the proxy."""
+        with self._lock:
+            self._hang_at_bytes = len(self.sent) + nbytes
+
+    def hang_request(self, prefix: bytes) -> None:
+        """Hang the connection that sends a request starting with `prefix`, from that request on."""
+        with self._lock:
+            self._hang_prefix = prefix
+
+    def _client_sent(self, number: int, data: bytes) -> None:
+        with self._lock:
+            self.sent.extend(data)
+            if self._hang_at_bytes is not None and len(self.sent) >= self._hang_at_bytes:
+                self._hang_now()
+            if self._hang_prefix is not None and data.startswith(self._hang_prefix):
+                self._hung_alone.add(number)
+                self.hung.set()
+
+    def _hang_now(self) -> None:
+        self._hang_upto = self.connections
+        self._hang_at_bytes = None
+        self.hung.set()
 
     def _hung(self, number: int) -> bool:
-        return number <= self._hang_upto and not self._stopped.is_set()
+        hung = number <= self._hang_upto or number in self._hung_alone
+        return hung and not self._stopped.is_set()
 
     def outage(self, seconds: float) -> None:
         """Refuse connections and reset the open ones for `seconds`, then serve again."""
@@ -172,7 +205,7 @@ class FaultProxy:
         hung = functools.partial(self._hung, number)
         pump = threading.Thread(target=self._pump, args=(server, client, hung, self.delay), daemon=True)
         pump.start()
-        self._pump(client, server, hung, record=(self.sent, self._lock))
+        self._pump(client, server, hung, on_data=functools.partial(self._client_sent, number))
         pump.join(timeout=IDLE_TIMEOUT)
         with self._lock:
             self._open.discard(server)
@@ -184,7 +217,7 @@ class FaultProxy:
         dst: socket.socket,
         hung: Callable[[], bool],
         delay: float = 0.0,
-        record: tuple[bytearray, threading.Lock] | None = None,
+        on_data: Callable[[bytes], None] | None = None,
     ) -> None:
         try:
             while True:
@@ -192,9 +225,8 @@ class FaultProxy:
                 if not data:
                     dst.shutdown(socket.SHUT_WR)
                     return
-                if record is not None:
-                    with record[1]:
-                        record[0].extend(data)
+                if on_data is not None:
+                    on_data(data)
                 if delay:
                     time.sleep(delay)
                 while hung():

@@ -627,11 +627,15 @@ def test_ctrl_c_during_a_recursive_cp(server: Any, bucket: str, boto: Any, cwd: 
     assert all(o["Size"] == len(block) for o in stored)
 
 
-def test_ctrl_c_stops_a_cp_while_the_server_hangs(ministack: Any, mbucket: str, cwd: Path) -> None:
+@pytest.mark.parametrize("stage", ["parts", "complete"])
+def test_ctrl_c_stops_a_cp_while_the_server_hangs(
+    ministack: Any, mbucket: str, cwd: Path, stage: str
+) -> None:
     """Piped, `cp` shows no progress and passes the engine no callback: Ctrl-C reaches the
     transfer through its stop, not through a callback that bytes would have to trigger. With
     the server hung no bytes move, yet the command exits 130 at once and the multipart upload
-    is aborted (it would otherwise wait out the 120 s read timeout)."""
+    is aborted (it would otherwise wait out the 120 s read timeout): while the parts are on
+    their way, and while the CompleteMultipartUpload waits for its answer."""
     import os
     import signal
     import subprocess
@@ -645,6 +649,12 @@ def test_ctrl_c_stops_a_cp_while_the_server_hangs(ministack: Any, mbucket: str, 
     (cwd / "big.bin").write_bytes(os.urandom(24 * 1024 * 1024))  # 3 parts of 8 MiB
     direct = boto3.client("s3", **ministack.client_kwargs())
     with FaultProxy(ministack.port) as proxy:
+        if stage == "parts":
+            # The server stops answering once 1 MiB of the parts went through: a part is in
+            # flight then, whatever the machine's speed.
+            proxy.hang_after(1024 * 1024)
+        else:
+            proxy.hang_request(f"POST /{mbucket}/hung?uploadId=".encode())
         args = [*S3SEAL, "--endpoint-url", proxy.url, "--cli-read-timeout", "120", "s3", "cp", "big.bin"]
         proc = subprocess.Popen(
             [*args, f"s3://{mbucket}/hung"],
@@ -655,11 +665,8 @@ def test_ctrl_c_stops_a_cp_while_the_server_hangs(ministack: Any, mbucket: str, 
             preexec_fn=ignore_sigint,
         )
         try:
-            deadline = time.monotonic() + 30
-            while not direct.list_multipart_uploads(Bucket=mbucket).get("Uploads"):
-                assert time.monotonic() < deadline and proc.poll() is None, "the upload never started"
-                time.sleep(0.02)
-            proxy.hang_open()
+            assert proxy.hung.wait(30) and proc.poll() is None, "the upload never started"
+            assert direct.list_multipart_uploads(Bucket=mbucket).get("Uploads")
             time.sleep(1.0)
             assert proc.poll() is None  # waiting on the hung connections
             sent = time.monotonic()

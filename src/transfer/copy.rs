@@ -24,7 +24,7 @@ pub struct CopyRequests {
 
 pub async fn copy(t: Arc<Transfer>, size: u64, req: CopyRequests) -> Result<()> {
     if size < t.plan.threshold {
-        t.send(Request::new("single", &req.single, Vec::new()))
+        t.until_cancelled(t.send(Request::new("single", &req.single, Vec::new())))
             .await?;
         t.progress.add(i64::try_from(size).unwrap_or(i64::MAX));
         return Ok(());
@@ -87,6 +87,7 @@ async fn copy_parts(
     let parts = run_parts(t, count, work).await?;
     t.check_cancelled()?;
     let set = complete_members(upload_id, parts);
-    t.send(Request::new("complete", &req.complete, set)).await?;
+    t.until_cancelled(t.send(Request::new("complete", &req.complete, set)))
+        .await?;
     Ok(())
 }

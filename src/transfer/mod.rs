@@ -191,6 +191,18 @@ impl Transfer {
             .await
     }
 
+    /// `work`, given up with `Cancelled` as soon as the transfer is told to stop. Requests
+    /// go through here when giving them up loses nothing: a single PUT or copy, a part, a
+    /// Complete (the abort that follows finds the upload gone if it went through). Never a
+    /// Create: its answer is the upload id, without which the upload could not be aborted.
+    pub async fn until_cancelled<T>(&self, work: impl Future<Output = Result<T>>) -> Result<T> {
+        tokio::select! {
+            biased;
+            () = self.cancel.cancelled() => Err(Error::Cancelled),
+            done = work => done,
+        }
+    }
+
     /// Fail with `Cancelled` once the transfer was told to stop.
     pub fn check_cancelled(&self) -> Result<()> {
         if self.cancel.is_cancelled() {
@@ -293,13 +305,20 @@ fn transient(e: &Error) -> bool {
 }
 
 /// Abort a multipart upload after a failure, retrying while the server is unreachable
-/// for up to [`ABORT_BUDGET`]. Returns whether the upload is gone.
+/// for up to [`ABORT_BUDGET`]. Returns whether the upload is gone. One try waits at most
+/// a third of the budget: a pooled connection of a server that stopped answering (the
+/// reason for a Ctrl-C) would otherwise hold the abort until the read timeout, the next
+/// try goes on another connection.
 pub async fn abort_upload(t: &Transfer, template: &Params, upload_id: &str) -> bool {
     let deadline = Instant::now() + ABORT_BUDGET;
     let mut pause = Duration::from_millis(100);
     loop {
         let set = vec![("UploadId", Value::Str(upload_id.to_owned()))];
-        match t.send(Request::new("abort", template, set)).await {
+        let attempt = t.send(Request::new("abort", template, set));
+        let answer = tokio::time::timeout(ABORT_BUDGET / 3, attempt)
+            .await
+            .unwrap_or_else(|_| Err(Error::ReadTimeout(String::from("(abort)"))));
+        match answer {
             Ok(_) => return true,
             Err(Error::Service(e)) if e.code() == "NoSuchUpload" => return true,
             Err(e) if transient(&e) && Instant::now() + pause < deadline => {

@@ -4,7 +4,6 @@
 
 use std::collections::VecDeque;
 use std::fs::File;
-use std::future::Future;
 use std::io::Read;
 use std::path::PathBuf;
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
@@ -325,15 +324,15 @@ pub async fn upload(t: Arc<Transfer>, source: Source, req: UploadRequests) -> Re
     };
     let part_size = usize::try_from(t.plan.part_size(size)).unwrap_or(usize::MAX);
     let threshold = t.plan.upload_threshold();
-    let (reader, first) = until_cancelled(
-        &t,
-        blocking(move || {
+    // A read() stuck in a file object must not hold up Ctrl-C (its reader stops once the
+    // sink is closed).
+    let (reader, first) = t
+        .until_cancelled(blocking(move || {
             let mut reader = reader;
             let first = read_first(reader.as_mut(), threshold, part_size)?;
             Ok((reader, first))
-        }),
-    )
-    .await?;
+        }))
+        .await?;
     t.check_cancelled()?;
     let outcome = if first.eof && first.total < threshold || first.total == 0 {
         put(&t, &req, concat(first.blocks)).await
@@ -344,16 +343,6 @@ pub async fn upload(t: Arc<Transfer>, source: Source, req: UploadRequests) -> Re
     outcome
 }
 
-/// `work`, abandoned as soon as the transfer is cancelled: a read() stuck in a file object
-/// must not hold up Ctrl-C (its reader stops once the sink is closed).
-async fn until_cancelled<T>(t: &Transfer, work: impl Future<Output = Result<T>>) -> Result<T> {
-    tokio::select! {
-        biased;
-        () = t.cancel.cancelled() => Err(Error::Cancelled),
-        done = work => done,
-    }
-}
-
 /// The single PutObject of an upload whose data is in memory.
 async fn put(t: &Transfer, req: &UploadRequests, data: Bytes) -> Result<()> {
     t.throttle(data.len()).await;
@@ -362,7 +351,7 @@ async fn put(t: &Transfer, req: &UploadRequests, data: Bytes) -> Result<()> {
         body: Some(Payload::Bytes(data)),
         observe: observer(&t.progress, t.plan.io_chunksize),
     };
-    t.send(request).await?;
+    t.until_cancelled(t.send(request)).await?;
     Ok(())
 }
 
@@ -378,7 +367,7 @@ async fn put_file(t: &Transfer, req: &UploadRequests, file: FileBody) -> Result<
         body: Some(Payload::File(file)),
         observe: observer(&t.progress, t.plan.io_chunksize),
     };
-    t.send(request).await?;
+    t.until_cancelled(t.send(request)).await?;
     Ok(())
 }
 
@@ -426,7 +415,8 @@ async fn multipart(
     let outcome = async {
         let completed = send_parts(&parts, reader, first, part_size).await?;
         let set = complete_members(&upload_id, completed);
-        t.send(Request::new("complete", &complete, set)).await?;
+        t.until_cancelled(t.send(Request::new("complete", &complete, set)))
+            .await?;
         Ok(())
     }
     .await;
@@ -491,7 +481,9 @@ async fn send_parts(
         set.spawn(async move {
             let mut done = Vec::new();
             loop {
-                let next = until_cancelled(&parts.t, async { Ok(rx.lock().await.recv().await) });
+                let next = parts
+                    .t
+                    .until_cancelled(async { Ok(rx.lock().await.recv().await) });
                 let Some(part) = next.await? else {
                     return Ok(done);
                 };
@@ -521,7 +513,7 @@ async fn send_parts(
         drop(rx);
         return Err(failure);
     }
-    until_cancelled(t, async {
+    t.until_cancelled(async {
         producer
             .await
             .map_err(|e| Error::Internal(format!("reader task failed: {e}")))?
