@@ -13,12 +13,11 @@ says "the first connection gets a reset, the rest pass". Faults:
 ``sent`` holds every byte clients sent through "pass" connections (the requests as they
 left the client, for tests that look at headers on the wire).
 
-``hang_open()`` makes the connections open now hang (nothing more forwarded either way, as a
-server that stopped answering them) while new connections still pass. ``hang_after(n)`` does
-the same on its own once clients have sent ``n`` bytes through the proxy (in the middle of an
-upload, whatever the timing); ``hang_request(prefix)`` hangs the connection that sends a
-request starting with ``prefix`` (say, one upload's Complete), without forwarding it. ``hung``
-is set when any of them has happened.
+``hang_after(n)`` makes the connections open once clients have sent ``n`` bytes through the
+proxy hang (nothing more forwarded either way, as a server that stopped answering them; in the
+middle of an upload, whatever the timing) while new connections still pass.
+``hang_request(prefix)`` hangs the connection that sends a request starting with ``prefix``
+(say, one upload's Complete), without forwarding it. ``hung`` is set when either happened.
 
 ``outage(seconds)`` stops listening (connections are refused) and resets every open
 connection, then listens again on the same port: a short server outage.
@@ -71,7 +70,7 @@ class FaultProxy:
         self.default = default
         self.queue: deque[Fault] = deque()
         self.connections = 0
-        self._hang_upto = 0  # connections numbered up to this hang (see hang_open)
+        self._hang_upto = 0  # connections numbered up to this hang (see hang_after)
         self._hang_at_bytes: int | None = None
         self._hang_prefix: bytes | None = None
         self._hung_alone: set[int] = set()  # connections hung by hang_request
@@ -99,13 +98,9 @@ class FaultProxy:
         self.queue.extend(faults)
         return self
 
-    def hang_open(self) -> None:
-        """Stop forwarding on every connection open now; later ones still pass."""
-        with self._lock:
-            self._hang_now()
-
     def hang_after(self, nbytes: int) -> None:
-        """`hang_open()` as soon as clients have sent `nbytes` through the proxy."""
+        """Once clients have sent `nbytes` through the proxy, stop forwarding on every
+        connection open then; later ones still pass."""
         with self._lock:
             self._hang_at_bytes = len(self.sent) + nbytes
 

@@ -806,23 +806,16 @@ def test_cancelled_upload_stops_while_the_server_hangs(ministack, mbucket, tmp_p
     )
     config = s3seal.Config(read_timeout=120, retries={"total_max_attempts": 1})
     with FaultProxy(ministack.port) as proxy:
+        # The server stops answering in the first part, whatever the machine's speed.
+        proxy.hang_after(1024 * 1024)
 
         async def main() -> float:
             kwargs = {**ministack.client_kwargs(), "endpoint_url": proxy.url, "config": config}
             async with s3seal.aio.Session().client("s3", **kwargs) as s3:
-                loop = asyncio.get_running_loop()
-                moved = asyncio.Event()
                 task = asyncio.create_task(
-                    s3.upload_file(
-                        str(source),
-                        mbucket,
-                        "hung",
-                        Callback=lambda _: loop.call_soon_threadsafe(moved.set),
-                        Config=parts,
-                    )
+                    s3.upload_file(str(source), mbucket, "hung", Callback=lambda _: None, Config=parts)
                 )
-                await moved.wait()
-                proxy.hang_open()
+                assert await asyncio.to_thread(proxy.hung.wait, 30), "the upload never started"
                 await asyncio.sleep(1.0)  # the upload now waits on a connection that hangs
                 assert not task.done()
                 cancelled_at = time.monotonic()
