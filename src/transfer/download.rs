@@ -99,7 +99,9 @@ fn spans(t: &Transfer, size: u64) -> Vec<Span> {
 }
 
 pub async fn download(t: Arc<Transfer>, target: Target, req: DownloadRequests) -> Result<()> {
-    let head = t.send(Request::new("head", &req.head, Vec::new())).await?;
+    let head = t
+        .until_cancelled(t.send(Request::new("head", &req.head, Vec::new())))
+        .await?;
     let size = match field(&head.fields, "ContentLength") {
         Some(Value::Int(n)) => u64::try_from(*n).unwrap_or_default(),
         _ => 0,

@@ -192,8 +192,9 @@ impl Transfer {
     }
 
     /// `work`, given up with `Cancelled` as soon as the transfer is told to stop. Requests
-    /// go through here when giving them up loses nothing: a single PUT or copy, a part, a
-    /// Complete (the abort that follows finds the upload gone if it went through). Never a
+    /// go through here when giving them up loses nothing: a download's HEAD and GETs, a
+    /// single PUT or copy, a part, a Complete (the abort that follows finds the upload gone
+    /// if it went through). Never a
     /// Create: its answer is the upload id, without which the upload could not be aborted.
     pub async fn until_cancelled<T>(&self, work: impl Future<Output = Result<T>>) -> Result<T> {
         tokio::select! {
