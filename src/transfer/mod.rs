@@ -259,7 +259,7 @@ where
     let next = Arc::new(AtomicUsize::new(0));
     let mut set = JoinSet::new();
     for _ in 0..t.plan.concurrency.clamp(1, count.max(1)) {
-        let (work, next, cancel) = (Arc::clone(&work), Arc::clone(&next), t.cancel.clone());
+        let (work, next, t) = (Arc::clone(&work), Arc::clone(&next), Arc::clone(t));
         set.spawn(async move {
             let mut done = Vec::new();
             loop {
@@ -267,11 +267,7 @@ where
                 if i >= count {
                     return Ok(done);
                 }
-                let out = tokio::select! {
-                    biased;
-                    () = cancel.cancelled() => Err(Error::Cancelled),
-                    out = work(i) => out,
-                }?;
+                let out = t.until_cancelled(work(i)).await?;
                 done.push((i, out));
             }
         });

@@ -487,13 +487,8 @@ async fn send_parts(
                 let Some(part) = next.await? else {
                     return Ok(done);
                 };
-                let cancel = parts.t.cancel.clone();
                 let number = part.number;
-                let sent = tokio::select! {
-                    biased;
-                    () = cancel.cancelled() => Err(Error::Cancelled),
-                    sent = send_one(&parts, part) => sent,
-                }?;
+                let sent = parts.t.until_cancelled(send_one(&parts, part)).await?;
                 done.push((number, sent));
             }
         });
