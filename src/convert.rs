@@ -1,10 +1,12 @@
 //! Owned [`Value`]s and [`Output`]s -> the Python objects botocore returns.
 
+use std::collections::HashMap;
+use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyBytes, PyDateTime, PyDict, PyList, PyTzInfo};
+use pyo3::types::{PyBytes, PyDateTime, PyDict, PyList, PyString, PyTzInfo};
 
 use crate::body::RawStream;
 use crate::engine::Output;
@@ -26,7 +28,7 @@ pub fn output_to_dict<'py>(
 ) -> PyResult<Bound<'py, PyDict>> {
     let dict = PyDict::new(py);
     for (name, value) in out.fields {
-        dict.set_item(name, to_python(py, value, bodies)?)?;
+        dict.set_item(member_key(py, name), to_python(py, value, bodies)?)?;
     }
     dict.set_item(pyo3::intern!(py, "ResponseMetadata"), out.meta.to_dict(py)?)?;
     Ok(dict)
@@ -62,7 +64,7 @@ pub fn to_python<'py>(
         Value::Struct(fields) => {
             let d = PyDict::new(py);
             for (k, v) in fields {
-                d.set_item(k, to_python(py, v, bodies)?)?;
+                d.set_item(member_key(py, k), to_python(py, v, bodies)?)?;
             }
             d.into_any()
         }
@@ -75,6 +77,92 @@ pub fn to_python<'py>(
             streaming_body_class(py)?.call1((raw, length))?
         }
     })
+}
+
+/// The dictionary keys every response repeats, made once per process.
+///
+/// A response dict's keys are the model's member names (`ContentLength`) and, in
+/// `HTTPHeaders`, the header names servers send (`content-type`). Made per response, each
+/// key was an allocation, a UTF-8 decode and a hash under the GIL: a GET's dicts made ~18
+/// of them. Cached, a key is a lookup and an incref, and Python finds its hash computed.
+struct Keys {
+    /// By the address and length of the model's `&'static str`: no hashing of the text.
+    members: HashMap<(usize, usize), Py<PyString>, Fx>,
+    headers: HashMap<Box<str>, Py<PyString>, Fx>,
+}
+
+/// rustc's FxHash: a multiply and a rotate per word. With std's SipHash a lookup cost as
+/// much as making the string it saved. Collisions cannot pile up: the header names, the
+/// only keys a server chooses, are capped at [`MAX_CACHED_HEADER_NAMES`].
+#[derive(Default)]
+struct FxHasher(u64);
+
+impl FxHasher {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+}
+
+impl std::hash::Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.add(u64::from_le_bytes(word));
+        }
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.add(n as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type Fx = std::hash::BuildHasherDefault<FxHasher>;
+
+/// Header names are cached up to this many: `x-amz-meta-*` names are the user's own and
+/// unbounded, and a long-lived client must not grow a cache of every name it has seen.
+const MAX_CACHED_HEADER_NAMES: usize = 256;
+
+fn keys<T>(py: Python<'_>, with: impl FnOnce(&mut Keys) -> T) -> T {
+    static KEYS: PyOnceLock<Mutex<Keys>> = PyOnceLock::new();
+    let keys = KEYS.get_or_init(py, || {
+        Mutex::new(Keys {
+            members: HashMap::default(),
+            headers: HashMap::default(),
+        })
+    });
+    // Held only with the GIL attached and never across Python code: uncontended.
+    with(&mut keys.lock().unwrap_or_else(PoisonError::into_inner))
+}
+
+/// A model member name as a dictionary key.
+pub fn member_key<'py>(py: Python<'py>, name: &'static str) -> Bound<'py, PyString> {
+    keys(py, |k| {
+        k.members
+            .entry((name.as_ptr() as usize, name.len()))
+            .or_insert_with(|| PyString::intern(py, name).unbind())
+            .clone_ref(py)
+    })
+    .into_bound(py)
+}
+
+/// A (lower-cased) response header name as a dictionary key.
+pub fn header_key<'py>(py: Python<'py>, name: &str) -> Bound<'py, PyString> {
+    keys(py, |k| {
+        if let Some(key) = k.headers.get(name) {
+            return key.clone_ref(py);
+        }
+        let key = PyString::intern(py, name).unbind();
+        if k.headers.len() < MAX_CACHED_HEADER_NAMES {
+            k.headers.insert(name.into(), key.clone_ref(py));
+        }
+        key
+    })
+    .into_bound(py)
 }
 
 /// `datetime(..., tzinfo=timezone.utc)` for a Unix time, as botocore parses timestamps.

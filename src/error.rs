@@ -69,7 +69,7 @@ impl ResponseMeta {
         meta.set_item(intern!(py, "HTTPStatusCode"), self.status)?;
         let headers = PyDict::new(py);
         for (name, value) in &self.headers {
-            headers.set_item(name, value)?;
+            headers.set_item(crate::convert::header_key(py, name), value)?;
         }
         meta.set_item(intern!(py, "HTTPHeaders"), headers)?;
         meta.set_item(intern!(py, "RetryAttempts"), self.retry_attempts)?;
