@@ -644,7 +644,13 @@ fn convert_struct(
             fields.push(overrides.remove(pos));
             continue;
         }
-        let path = format!("{name}.{}", m.name);
+        // A top-level member's path is its name: nothing to format for the usual call
+        // (`shown` drops the leading dot a nested path starts with, so both read the same).
+        let path = if name.is_empty() {
+            std::borrow::Cow::Borrowed(m.name)
+        } else {
+            std::borrow::Cow::Owned(format!("{name}.{}", m.name))
+        };
         if let Some(v) = convert(&value, &shape_of(m), m, &path, errors)? {
             fields.push((m.name, v));
         }

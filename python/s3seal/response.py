@@ -106,4 +106,6 @@ class StreamingBody(IOBase):
     def close(self) -> None:
         """Close the underlying response stream (an unread rest is discarded)."""
         self._raw_stream.close()
-        super().close()
+        # IOBase.close directly: super() built a proxy object per call, and this runs for
+        # every body freed (IOBase finalizes by closing), under the GIL.
+        IOBase.close(self)
