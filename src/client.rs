@@ -253,9 +253,8 @@ impl Client {
     ) -> PyResult<Bound<'py, PyDict>> {
         let params = parse(py, op, kwargs)?;
         let inner = Arc::clone(&self.inner);
-        // Boxed here, where it is made: an operation's future is kilobytes, and each move of
-        // it on the way to the runtime was a memcpy in profiles.
-        let (out, home) = wait_home(py, Box::pin(async move { inner.run(&params).await }))?;
+        // Made by wait_home once the GIL is released (the future is ~12 KiB).
+        let (out, home) = wait_home(py, move || async move { inner.run(&params).await })?;
         let bodies = BodySettings {
             read_timeout: self.inner.opts.read_timeout,
             home,

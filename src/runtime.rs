@@ -198,11 +198,12 @@ where
     F: Future<Output = Result<T>> + Send + 'static,
     T: Send + 'static,
 {
-    block_spawned(py, fut, on_main_thread())
+    block_spawned(py, move || fut, on_main_thread())
 }
 
-/// [`wait`], also naming the local runtime the future ran on, if it ran on one: where a
-/// response body it returned must be read (see [`wait_on`]).
+/// [`wait`] on the future `make` returns, also naming the local runtime it ran on, if it
+/// ran on one: where a response body it returned must be read (see [`wait_on`]). The
+/// future is made with the GIL released (see [`block`]).
 ///
 /// Up to [`local_limit`] calls at a time each drive a local runtime from their own thread
 /// (the cheapest way when the CPU has room). Beyond that, calls run as tasks of the shared
@@ -211,17 +212,20 @@ where
 /// on the shared runtime) cost a thread switch per readiness event and kept the thread due
 /// to take the GIL waiting for a core. Measured on the sink, 4 KiB at 32 threads: client
 /// CPU per request 78-98 us as tasks, 114-133 us polled by the callers.
-pub fn wait_home<T, F>(py: Python<'_>, fut: F) -> Result<(T, Option<Local>)>
+pub fn wait_home<T, F>(
+    py: Python<'_>,
+    make: impl FnOnce() -> F + Send + 'static,
+) -> Result<(T, Option<Local>)>
 where
     F: Future<Output = Result<T>> + Send + 'static,
     T: Send + 'static,
 {
     let watch = on_main_thread();
     let Some(_slot) = LocalSlot::take() else {
-        return block_spawned(py, fut, watch).map(|out| (out, None));
+        return block_spawned(py, make, watch).map(|out| (out, None));
     };
     let local = Local::lend()?;
-    let out = block(py, fut, watch, Place::Local(&local));
+    let out = block(py, make, watch, Place::Local(&local));
     local.clone().give_back();
     out.map(|out| (out, Some(local)))
 }
@@ -261,11 +265,15 @@ impl Drop for LocalSlot {
     }
 }
 
-/// Run `fut` as a task of the shared runtime and sleep until it is done, with the GIL
-/// released. Watching signals (the main thread), a pending Ctrl-C aborts the task (dropping
+/// Run the future `make` returns (made with the GIL released) as a task of the shared
+/// runtime, and sleep until it is done, with the GIL released. Watching signals (the main thread), a pending Ctrl-C aborts the task (dropping
 /// what it had in flight) and raises `KeyboardInterrupt` within ~0.1 s. A panic becomes an
 /// error, never a Python crash.
-fn block_spawned<T, F>(py: Python<'_>, fut: F, watch_signals: bool) -> Result<T>
+fn block_spawned<T, F>(
+    py: Python<'_>,
+    make: impl FnOnce() -> F + Send,
+    watch_signals: bool,
+) -> Result<T>
 where
     F: Future<Output = Result<T>> + Send + 'static,
     T: Send + 'static,
@@ -278,7 +286,7 @@ where
     py.detach(move || {
         // Spawned with the GIL released: scheduling may wake a worker thread (a futex
         // wake-up), and the threads queued for the GIL should not wait through it.
-        let task = runtime().spawn(fut);
+        let task = runtime().spawn(make());
         let joined = sleep_until_done(task, || {
             if !watch_signals {
                 return Ok(());
@@ -346,11 +354,19 @@ where
     T: Send,
 {
     let place = home.map_or(Place::Shared, Place::Local);
-    block(py, fut, on_main_thread(), place)
+    block(py, move || fut, on_main_thread(), place)
 }
 
-/// Block on `fut` in `place` with the GIL released, checking for signals if `watch_signals`.
-fn block<T, F>(py: Python<'_>, fut: F, watch_signals: bool, place: Place<'_>) -> Result<T>
+/// Block on the future `make` returns, in `place`, with the GIL released, checking for
+/// signals if `watch_signals`. The future is made after the GIL is released: an
+/// operation's future is ~12 KiB, and making it under the GIL was a memcpy of that size
+/// per call, on the path every other thread waits for.
+fn block<T, F>(
+    py: Python<'_>,
+    make: impl FnOnce() -> F + Send,
+    watch_signals: bool,
+    place: Place<'_>,
+) -> Result<T>
 where
     F: Future<Output = Result<T>> + Send,
     T: Send,
@@ -360,28 +376,15 @@ where
             "s3seal cannot block inside its own runtime (called from a callback?)".into(),
         ));
     }
-    // Boxed once here: an operation's future is large, and moving it by value through the
-    // layers below showed up as memcpy in profiles.
-    let fut = Box::pin(fut);
-    let guarded = async move {
-        if !watch_signals {
-            return fut.await;
-        }
-        tokio::pin!(fut);
-        loop {
-            tokio::select! {
-                biased;
-                out = &mut fut => return out,
-                () = tokio::time::sleep(SIGNAL_TICK) => {
-                    Python::attach(|py| py.check_signals())?;
-                }
-            }
-        }
-    };
     py.detach(move || {
-        let run = AssertUnwindSafe(|| match place {
-            Place::Shared => runtime().block_on(guarded),
-            Place::Local(local) => local.block_on(guarded),
+        let run = AssertUnwindSafe(|| {
+            // Pinned where it is made: never moved (copied) again on the way down.
+            let fut = std::pin::pin!(make());
+            let guarded = watching_signals(fut, watch_signals);
+            match place {
+                Place::Shared => runtime().block_on(guarded),
+                Place::Local(local) => local.block_on(guarded),
+            }
         });
         std::panic::catch_unwind(run).unwrap_or_else(|panic| {
             Err(Error::Internal(format!(
@@ -390,6 +393,25 @@ where
             )))
         })
     })
+}
+
+/// `fut`, checking for signals every [`SIGNAL_TICK`] if `watch_signals`.
+async fn watching_signals<T>(
+    mut fut: Pin<&mut impl Future<Output = Result<T>>>,
+    watch_signals: bool,
+) -> Result<T> {
+    if !watch_signals {
+        return fut.await;
+    }
+    loop {
+        tokio::select! {
+            biased;
+            out = &mut fut => return out,
+            () = tokio::time::sleep(SIGNAL_TICK) => {
+                Python::attach(|py| py.check_signals())?;
+            }
+        }
+    }
 }
 
 /// How long a cancelled transfer may take to clean up (abort its multipart upload, remove
@@ -431,7 +453,7 @@ where
             }
         }
     };
-    match block(py, guarded, false, Place::Shared) {
+    match block(py, move || guarded, false, Place::Shared) {
         Err(Error::Cancelled) if was_stopped.is_cancelled() => match stopped {
             Some(exception) => Err(Error::Python(PyErr::from_value(exception.into_bound(py)))),
             None => Err(Error::Cancelled),
