@@ -10,6 +10,7 @@ use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedBytes;
 use pyo3::types::{PyBool, PyByteArray, PyBytes, PyDict, PyInt, PyList, PyString, PyTuple};
 
+use crate::convert::member_key;
 use crate::error::{Error, Result};
 use crate::model_types::{Loc, Member, Operation, Shape, TsFormat};
 use crate::sse::{encode_customer_key, Secret, COPY_SOURCE_PREFIX, CUSTOMER_PREFIX};
@@ -246,7 +247,7 @@ pub fn parse_template(
     }
     let mut overrides: Vec<(&'static str, Value)> = Vec::new();
     if op.input_member("CopySource").is_some() {
-        if let Some(source) = kwargs.get_item("CopySource")? {
+        if let Some(source) = kwargs.get_item(member_key(py, "CopySource"))? {
             if let Some(quoted) = quote_copy_source(&source)? {
                 overrides.push(("CopySource", Value::Str(quoted)));
             }
@@ -260,7 +261,7 @@ pub fn parse_template(
     }
     let mut body_file = None;
     if op.name == "PutObject" {
-        if let Some(body) = kwargs.get_item("Body")? {
+        if let Some(body) = kwargs.get_item(member_key(py, "Body"))? {
             body_file = FileBody::from_file_object(&body)?;
             if body_file.is_some() {
                 overrides.push(("Body", Value::Blob(Bytes::new())));
@@ -273,7 +274,7 @@ pub fn parse_template(
     let encoding_type_auto_set = matches!(
         op.name,
         "ListObjectsV2" | "ListObjects" | "ListObjectVersions"
-    ) && !kwargs.contains("EncodingType")?;
+    ) && !kwargs.contains(member_key(py, "EncodingType"))?;
     if encoding_type_auto_set {
         fields.push(("EncodingType", Value::Str("url".to_owned())));
     }
@@ -429,12 +430,11 @@ fn python_error(py: Python<'_>, class: &str, kwargs: &[(&str, String)]) -> Error
 }
 
 fn check_bucket_name(kwargs: &Bound<'_, PyDict>) -> Result<()> {
-    if let Some(bucket) = kwargs.get_item("Bucket")? {
+    if let Some(bucket) = kwargs.get_item(member_key(kwargs.py(), "Bucket"))? {
         // Lossy: a lone surrogate fails botocore's regex like any other invalid character.
-        if let Ok(name) = bucket
-            .cast::<PyString>()
-            .map(|b| b.to_string_lossy().into_owned())
-        {
+        // (Borrowed when it is valid UTF-8, as every real bucket name is.)
+        if let Ok(bucket) = bucket.cast::<PyString>() {
+            let name = bucket.to_string_lossy();
             if !valid_bucket(&name) {
                 return Err(Error::ParamValidation(format!(
                     "Invalid bucket name \"{name}\": {VALID_BUCKET_REPORT}"
@@ -446,7 +446,7 @@ fn check_bucket_name(kwargs: &Bound<'_, PyDict>) -> Result<()> {
 }
 
 fn check_ascii_metadata(kwargs: &Bound<'_, PyDict>) -> Result<()> {
-    let Some(meta) = kwargs.get_item("Metadata")? else {
+    let Some(meta) = kwargs.get_item(member_key(kwargs.py(), "Metadata"))? else {
         return Ok(());
     };
     let Ok(meta) = meta.cast_into::<PyDict>() else {
@@ -522,10 +522,10 @@ fn apply_sse_md5(
     } else {
         ("CopySourceSSECustomerKey", "CopySourceSSECustomerKeyMD5")
     };
-    let Some(key) = kwargs.get_item(key_name)? else {
+    let Some(key) = kwargs.get_item(member_key(kwargs.py(), key_name))? else {
         return Ok(());
     };
-    if key.is_none() || kwargs.contains(md5_name)? {
+    if key.is_none() || kwargs.contains(member_key(kwargs.py(), md5_name))? {
         return Ok(());
     }
     let raw: zeroize::Zeroizing<Vec<u8>> = if let Ok(s) = key.cast::<PyString>() {
@@ -611,7 +611,9 @@ fn convert_struct(
         .iter()
         .filter(|m| m.required && !deferred.contains(&m.name))
     {
-        if !dict.contains(m.name)? && !overrides.iter().any(|(n, _)| *n == m.name) {
+        if !dict.contains(member_key(dict.py(), m.name))?
+            && !overrides.iter().any(|(n, _)| *n == m.name)
+        {
             errors.push(format!(
                 "Missing required parameter in {}: \"{}\"",
                 shown(name),
