@@ -265,10 +265,11 @@ impl Drop for LocalSlot {
     }
 }
 
-/// Run the future `make` returns (made with the GIL released) as a task of the shared
-/// runtime, and sleep until it is done, with the GIL released. Watching signals (the main thread), a pending Ctrl-C aborts the task (dropping
-/// what it had in flight) and raises `KeyboardInterrupt` within ~0.1 s. A panic becomes an
-/// error, never a Python crash.
+/// Run the future `make` returns as a task of the shared runtime and sleep until it is done,
+/// with the GIL released (the future is made after it is released, see [`block`]). Watching
+/// signals (the main thread), a pending Ctrl-C aborts the task (dropping what it had in
+/// flight) and raises `KeyboardInterrupt` within ~0.1 s. A panic becomes an error, never a
+/// Python crash.
 fn block_spawned<T, F>(
     py: Python<'_>,
     make: impl FnOnce() -> F + Send,
