@@ -219,7 +219,7 @@ impl RawStream {
         let owner = CloseUnlessReturned(Some(slf.clone().unbind()));
         crate::aio::awaitable(
             slf.py(),
-            async move {
+            move || async move {
                 let result = match amt {
                     Some(n) => cursor.read_up_to(n).await,
                     None => cursor.read_to_end().await,

@@ -450,7 +450,7 @@ impl Client {
         };
         crate::aio::awaitable(
             py,
-            async move { inner.run(&params).await },
+            move || async move { inner.run(&params).await },
             move |py, out| Ok(output_to_dict(py, out?, &bodies)?.into_any().unbind()),
         )
     }
