@@ -224,10 +224,14 @@ where
     let Some(_slot) = LocalSlot::take() else {
         return block_spawned(py, make, watch).map(|out| (out, None));
     };
-    let local = Local::lend()?;
-    let out = block(py, make, watch, Place::Local(&local));
-    local.clone().give_back();
-    out.map(|out| (out, Some(local)))
+    refuse_inside_runtime()?;
+    // Lent and given back with the GIL released too: both take a process-wide lock.
+    py.detach(move || {
+        let local = Local::lend()?;
+        let out = run_blocking(make, watch, Place::Local(&local));
+        local.clone().give_back();
+        out.map(|out| (out, Some(local)))
+    })
 }
 
 /// How many synchronous calls may drive local runtimes at once: one per core.
@@ -279,11 +283,7 @@ where
     F: Future<Output = Result<T>> + Send + 'static,
     T: Send + 'static,
 {
-    if tokio::runtime::Handle::try_current().is_ok() {
-        return Err(Error::Internal(
-            "s3seal cannot block inside its own runtime (called from a callback?)".into(),
-        ));
-    }
+    refuse_inside_runtime()?;
     py.detach(move || {
         // Spawned with the GIL released: scheduling may wake a worker thread (a futex
         // wake-up), and the threads queued for the GIL should not wait through it.
@@ -372,28 +372,40 @@ where
     F: Future<Output = Result<T>> + Send,
     T: Send,
 {
+    refuse_inside_runtime()?;
+    py.detach(move || run_blocking(make, watch_signals, place))
+}
+
+/// The GIL-free inside of [`block`].
+fn run_blocking<T, F>(make: impl FnOnce() -> F, watch_signals: bool, place: Place<'_>) -> Result<T>
+where
+    F: Future<Output = Result<T>>,
+{
+    let run = AssertUnwindSafe(|| {
+        // Pinned where it is made: never moved (copied) again on the way down.
+        let fut = std::pin::pin!(make());
+        let guarded = watching_signals(fut, watch_signals);
+        match place {
+            Place::Shared => runtime().block_on(guarded),
+            Place::Local(local) => local.block_on(guarded),
+        }
+    });
+    std::panic::catch_unwind(run).unwrap_or_else(|panic| {
+        Err(Error::Internal(format!(
+            "panic: {}",
+            panic_message(&*panic)
+        )))
+    })
+}
+
+/// Blocking inside a runtime's thread (a callback s3seal runs there) would deadlock it.
+fn refuse_inside_runtime() -> Result<()> {
     if tokio::runtime::Handle::try_current().is_ok() {
         return Err(Error::Internal(
             "s3seal cannot block inside its own runtime (called from a callback?)".into(),
         ));
     }
-    py.detach(move || {
-        let run = AssertUnwindSafe(|| {
-            // Pinned where it is made: never moved (copied) again on the way down.
-            let fut = std::pin::pin!(make());
-            let guarded = watching_signals(fut, watch_signals);
-            match place {
-                Place::Shared => runtime().block_on(guarded),
-                Place::Local(local) => local.block_on(guarded),
-            }
-        });
-        std::panic::catch_unwind(run).unwrap_or_else(|panic| {
-            Err(Error::Internal(format!(
-                "panic: {}",
-                panic_message(&*panic)
-            )))
-        })
-    })
+    Ok(())
 }
 
 /// `fut`, checking for signals every [`SIGNAL_TICK`] if `watch_signals`.
