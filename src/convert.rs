@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyBytes, PyDateTime, PyDict, PyList, PyString, PyTzInfo};
+use pyo3::types::{PyBytes, PyDateTime, PyDict, PyList, PyString, PyType, PyTzInfo};
 
 use crate::body::RawStream;
 use crate::engine::Output;
@@ -26,11 +26,23 @@ pub fn output_to_dict<'py>(
     out: Output,
     bodies: &BodySettings,
 ) -> PyResult<Bound<'py, PyDict>> {
-    let dict = PyDict::new(py);
+    let dict = dict_with_room(py, out.fields.len() + 1)?;
+    let (meta, header_values) = out.meta.to_dict_sharing(py)?;
     for (name, value) in out.fields {
-        dict.set_item(member_key(py, name), to_python(py, value, bodies)?)?;
+        let value = match value {
+            // A member bound to a header (ETag, ContentType, ...) holds that header's text:
+            // the string HTTPHeaders has serves both, one allocation fewer each. (Any
+            // member that happens to have the same text shares it too: strings are
+            // immutable, and equal is all a caller can see.)
+            Value::Str(text) => match out.meta.headers.iter().position(|(_, v)| *v == text) {
+                Some(i) => header_values[i].clone().into_any(),
+                None => PyString::new(py, &text).into_any(),
+            },
+            other => to_python(py, other, bodies)?,
+        };
+        dict.set_item(member_key(py, name), value)?;
     }
-    dict.set_item(pyo3::intern!(py, "ResponseMetadata"), out.meta.to_dict(py)?)?;
+    dict.set_item(pyo3::intern!(py, "ResponseMetadata"), meta)?;
     Ok(dict)
 }
 
@@ -48,7 +60,7 @@ pub fn to_python<'py>(
         Value::Bool(b) => b.into_pyobject(py)?.to_owned().into_any(),
         Value::Time(t) => utc_datetime(py, t.secs(), t.subsec_nanos() / 1000)?.into_any(),
         Value::Map(pairs) => {
-            let d = PyDict::new(py);
+            let d = dict_with_room(py, pairs.len())?;
             for (k, v) in pairs {
                 d.set_item(k, v)?;
             }
@@ -62,7 +74,7 @@ pub fn to_python<'py>(
             l.into_any()
         }
         Value::Struct(fields) => {
-            let d = PyDict::new(py);
+            let d = dict_with_room(py, fields.len())?;
             for (k, v) in fields {
                 d.set_item(member_key(py, k), to_python(py, v, bodies)?)?;
             }
@@ -74,9 +86,29 @@ pub fn to_python<'py>(
                 py,
                 RawStream::new(stream, length, bodies.read_timeout, bodies.home.clone()),
             )?;
-            streaming_body_class(py)?.call1((raw, length))?
+            new_streaming_body(py, raw, length)?
         }
     })
+}
+
+extern "C" {
+    /// CPython's dict made with room for `minused` entries (not in pyo3-ffi; exported by
+    /// every CPython s3seal supports).
+    fn _PyDict_NewPresized(minused: pyo3::ffi::Py_ssize_t) -> *mut pyo3::ffi::PyObject;
+}
+
+/// An empty dict with room for `entries`. `PyDict_New` grows by resizing (a rehash of
+/// everything in it) at the 6th and 11th entry, and a GET's dict and its `HTTPHeaders`
+/// pass both, under the GIL.
+pub fn dict_with_room(py: Python<'_>, entries: usize) -> PyResult<Bound<'_, PyDict>> {
+    if entries <= 5 {
+        return Ok(PyDict::new(py)); // what PyDict_New holds without resizing
+    }
+    let entries = pyo3::ffi::Py_ssize_t::try_from(entries).unwrap_or(pyo3::ffi::Py_ssize_t::MAX);
+    // SAFETY: returns a new reference to a dict, or NULL with an exception set.
+    unsafe {
+        Ok(Bound::from_owned_ptr_or_err(py, _PyDict_NewPresized(entries))?.cast_into_unchecked())
+    }
 }
 
 /// The dictionary keys every response repeats, made once per process.
@@ -208,17 +240,45 @@ pub(crate) fn civil_from_days(days: i64) -> (i64, u8, u8) {
 
 /// `s3seal.response.StreamingBody`, looked up once: importing it on every GET showed up in
 /// profiles (an import goes through `__import__` and the module's globals each time).
-fn streaming_body_class(py: Python<'_>) -> PyResult<&Bound<'_, PyAny>> {
-    static CLASS: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+fn streaming_body_class(py: Python<'_>) -> PyResult<&Bound<'_, PyType>> {
+    static CLASS: PyOnceLock<Py<PyType>> = PyOnceLock::new();
     Ok(CLASS
         .get_or_try_init(py, || {
             Ok::<_, PyErr>(
                 py.import("s3seal.response")?
                     .getattr("StreamingBody")?
+                    .cast_into::<PyType>()?
                     .unbind(),
             )
         })?
         .bind(py))
+}
+
+/// `StreamingBody(raw, length)` without running its `__init__` in Python: the object is
+/// made by the class's `tp_new` and given the three attributes `__init__` sets (keep the
+/// two in step; tests/test_roundtrip.py compares them). Calling the class ran `__init__`
+/// in an interpreter frame on every GET, under the GIL.
+fn new_streaming_body<'py>(
+    py: Python<'py>,
+    raw: Bound<'py, RawStream>,
+    length: Option<u64>,
+) -> PyResult<Bound<'py, PyAny>> {
+    use pyo3::intern;
+    let class = streaming_body_class(py)?;
+    let tp = class.as_type_ptr();
+    // SAFETY: `tp` is a live type object (held by CLASS); its `tp_new` is called as
+    // `type(...)` would call it, with an empty argument tuple and no keywords.
+    let body = unsafe {
+        let new = (*tp)
+            .tp_new
+            .ok_or_else(|| pyo3::exceptions::PyTypeError::new_err("StreamingBody has no tp_new"))?;
+        let args = pyo3::types::PyTuple::empty(py);
+        Bound::from_owned_ptr_or_err(py, new(tp, args.as_ptr(), std::ptr::null_mut()))?
+    };
+    body.setattr(intern!(py, "_raw_stream"), raw)?;
+    body.setattr(intern!(py, "_content_length"), length)?;
+    body.setattr(intern!(py, "_amount_read"), 0)?;
+    Ok(body)
 }
 
 #[cfg(test)]

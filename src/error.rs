@@ -4,7 +4,7 @@
 use aws_smithy_runtime_api::client::result::ConnectorError;
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
+use pyo3::types::{PyDict, PyString};
 
 use crate::engine::Seen;
 use crate::transport::{find_source, PolicyViolation, TlsFailure};
@@ -57,6 +57,16 @@ impl ResponseMeta {
     }
 
     pub fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        self.to_dict_sharing(py).map(|(meta, _)| meta)
+    }
+
+    /// [`to_dict`](Self::to_dict), also giving the strings made for the header values, in
+    /// the order of `headers`: a response member bound to a header is the same text, and
+    /// one string serves both.
+    pub fn to_dict_sharing<'py>(
+        &self,
+        py: Python<'py>,
+    ) -> PyResult<(Bound<'py, PyDict>, Vec<Bound<'py, PyString>>)> {
         use pyo3::intern;
         // The keys every response has are interned once, not made (and hashed) per call.
         let meta = PyDict::new(py);
@@ -67,9 +77,12 @@ impl ResponseMeta {
             meta.set_item(intern!(py, "HostId"), id)?;
         }
         meta.set_item(intern!(py, "HTTPStatusCode"), self.status)?;
-        let headers = PyDict::new(py);
+        let headers = crate::convert::dict_with_room(py, self.headers.len())?;
+        let mut values = Vec::with_capacity(self.headers.len());
         for (name, value) in &self.headers {
-            headers.set_item(crate::convert::header_key(py, name), value)?;
+            let value = PyString::new(py, value);
+            headers.set_item(crate::convert::header_key(py, name), &value)?;
+            values.push(value);
         }
         meta.set_item(intern!(py, "HTTPHeaders"), headers)?;
         meta.set_item(intern!(py, "RetryAttempts"), self.retry_attempts)?;
@@ -79,7 +92,7 @@ impl ResponseMeta {
         if let Some(algorithm) = self.checksum_algorithm {
             meta.set_item("ChecksumAlgorithm", algorithm)?;
         }
-        Ok(meta)
+        Ok((meta, values))
     }
 }
 

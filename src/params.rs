@@ -236,8 +236,14 @@ pub fn parse_template(
     kwargs: Option<&Bound<'_, PyDict>>,
     deferred: &[&str],
 ) -> Result<Params> {
-    let empty = PyDict::new(py);
-    let kwargs = kwargs.unwrap_or(&empty);
+    let empty;
+    let kwargs = match kwargs {
+        Some(kwargs) => kwargs,
+        None => {
+            empty = PyDict::new(py);
+            &empty
+        }
+    };
     check_bucket_name(kwargs)?;
     if matches!(
         op.name,

@@ -90,6 +90,30 @@ def test_streaming_body_api(s3, bucket) -> None:
         assert b"".join(iter(b)) == data
 
 
+def test_a_body_is_made_as_its_init_makes_it(s3, bucket) -> None:
+    """GetObject's body is made natively without running ``StreamingBody.__init__``
+    (src/convert.rs): it must come out as the constructor would make it."""
+    from io import IOBase
+
+    from s3seal.response import StreamingBody
+
+    s3.put_object(Bucket=bucket, Key="b", Body=b"0123456789", ContentType="text/plain")
+    got = s3.get_object(Bucket=bucket, Key="b")
+    body = got["Body"]
+    by_init = StreamingBody(body._raw_stream, 10)
+    assert type(body) is StreamingBody and isinstance(body, IOBase)
+    assert vars(body) == vars(by_init)
+    assert [type(v) for v in vars(body).values()] == [type(v) for v in vars(by_init).values()]
+    assert not body.closed and body.tell() == 0
+    assert body.read() == b"0123456789" and body.tell() == 10
+    body.close()
+    assert body.closed
+    # A member bound to a header shares the string HTTPHeaders holds: the same text.
+    headers = got["ResponseMetadata"]["HTTPHeaders"]
+    assert got["ETag"] == headers["etag"] and got["ContentType"] == headers["content-type"]
+    assert got["ContentLength"] == 10 and type(got["ContentLength"]) is int
+
+
 def test_range_get(s3, bucket) -> None:
     data = os.urandom(10_000)
     s3.put_object(Bucket=bucket, Key="r", Body=data, **SSEC)
