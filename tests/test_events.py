@@ -434,6 +434,32 @@ def test_debug_logs_use_botocores_names_and_never_show_a_key(ms3, mbucket, caplo
         assert secret not in text
 
 
+def test_debug_logging_follows_each_level_change(ms3, mbucket, caplog) -> None:  # type: ignore[no-untyped-def]
+    """The per-call check reads logging's own caches: every change must still be seen."""
+    import logging
+
+    def logged_names() -> set[str]:
+        caplog.clear()
+        ms3.head_bucket(Bucket=mbucket)
+        return {r.name for r in caplog.records if r.name.startswith("botocore.")}
+
+    caplog.set_level(logging.INFO, logger="botocore")
+    assert logged_names() == set()  # fills the caches with "off"
+    caplog.set_level(logging.DEBUG, logger="botocore.parsers")
+    assert logged_names() >= {"botocore.parsers"}
+    logging.getLogger("botocore.parsers").setLevel(logging.NOTSET)  # inherits INFO again
+    assert logged_names() == set()
+    caplog.set_level(logging.DEBUG, logger="botocore")
+    assert logged_names() >= {"botocore.endpoint", "botocore.parsers"}
+    endpoint, parsers = logging.getLogger("botocore.endpoint"), logging.getLogger("botocore.parsers")
+    endpoint.disabled = parsers.disabled = True
+    try:
+        assert logged_names() == set()
+    finally:
+        endpoint.disabled = parsers.disabled = False
+    assert logged_names() >= {"botocore.endpoint"}
+
+
 def test_set_stream_logger(capsys) -> None:  # type: ignore[no-untyped-def]
     import logging
 

@@ -5,7 +5,7 @@ redacted (botocore prints SSE-C keys in its DEBUG log; s3seal never does).
 - ``botocore.parsers``: the response's status and headers;
 - ``botocore.retryhandler``: how many retries a call took.
 
-With DEBUG off for these loggers a call pays one ``isEnabledFor`` check.
+With DEBUG off for these loggers a call pays two dict lookups (``debugging``).
 """
 
 from __future__ import annotations
@@ -29,6 +29,25 @@ SECRET_HEADERS = frozenset(
         "x-amz-server-side-encryption-context",
     }
 )
+
+
+_DEBUG = logging.DEBUG
+# Logger.isEnabledFor's per-level answers, cleared in place by logging on every level change
+# (an empty stand-in where a logging module keeps none: then every check asks isEnabledFor).
+_ENDPOINT_LEVELS: dict[int, bool] = getattr(ENDPOINT, "_cache", {})
+_PARSERS_LEVELS: dict[int, bool] = getattr(PARSERS, "_cache", {})
+
+
+def debugging() -> bool:
+    """``isEnabledFor(DEBUG)`` of botocore.endpoint or botocore.parsers, read from the
+    loggers' own per-level caches where filled (what ``isEnabledFor`` reads; logging empties
+    them whenever a level changes). It runs on every call, under the GIL: the two method
+    calls cost more than the rest of the Python between a call and the native dispatch."""
+    endpoint = _ENDPOINT_LEVELS.get(_DEBUG)
+    parsers = _PARSERS_LEVELS.get(_DEBUG)
+    if endpoint is None or parsers is None:  # not asked since the last change
+        return ENDPOINT.isEnabledFor(_DEBUG) or PARSERS.isEnabledFor(_DEBUG)
+    return bool((endpoint and not ENDPOINT.disabled) or (parsers and not PARSERS.disabled))
 
 
 def set_stream_logger(
@@ -68,7 +87,7 @@ def _headers(meta: dict[str, Any]) -> dict[str, Any]:
 
 def call(native_call: Any, client: Any, operation: str, kwargs: dict[str, Any]) -> dict[str, Any]:
     """``native_call(client, operation, kwargs)``, logged when DEBUG is on."""
-    if not ENDPOINT.isEnabledFor(logging.DEBUG) and not PARSERS.isEnabledFor(logging.DEBUG):
+    if not debugging():
         return native_call(client, operation, kwargs)  # type: ignore[no-any-return]
     ENDPOINT.debug("Making request for OperationModel(name=%s) with params: %r", operation, redacted(kwargs))
     try:

@@ -39,7 +39,10 @@ class StreamingBody(IOBase):
         chunk: bytes = self._raw_stream.read(amt)
         self._amount_read += len(chunk)
         if amt is None or (not chunk and amt > 0):
-            self._verify_content_length()
+            # _verify_content_length, inline: every GET's read() runs this, under the GIL.
+            length = self._content_length
+            if length is not None and self._amount_read != int(length):
+                raise IncompleteReadError(actual_bytes=self._amount_read, expected_bytes=int(length))
         return chunk
 
     def readinto(self, b: Any) -> int:

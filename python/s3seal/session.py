@@ -242,7 +242,9 @@ class S3Client(ClientSurface, Operations, _native.Client):
 
     def _make_api_call(self, operation: str, kwargs: dict[str, Any]) -> dict[str, Any]:
         # The native dispatch, logged (redacted) under botocore's names when DEBUG is on.
-        return logs.call(_native.Client._call, self, operation, kwargs)
+        if logs.debugging():
+            return logs.call(_native.Client._call, self, operation, kwargs)
+        return _native.Client._call(self, operation, kwargs)  # type: ignore[no-any-return]
 
     def __new__(cls, **options: Any) -> S3Client:
         # The native client gets the addressing the S3 endpoint rules resolve to; the
