@@ -102,8 +102,10 @@ def test_a_body_is_made_as_its_init_makes_it(s3, bucket) -> None:
     body = got["Body"]
     by_init = StreamingBody(body._raw_stream, 10)
     assert type(body) is StreamingBody and isinstance(body, IOBase)
-    assert vars(body) == vars(by_init)
-    assert [type(v) for v in vars(body).values()] == [type(v) for v in vars(by_init).values()]
+    state = [(a, getattr(body, a)) for a in StreamingBody.__slots__]
+    assert state == [(a, getattr(by_init, a)) for a in StreamingBody.__slots__]
+    assert [type(v) for _, v in state] == [type(getattr(by_init, a)) for a in StreamingBody.__slots__]
+    assert vars(body) == vars(by_init) == {}
     assert not body.closed and body.tell() == 0
     assert body.read() == b"0123456789" and body.tell() == 10
     body.close()

@@ -17,6 +17,9 @@ class StreamingBody(IOBase):
     """
 
     _DEFAULT_CHUNK_SIZE = 1024
+    # Slots, not the instance dict: each GET makes a body natively (src/convert.rs) and its
+    # read() reads them, under the GIL.
+    __slots__ = ("_amount_read", "_content_length", "_raw_stream")
 
     def __init__(self, raw_stream: Any, content_length: int | None) -> None:
         self._raw_stream = raw_stream
