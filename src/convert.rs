@@ -43,6 +43,7 @@ pub fn output_to_dict<'py>(
         dict.set_item(member_key(py, name), value)?;
     }
     dict.set_item(pyo3::intern!(py, "ResponseMetadata"), meta)?;
+    crate::runtime::free_later(out.meta);
     Ok(dict)
 }
 

@@ -10,7 +10,7 @@
 //! stack and lent out per call (not per thread: threads come and go, runtimes own file
 //! descriptors), and their connections stay with them (see `transport.rs`).
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
@@ -99,6 +99,29 @@ impl std::fmt::Debug for Local {
 /// Idle local runtimes, of one fork generation.
 static IDLE_LOCALS: Mutex<(u64, Vec<Local>)> = Mutex::new((0, Vec::new()));
 static NEXT_LOCAL_ID: AtomicU64 = AtomicU64::new(1);
+
+thread_local! {
+    /// What this thread's last call was done with, to be freed by its next wait: see
+    /// [`free_later`].
+    static FREE_LATER: RefCell<Option<Box<dyn Send>>> = const { RefCell::new(None) };
+}
+
+/// Free `value` at this thread's next blocking wait, once the GIL is released, not now.
+/// A call ends under the GIL, and what it ends with (a GET's response metadata: some 20
+/// strings) was freed there, on the path every other thread waits for. One value waits per
+/// thread: keeping another frees the one before (an event loop's thread, which never
+/// blocks, frees each call's leftovers at the next call's end, as before). A thread that
+/// never calls again frees it when it exits.
+pub fn free_later<T: Send + 'static>(value: T) {
+    let before = FREE_LATER.with(|later| later.borrow_mut().replace(Box::new(value)));
+    drop(before);
+}
+
+/// Free what [`free_later`] kept (called with the GIL released).
+fn free_kept() {
+    let kept = FREE_LATER.with(|later| later.borrow_mut().take());
+    drop(kept);
+}
 
 thread_local! {
     /// The local runtime this thread is driving right now (0: none, or the shared one).
@@ -227,6 +250,7 @@ where
     refuse_inside_runtime()?;
     // Lent and given back with the GIL released too: both take a process-wide lock.
     py.detach(move || {
+        free_kept();
         let local = Local::lend()?;
         let out = run_blocking(make, watch, Place::Local(&local));
         local.clone().give_back();
@@ -285,6 +309,7 @@ where
 {
     refuse_inside_runtime()?;
     py.detach(move || {
+        free_kept();
         // Spawned with the GIL released: scheduling may wake a worker thread (a futex
         // wake-up), and the threads queued for the GIL should not wait through it.
         let task = runtime().spawn(make());
@@ -373,7 +398,10 @@ where
     T: Send,
 {
     refuse_inside_runtime()?;
-    py.detach(move || run_blocking(make, watch_signals, place))
+    py.detach(move || {
+        free_kept();
+        run_blocking(make, watch_signals, place)
+    })
 }
 
 /// The GIL-free inside of [`block`].
@@ -472,5 +500,48 @@ where
             None => Err(Error::Cancelled),
         },
         other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+
+    use super::{free_kept, free_later};
+
+    struct Counted(Arc<AtomicUsize>);
+
+    impl Drop for Counted {
+        fn drop(&mut self) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    #[test]
+    fn one_value_waits_per_thread_until_the_next_wait() {
+        let freed = Arc::new(AtomicUsize::new(0));
+        free_later(Counted(Arc::clone(&freed)));
+        assert_eq!(freed.load(Ordering::SeqCst), 0, "kept, not freed");
+        free_later(Counted(Arc::clone(&freed)));
+        assert_eq!(
+            freed.load(Ordering::SeqCst),
+            1,
+            "keeping another frees the first"
+        );
+        free_kept();
+        assert_eq!(freed.load(Ordering::SeqCst), 2);
+        free_kept();
+        assert_eq!(freed.load(Ordering::SeqCst), 2);
+        let exits = Arc::new(AtomicUsize::new(0));
+        let on_thread = Arc::clone(&exits);
+        std::thread::spawn(move || free_later(Counted(on_thread)))
+            .join()
+            .unwrap();
+        assert_eq!(
+            exits.load(Ordering::SeqCst),
+            1,
+            "freed when its thread exits"
+        );
     }
 }
