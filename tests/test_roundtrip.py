@@ -102,14 +102,21 @@ def test_a_body_is_made_as_its_init_makes_it(s3, bucket) -> None:
     body = got["Body"]
     by_init = StreamingBody(body._raw_stream, 10)
     assert type(body) is StreamingBody and isinstance(body, IOBase)
-    state = [(a, getattr(body, a)) for a in StreamingBody.__slots__]
-    assert state == [(a, getattr(by_init, a)) for a in StreamingBody.__slots__]
-    assert [type(v) for _, v in state] == [type(getattr(by_init, a)) for a in StreamingBody.__slots__]
+    names = ("_raw_stream", "_content_length", "_amount_read")
+    state = [(a, getattr(body, a)) for a in names]
+    assert state == [(a, getattr(by_init, a)) for a in names]
+    assert [type(v) for _, v in state] == [type(getattr(by_init, a)) for a in names]
     assert vars(body) == vars(by_init) == {}
     assert not body.closed and body.tell() == 0
     assert body.read() == b"0123456789" and body.tell() == 10
+    assert not body.closed and body.readable()
+    body.flush()
     body.close()
-    assert body.closed
+    assert body.closed and not body.readable()
+    for after_close in (body.read, body.flush, body.readline):
+        with pytest.raises(ValueError, match="I/O operation on closed file"):
+            after_close()
+    body.close()  # closing twice is allowed, as for any IOBase
     # A member bound to a header shares the string HTTPHeaders holds: the same text.
     headers = got["ResponseMetadata"]["HTTPHeaders"]
     assert got["ETag"] == headers["etag"] and got["ContentType"] == headers["content-type"]

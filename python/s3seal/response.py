@@ -17,9 +17,9 @@ class StreamingBody(IOBase):
     """
 
     _DEFAULT_CHUNK_SIZE = 1024
-    # Slots, not the instance dict: each GET makes a body natively (src/convert.rs) and its
-    # read() reads them, under the GIL.
-    __slots__ = ("_amount_read", "_content_length", "_raw_stream")
+    # Slots, not the instance dict: each GET makes a body natively (src/convert.rs), its
+    # read() reads them, and IOBase's finalizer sets `_finalizing`, all under the GIL.
+    __slots__ = ("_amount_read", "_content_length", "_finalizing", "_raw_stream")
 
     def __init__(self, raw_stream: Any, content_length: int | None) -> None:
         self._raw_stream = raw_stream
@@ -34,6 +34,16 @@ class StreamingBody(IOBase):
 
     def readable(self) -> bool:
         return not self._raw_stream.closed
+
+    # Closed is the native stream's state, not IOBase's flag: IOBase.close would set that
+    # flag in an instance dict made for it, and the finalizer of every body closes it.
+    @property
+    def closed(self) -> bool:  # type: ignore[override]
+        return self._raw_stream.closed  # type: ignore[no-any-return]
+
+    def flush(self) -> None:
+        if self._raw_stream.closed:
+            raise ValueError("I/O operation on closed file.")  # as IOBase.flush
 
     def read(self, amt: int | None = None) -> bytes:
         """Read at most ``amt`` bytes, or everything left when ``amt`` is None or negative."""
@@ -111,7 +121,4 @@ class StreamingBody(IOBase):
 
     def close(self) -> None:
         """Close the underlying response stream (an unread rest is discarded)."""
-        self._raw_stream.close()
-        # IOBase.close directly: super() built a proxy object per call, and this runs for
-        # every body freed (IOBase finalizes by closing), under the GIL.
-        IOBase.close(self)
+        self._raw_stream.close()  # what `closed` reads: IOBase.close has nothing to add

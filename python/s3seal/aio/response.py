@@ -4,7 +4,6 @@ stream's awaitable reads."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from io import IOBase
 from typing import Any, NoReturn
 
 from s3seal.response import StreamingBody
@@ -118,5 +117,18 @@ def wrap_body(parsed: dict[str, Any]) -> dict[str, Any]:
         parsed["Body"] = AioStreamingBody(body._raw_stream, body._content_length)
         # Retire the sync wrapper without closing the stream it shared: IOBase's finalizer
         # would otherwise close it when the wrapper is collected.
-        IOBase.close(body)
+        body._raw_stream = _RETIRED
     return parsed
+
+
+class _Retired:
+    """The stream of a retired sync wrapper: closed, so that its finalizer (which closes
+    a body still open) leaves the stream it shared alone."""
+
+    closed = True
+
+    def close(self) -> None:
+        pass
+
+
+_RETIRED = _Retired()
