@@ -108,6 +108,13 @@ class TlsTerminator:
     def stop(self) -> None:
         async def close(server: Any) -> None:
             server.close()
+            # Connections still being copied end here, on a running loop: left pending,
+            # they were finalized later by the garbage collector, closing their writers
+            # on a closed loop (an "exception ignored" warning in some later test).
+            pipes = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            for task in pipes:
+                task.cancel()
+            await asyncio.gather(*pipes, return_exceptions=True)
 
         if self.server is not None:
             asyncio.run_coroutine_threadsafe(close(self.server), self.loop).result(timeout=10)
