@@ -123,6 +123,33 @@ def test_a_body_is_made_as_its_init_makes_it(s3, bucket) -> None:
     assert got["ContentLength"] == 10 and type(got["ContentLength"]) is int
 
 
+def test_a_dropped_body_leaves_its_stream_to_itself(s3, bucket) -> None:
+    """A body's finalizer does not close its stream, as botocore's (an empty ``__del__``)
+    does not: the native stream closes itself when it is freed, and bodies dropped unread
+    hold nothing back from the calls after them."""
+    import gc
+    import io
+
+    from botocore.response import StreamingBody as BotocoreBody
+    from s3seal.response import StreamingBody
+
+    botocore_raw = io.BytesIO(b"abc")
+    dropped = BotocoreBody(botocore_raw, 3)
+    del dropped
+    gc.collect()
+    assert not botocore_raw.closed
+    s3.put_object(Bucket=bucket, Key="d", Body=b"x" * 100)
+    body = s3.get_object(Bucket=bucket, Key="d")["Body"]
+    assert type(body) is StreamingBody
+    raw = body._raw_stream
+    del body
+    gc.collect()
+    assert not raw.closed and raw.read(None) == b"x" * 100
+    for _ in range(30):
+        s3.get_object(Bucket=bucket, Key="d")  # each body dropped unread
+    assert s3.get_object(Bucket=bucket, Key="d")["Body"].read() == b"x" * 100
+
+
 def test_range_get(s3, bucket) -> None:
     data = os.urandom(10_000)
     s3.put_object(Bucket=bucket, Key="r", Body=data, **SSEC)

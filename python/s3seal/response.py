@@ -17,14 +17,21 @@ class StreamingBody(IOBase):
     """
 
     _DEFAULT_CHUNK_SIZE = 1024
-    # Slots, not the instance dict: each GET makes a body natively (src/convert.rs), its
-    # read() reads them, and IOBase's finalizer sets `_finalizing`, all under the GIL.
+    # Slots, not the instance dict: each GET makes a body natively (src/convert.rs) and its
+    # read() reads them, under the GIL. (`_finalizing` is where IOBase's own finalizer, if
+    # ever called, notes that it runs.)
     __slots__ = ("_amount_read", "_content_length", "_finalizing", "_raw_stream")
 
     def __init__(self, raw_stream: Any, content_length: int | None) -> None:
         self._raw_stream = raw_stream
         self._content_length = content_length
         self._amount_read = 0
+
+    def __del__(self) -> None:
+        # botocore's: IOBase's finalizer would close the body. The native stream closes
+        # itself when it is freed, and that finalizer (a lookup of `closed` and a call of
+        # close() on every GET, under the GIL) cost twice this empty one.
+        pass
 
     def __repr__(self) -> str:
         return f"<s3seal.response.StreamingBody content_length={self._content_length}>"

@@ -114,21 +114,7 @@ def wrap_body(parsed: dict[str, Any]) -> dict[str, Any]:
     """Give a response's sync ``Body`` (if any) its async face, over the same native stream."""
     body = parsed.get("Body")
     if isinstance(body, StreamingBody) and not isinstance(body, AioStreamingBody):
+        # The sync wrapper is dropped without closing the stream they share: a body's
+        # finalizer leaves its stream alone, as botocore's does.
         parsed["Body"] = AioStreamingBody(body._raw_stream, body._content_length)
-        # Retire the sync wrapper without closing the stream it shared: IOBase's finalizer
-        # would otherwise close it when the wrapper is collected.
-        body._raw_stream = _RETIRED
     return parsed
-
-
-class _Retired:
-    """The stream of a retired sync wrapper: closed, so that its finalizer (which closes
-    a body still open) leaves the stream it shared alone."""
-
-    closed = True
-
-    def close(self) -> None:
-        pass
-
-
-_RETIRED = _Retired()
