@@ -31,11 +31,12 @@ SECRET_HEADERS = frozenset(
 )
 
 
-_DEBUG = logging.DEBUG
+DEBUG = logging.DEBUG
 # Logger.isEnabledFor's per-level answers, cleared in place by logging on every level change
 # (an empty stand-in where a logging module keeps none: then every check asks isEnabledFor).
-_ENDPOINT_LEVELS: dict[int, bool] = getattr(ENDPOINT, "_cache", {})
-_PARSERS_LEVELS: dict[int, bool] = getattr(PARSERS, "_cache", {})
+# Both holding False for DEBUG means DEBUG is off, whatever `disabled` says.
+ENDPOINT_LEVELS: dict[int, bool] = getattr(ENDPOINT, "_cache", {})
+PARSERS_LEVELS: dict[int, bool] = getattr(PARSERS, "_cache", {})
 
 
 def debugging() -> bool:
@@ -43,10 +44,10 @@ def debugging() -> bool:
     loggers' own per-level caches where filled (what ``isEnabledFor`` reads; logging empties
     them whenever a level changes). It runs on every call, under the GIL: the two method
     calls cost more than the rest of the Python between a call and the native dispatch."""
-    endpoint = _ENDPOINT_LEVELS.get(_DEBUG)
-    parsers = _PARSERS_LEVELS.get(_DEBUG)
+    endpoint = ENDPOINT_LEVELS.get(DEBUG)
+    parsers = PARSERS_LEVELS.get(DEBUG)
     if endpoint is None or parsers is None:  # not asked since the last change
-        return ENDPOINT.isEnabledFor(_DEBUG) or PARSERS.isEnabledFor(_DEBUG)
+        return ENDPOINT.isEnabledFor(DEBUG) or PARSERS.isEnabledFor(DEBUG)
     return bool((endpoint and not ENDPOINT.disabled) or (parsers and not PARSERS.disabled))
 
 

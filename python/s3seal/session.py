@@ -23,6 +23,8 @@ if TYPE_CHECKING:  # imported on first use: botocore.credentials is not light
 
 # The native client's keyword arguments that carry a secret: never recorded, never pickled.
 _CREDENTIAL_ARGS = ("aws_access_key_id", "aws_secret_access_key", "aws_session_token")
+_native_call: Any = _native.Client._call
+_DEBUG, _ENDPOINT_LEVELS, _PARSERS_LEVELS = logs.DEBUG, logs.ENDPOINT_LEVELS, logs.PARSERS_LEVELS
 
 
 def _config_path(env_var: str, default: str) -> str:
@@ -242,9 +244,13 @@ class S3Client(ClientSurface, Operations, _native.Client):
 
     def _make_api_call(self, operation: str, kwargs: dict[str, Any]) -> dict[str, Any]:
         # The native dispatch, logged (redacted) under botocore's names when DEBUG is on.
+        # It runs on every call, under the GIL: DEBUG off as logging's caches tell is read
+        # here, two lookups; a call of logs.debugging() cost as much again.
+        if _ENDPOINT_LEVELS.get(_DEBUG) is False and _PARSERS_LEVELS.get(_DEBUG) is False:
+            return _native_call(self, operation, kwargs)  # type: ignore[no-any-return]
         if logs.debugging():
-            return logs.call(_native.Client._call, self, operation, kwargs)
-        return _native.Client._call(self, operation, kwargs)  # type: ignore[no-any-return]
+            return logs.call(_native_call, self, operation, kwargs)
+        return _native_call(self, operation, kwargs)  # type: ignore[no-any-return]
 
     def __new__(cls, **options: Any) -> S3Client:
         # The native client gets the addressing the S3 endpoint rules resolve to; the
