@@ -121,12 +121,56 @@ pub fn dict_with_room(py: Python<'_>, entries: usize) -> PyResult<Bound<'_, PyDi
 struct Keys {
     /// By the address and length of the model's `&'static str`: no hashing of the text.
     members: HashMap<(usize, usize), Py<PyString>, Fx>,
-    headers: HashMap<Box<str>, Py<PyString>, Fx>,
+    headers: HashMap<Box<str>, HeaderName, Fx>,
+    /// The values last seen of the [`REPEATING_HEADERS`], one per slot, the slot chosen by
+    /// the text's hash: a value that changes (the date, each second) takes over its slot.
+    values: Vec<Option<(Box<str>, Py<PyString>)>>,
 }
+
+struct HeaderName {
+    key: Py<PyString>,
+    values_repeat: bool,
+}
+
+/// Response headers whose values repeat from one response to the next (a type, a length,
+/// the ETag of an object read again, the date within its second) and are never secret:
+/// their value strings are kept (in [`Keys::values`]) and shared, as the names are. Made
+/// per response, a GET's header values were half the strings of its dict. Request ids,
+/// user metadata and every `x-amz-server-side-encryption-*` header (KMS key ids, SSE-C key
+/// MD5s) are not here: their values are made for each response alone.
+const REPEATING_HEADERS: [&str; 20] = [
+    "accept-ranges",
+    "cache-control",
+    "connection",
+    "content-disposition",
+    "content-encoding",
+    "content-language",
+    "content-length",
+    "content-type",
+    "date",
+    "etag",
+    "expires",
+    "last-modified",
+    "server",
+    "vary",
+    "x-amz-bucket-region",
+    "x-amz-checksum-type",
+    "x-amz-delete-marker",
+    "x-amz-server-side-encryption",
+    "x-amz-storage-class",
+    "x-amz-version-id",
+];
+
+/// How many repeating values are kept (2^bits), and the longest kept (a long value rarely
+/// repeats).
+const VALUE_SLOT_BITS: u32 = 6;
+const VALUE_SLOTS: usize = 1 << VALUE_SLOT_BITS;
+const MAX_KEPT_VALUE: usize = 64;
 
 /// rustc's FxHash: a multiply and a rotate per word. With std's SipHash a lookup cost as
 /// much as making the string it saved. Collisions cannot pile up: the header names, the
-/// only keys a server chooses, are capped at [`MAX_CACHED_HEADER_NAMES`].
+/// only keys a server chooses, are capped at [`MAX_CACHED_HEADER_NAMES`], and a value's
+/// slot holds one value.
 #[derive(Default)]
 struct FxHasher(u64);
 
@@ -166,6 +210,7 @@ fn keys<T>(py: Python<'_>, with: impl FnOnce(&mut Keys) -> T) -> T {
         Mutex::new(Keys {
             members: HashMap::default(),
             headers: HashMap::default(),
+            values: (0..VALUE_SLOTS).map(|_| None).collect(),
         })
     });
     // Held only with the GIL attached and never across Python code: uncontended.
@@ -183,19 +228,57 @@ pub fn member_key<'py>(py: Python<'py>, name: &'static str) -> Bound<'py, PyStri
     .into_bound(py)
 }
 
-/// A (lower-cased) response header name as a dictionary key.
-pub fn header_key<'py>(py: Python<'py>, name: &str) -> Bound<'py, PyString> {
-    keys(py, |k| {
-        if let Some(key) = k.headers.get(name) {
-            return key.clone_ref(py);
+/// A response header (its name lower-cased) as an item of `HTTPHeaders`: the name's
+/// string, and the value's.
+pub fn header_item<'py>(
+    py: Python<'py>,
+    name: &str,
+    value: &str,
+) -> (Bound<'py, PyString>, Bound<'py, PyString>) {
+    let (key, value) = keys(py, |k| {
+        let (key, values_repeat) = k.header_name(py, name);
+        let value = if values_repeat && value.len() <= MAX_KEPT_VALUE {
+            k.repeating_value(py, value)
+        } else {
+            PyString::new(py, value).unbind()
+        };
+        (key, value)
+    });
+    (key.into_bound(py), value.into_bound(py))
+}
+
+impl Keys {
+    fn header_name(&mut self, py: Python<'_>, name: &str) -> (Py<PyString>, bool) {
+        if let Some(known) = self.headers.get(name) {
+            return (known.key.clone_ref(py), known.values_repeat);
         }
         let key = PyString::intern(py, name).unbind();
-        if k.headers.len() < MAX_CACHED_HEADER_NAMES {
-            k.headers.insert(name.into(), key.clone_ref(py));
+        let values_repeat = REPEATING_HEADERS.contains(&name);
+        if self.headers.len() < MAX_CACHED_HEADER_NAMES {
+            let known = HeaderName {
+                key: key.clone_ref(py),
+                values_repeat,
+            };
+            self.headers.insert(name.into(), known);
         }
-        key
-    })
-    .into_bound(py)
+        (key, values_repeat)
+    }
+
+    fn repeating_value(&mut self, py: Python<'_>, value: &str) -> Py<PyString> {
+        let mut hash = FxHasher::default();
+        std::hash::Hasher::write(&mut hash, value.as_bytes());
+        // The top bits: FxHash's low bits mix only the text's low bits.
+        let slot = &mut self.values[(hash.0 >> (64 - VALUE_SLOT_BITS)) as usize];
+        match slot {
+            Some((text, string)) if **text == *value => string.clone_ref(py),
+            _ => {
+                let string = PyString::new(py, value).unbind();
+                // The value it replaces (if any) is released here, with the GIL held.
+                *slot = Some((value.into(), string.clone_ref(py)));
+                string
+            }
+        }
+    }
 }
 
 /// `datetime(..., tzinfo=timezone.utc)` for a Unix time, as botocore parses timestamps.

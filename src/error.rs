@@ -80,8 +80,8 @@ impl ResponseMeta {
         let headers = crate::convert::dict_with_room(py, self.headers.len())?;
         let mut values = Vec::with_capacity(self.headers.len());
         for (name, value) in &self.headers {
-            let value = PyString::new(py, value);
-            headers.set_item(crate::convert::header_key(py, name), &value)?;
+            let (name, value) = crate::convert::header_item(py, name, value);
+            headers.set_item(name, &value)?;
             values.push(value);
         }
         meta.set_item(intern!(py, "HTTPHeaders"), headers)?;
