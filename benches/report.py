@@ -277,13 +277,13 @@ ratios show each client's own ceiling.
 Libraries: **boto3** default; **boto3 tuned** = `Config(s3={{'payload_signing_enabled': False}})`
 (what boto3 does over https); **obstore** (its S3Store, SSE set on the store); **s3seal** with
 its defaults. S1 gives every library a pool of 64 connections. Each figure is the median of
-{reps} run(s), libraries interleaved, each run in a fresh process. Ratios are s3seal / the
-other library: above 1 is better for throughput, below 1 is better for CPU. "failed" means the
-library could not do that case on that server.
+{reps} run(s) ({s1_reps} for S1), libraries interleaved, each run in a fresh process. Ratios are
+s3seal / the other library: above 1 is better for throughput, below 1 is better for CPU.
+"failed" means the library could not do that case on that server.
 """
 
 
-def write(rows: list[Row], stem: Path, quick: bool, reps: int, minutes: float) -> None:
+def write(rows: list[Row], stem: Path, quick: bool, reps: int, s1_reps: int, minutes: float) -> None:
     stem.parent.mkdir(exist_ok=True)
     import async_cases
 
@@ -293,7 +293,7 @@ def write(rows: list[Row], stem: Path, quick: bool, reps: int, minutes: float) -
         "",
         f"Machine: {machine()}. Versions: {versions()}. The suite took {minutes:.0f} min.",
         "",
-        INTRO.format(reps=reps),
+        INTRO.format(reps=reps, s1_reps=s1_reps),
         "## Targets (issue 4)",
         "",
         "| target | measured | |",
