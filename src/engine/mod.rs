@@ -502,16 +502,20 @@ impl Engine {
         validating: bool,
         max: u32,
     ) -> Output {
-        // botocore reports the algorithm lower-case in ResponseMetadata.
-        const VALIDATED: [&str; 3] = ["crc32", "sha1", "sha256"];
+        // botocore reports the algorithm lower-case in ResponseMetadata; each with its header.
+        const VALIDATED: [(&str, &str); 3] = [
+            ("crc32", "x-amz-checksum-crc32"),
+            ("sha1", "x-amz-checksum-sha1"),
+            ("sha256", "x-amz-checksum-sha256"),
+        ];
         let length = seen
             .header("content-length")
             .and_then(|v| v.trim().parse::<u64>().ok());
         let check = VALIDATED
             .into_iter()
             .filter(|_| validating)
-            .find_map(|name| {
-                let value = seen.header(&format!("x-amz-checksum-{name}"))?;
+            .find_map(|(name, header)| {
+                let value = seen.header(header)?;
                 let expected = decode_checksum(value)?;
                 Some((name, expected))
             });

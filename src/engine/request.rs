@@ -68,7 +68,9 @@ pub fn build(
     let (base, path_template) = base_url(target, bucket, path_template)?;
     let path = expand_path(path_template, params)?;
     let query = query(params, static_query);
-    let mut uri = format!("{base}{path}");
+    let mut uri = String::with_capacity(base.len() + path.len() + 1 + query.len());
+    uri.push_str(&base);
+    uri.push_str(&path);
     if !query.is_empty() {
         uri.push('?');
         uri.push_str(&query);
