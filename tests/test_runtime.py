@@ -242,38 +242,3 @@ def test_ctrl_c_reaches_a_child_forked_from_a_thread(silent_server: str, runs_as
         env=env,
     )
     _interrupt_waiting_call(proc)
-
-
-DT_FLAGS, DF_STATIC_TLS, PT_DYNAMIC = 30, 0x10, 2
-
-
-def dynamic_flags(path: str) -> int:
-    """DT_FLAGS of an ELF64 little-endian shared object (0 if it has none)."""
-    import struct
-
-    with open(path, "rb") as f:
-        data = f.read()
-    assert data[:6] == b"\x7fELF\x02\x01", "not an ELF64 little-endian file"
-    (table,) = struct.unpack_from("<Q", data, 0x20)
-    entry_size, entries = struct.unpack_from("<HH", data, 0x36)
-    for i in range(entries):
-        kind, _, offset, _, _, size = struct.unpack_from("<IIQQQQ", data, table + i * entry_size)
-        if kind != PT_DYNAMIC:
-            continue
-        for at in range(offset, offset + size, 16):
-            tag, value = struct.unpack_from("<qQ", data, at)
-            if tag == DT_FLAGS:
-                return value  # type: ignore[no-any-return]
-            if tag == 0:
-                break
-    return 0
-
-
-@pytest.mark.skipif(sys.platform != "linux", reason="an ELF check")
-def test_the_native_module_needs_no_static_tls() -> None:
-    """The module is loaded with dlopen(), where static TLS (the initial-exec model, which
-    mimalloc uses unless told otherwise) comes from glibc's small surplus: with other
-    extensions loaded first, import could fail with "cannot allocate memory in static TLS
-    block". Its allocator is built with local-dynamic TLS (Cargo.toml); the linker flags
-    an object that needs static TLS."""
-    assert dynamic_flags(s3seal._native.__file__) & DF_STATIC_TLS == 0
