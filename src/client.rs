@@ -296,7 +296,7 @@ impl Client {
         retry_mode="legacy", connect_timeout=60.0, read_timeout=60.0, max_pool_connections=10,
         addressing_style=None, allow_sse_c_over_http=false, request_checksum_calculation=None,
         response_checksum_validation=None, payload_signing_enabled=None, cap_connections=false,
-        unsigned=false, env_credentials=true,
+        unsigned=false, env_credentials=true, user_agent=None,
     ))]
     #[allow(clippy::too_many_arguments)]
     fn new(
@@ -321,6 +321,7 @@ impl Client {
         cap_connections: bool,
         unsigned: bool,
         env_credentials: bool,
+        user_agent: Option<String>,
     ) -> PyResult<Self> {
         let credentials = match (aws_access_key_id, secret(aws_secret_access_key)) {
             (Some(access_key_id), Some(secret_access_key)) => Some(StaticCredentials {
@@ -367,6 +368,7 @@ impl Client {
             payload_signing: payload_signing_enabled,
             anonymous: unsigned,
             env_credentials,
+            user_agent,
         };
         let build_opts = opts.clone();
         let clients = wait(py, async move { build_clients(&build_opts).await })?;

@@ -61,6 +61,8 @@ pub struct ClientOptions {
     /// leaves them out when the Session was given `profile_name`: the profile's credentials
     /// (or the container's or instance's) are used even with keys in the environment.
     pub env_credentials: bool,
+    /// The `User-Agent` of every request (built in Python as botocore builds its own).
+    pub user_agent: Option<String>,
 }
 
 impl ClientOptions {
@@ -91,6 +93,7 @@ impl ClientOptions {
             payload_signing: None,
             anonymous: false,
             env_credentials,
+            user_agent: None,
         }
     }
 }
@@ -299,6 +302,15 @@ pub async fn build_clients(opts: &ClientOptions) -> Result<Clients> {
         unsigned_payload: endpoint.unsigned_payload(opts.payload_signing),
         signing_keys: std::sync::Arc::default(),
         temporary_credentials: std::sync::Arc::default(),
+        user_agent: opts
+            .user_agent
+            .as_deref()
+            .map(|ua| {
+                http::HeaderValue::from_str(ua).map_err(|_| {
+                    Error::InvalidConfig(format!("Invalid user_agent for a header: {ua:?}"))
+                })
+            })
+            .transpose()?,
         checksums: ChecksumPolicy {
             request_when_required: opts.checksum_when_required == Some(true),
             response_when_required: opts.validate_when_required == Some(true),

@@ -73,6 +73,7 @@ class Client:
         cap_connections: bool = False,
         unsigned: bool = False,
         env_credentials: bool = True,
+        user_agent: str | None = None,
     ) -> Client: ...
     @property
     def endpoint_url(self) -> str:

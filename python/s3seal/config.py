@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 import os
+import platform
+import string
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
@@ -55,6 +57,8 @@ class Config:
             ``'payload_signing_enabled'`` (default: transfer bodies are unsigned over https
             and to this machine, signed over plain http elsewhere).
         request_checksum_calculation: ``'when_supported'`` or ``'when_required'``.
+        user_agent, user_agent_extra, user_agent_appid: the ``User-Agent`` header, as
+            botocore builds it (see ``user_agent()``).
         response_checksum_validation: ``'when_supported'`` or ``'when_required'``.
         ignore_configured_endpoint_urls: ignore every endpoint URL but the ``endpoint_url``
             argument (environment, profile, services section), as botocore does.
@@ -74,7 +78,9 @@ class Config:
     s3: dict[str, Any] | None = None
     request_checksum_calculation: str | None = None
     response_checksum_validation: str | None = None
+    user_agent: str | None = field(default=None, repr=False)
     user_agent_extra: str | None = field(default=None, repr=False)
+    user_agent_appid: str | None = field(default=None, repr=False)
     ignore_configured_endpoint_urls: bool | None = None
     signature_version: Any = None
 
@@ -144,4 +150,40 @@ def client_options(config: Any) -> dict[str, Any]:
     }
     if is_unsigned(config):
         options["unsigned"] = True
+    options["user_agent"] = user_agent(config)
     return options
+
+
+_UA_ALLOWED = frozenset(string.ascii_letters + string.digits + "!$%&'*+-.^_`|~,#")
+
+
+def _ua_part(text: str) -> str:
+    """botocore's sanitize_user_agent_string_component (with ``#`` allowed)."""
+    return "".join(c if c in _UA_ALLOWED else "-" for c in text)
+
+
+def user_agent(config: Any) -> str:
+    """The ``User-Agent`` header, built as botocore builds its own: ``user_agent`` given
+    replaces the whole string and ``user_agent_extra`` follows it; otherwise s3seal names
+    itself, the platform and the interpreter, then ``app/<user_agent_appid>`` (or the
+    ``AWS_SDK_UA_APP_ID`` environment variable) and ``user_agent_extra``, last."""
+    extra = getattr(config, "user_agent_extra", None)
+    override = getattr(config, "user_agent", None)
+    if override is not None:
+        return " ".join([override, *([extra] if extra else [])])
+    from s3seal import __version__
+
+    parts = [
+        f"s3seal/{_ua_part(__version__)}",
+        "ua/2.1",
+        f"os/{_ua_part(platform.system().lower() or 'other')}#{_ua_part(platform.release())}",
+        f"md/arch#{_ua_part(platform.machine().lower())}",
+        f"lang/python#{_ua_part(platform.python_version())}",
+        f"md/pyimpl#{_ua_part(platform.python_implementation())}",
+    ]
+    appid = getattr(config, "user_agent_appid", None) or os.environ.get("AWS_SDK_UA_APP_ID")
+    if appid:
+        parts.append(f"app/{_ua_part(appid)}")
+    if extra:
+        parts.append(extra)
+    return " ".join(parts)

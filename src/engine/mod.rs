@@ -114,6 +114,9 @@ pub struct Engine {
     pub signing_keys: std::sync::Arc<fastsign::KeyCache>,
     /// Temporary credentials between requests (shared by clones of this engine).
     pub temporary_credentials: std::sync::Arc<TemporaryCredentials>,
+    /// Sent on every request (not on presigned URLs, as botocore's), before any
+    /// request-level event handler sees the headers.
+    pub user_agent: Option<http::HeaderValue>,
 }
 
 /// Credentials that expire (instance metadata, a container, an assumed role, SSO, a
@@ -196,6 +199,11 @@ impl Engine {
             (None, None) => BodySource::Params,
         };
         let mut built = request::build(params, &target, self.checksums, source)?;
+        if let Some(agent) = &self.user_agent {
+            built
+                .headers
+                .push((http::header::USER_AGENT, agent.clone()));
+        }
         let file = streamed.as_ref().map(|(file, _)| file);
         if let Some(hook) = hook {
             let changed = hook.emit(
