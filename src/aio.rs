@@ -189,7 +189,7 @@ fn running_loop(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
 /// The future `make` returns as an asyncio future of the running loop: it runs on s3seal's
 /// runtime, and `finish` makes its output a Python object on the loop's thread.
 ///
-/// The future is made on the runtime, not here: an operation's future is ~12 KiB, and
+/// The future is made on the runtime, not here: an operation's future is ~6 KiB, and
 /// making it here, then moving it into the task, was two copies of that size (and a malloc)
 /// per call on the loop's thread, under the GIL. The task now holds a closure and a box.
 pub fn awaitable<'py, F, R>(

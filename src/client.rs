@@ -55,7 +55,9 @@ impl Inner {
                 return Ok(c.clone());
             }
         }
-        let clients = build_clients(&self.opts).await?;
+        // Boxed: building the clients awaits aws-config's providers, a future of ~11 KiB
+        // that would otherwise be carried (and copied) by every call's future.
+        let clients = Box::pin(build_clients(&self.opts)).await?;
         *self.clients.lock().unwrap_or_else(PoisonError::into_inner) =
             Some((generation, clients.clone()));
         Ok(clients)
@@ -253,7 +255,7 @@ impl Client {
     ) -> PyResult<Bound<'py, PyDict>> {
         let params = parse(py, op, kwargs)?;
         let inner = Arc::clone(&self.inner);
-        // Made by wait_home once the GIL is released (the future is ~12 KiB).
+        // Made by wait_home once the GIL is released (the future is ~6 KiB).
         let (out, home) = wait_home(py, move || async move { inner.run(&params).await })?;
         let bodies = BodySettings {
             read_timeout: self.inner.opts.read_timeout,

@@ -156,8 +156,12 @@ impl Transport {
             .map_err(|e| ConnectorError::user(Box::new(e)))?;
         let request = origin_form(request);
         let inner = &self.inner;
-        let sent = pool::roundtrip(&inner.pool, &inner.connector, key, request);
-        match tokio::time::timeout(inner.read_timeout, sent).await {
+        match tokio::time::timeout(
+            inner.read_timeout,
+            pool::roundtrip(&inner.pool, &inner.connector, key, request),
+        )
+        .await
+        {
             Ok(Ok(response)) => Ok(response.map(|body| match body {
                 // In memory as such, so that readers can tell (`SdkBody::bytes`).
                 pool::DrivenBody::Buffered(data) => data.map_or_else(SdkBody::empty, SdkBody::from),
