@@ -228,13 +228,20 @@ where
 /// ran on one: where a response body it returned must be read (see [`wait_on`]). The
 /// future is made with the GIL released (see [`block`]).
 ///
-/// Up to [`local_limit`] calls at a time each drive a local runtime from their own thread
-/// (the cheapest way when the CPU has room). Beyond that, calls run as tasks of the shared
-/// runtime while their threads sleep: its workers take every ready socket in one wake-up,
-/// where dozens of threads each doing their own socket I/O (or each polling its own future
-/// on the shared runtime) cost a thread switch per readiness event and kept the thread due
-/// to take the GIL waiting for a core. Measured on the sink, 4 KiB at 32 threads: client
-/// CPU per request 78-98 us as tasks, 114-133 us polled by the callers.
+/// Up to [`local_limit`] calls at a time each drive a local runtime from their own thread.
+/// Beyond that, calls run as tasks of the shared runtime while their threads sleep (its
+/// workers take every ready socket in one wake-up), so that a process with hundreds of
+/// threads does not keep a runtime, and its descriptors, for each.
+///
+/// The limit was once one per core: when a request cost ~100 us of CPU, dozens of threads
+/// each doing their own socket I/O measured worse than the shared runtime's workers doing
+/// it for them. With the request path as lean as it is now, the thread that waits anyway
+/// is the cheapest place for its I/O at any thread count. Measured on the sink, 4 KiB,
+/// paired runs (one local runtime per core / one per thread): 8 threads 26.2 / 22.3 us of
+/// client CPU per PUT and 28.5 / 24.3 per GET (ops/s 1.17x); 32 threads 28.4 / 23.7 and
+/// 33.0 / 26.7 (1.14x); 128 threads (a runtime per call up to 1000) 1.33x PUT, 1.22x GET.
+/// On ministack, 32 threads, where the server sets the pace: 57 / 36 us per PUT and
+/// 61.5 / 40 per GET at the same ops/s.
 pub fn wait_home<T, F>(
     py: Python<'_>,
     make: impl FnOnce() -> F + Send + 'static,
@@ -258,7 +265,12 @@ where
     })
 }
 
-/// How many synchronous calls may drive local runtimes at once: one per core.
+/// How many synchronous calls may drive local runtimes at once (see [`wait_home`]): more
+/// than the thread pools boto3 code runs (s3transfer's 10, `ThreadPoolExecutor`'s at most
+/// 32), few enough that the runtimes' descriptors (four each, counted: two epoll, an
+/// eventfd and the signal driver's socket) stay a quarter of the usual limit of 1024.
+const LOCAL_RUNTIMES: usize = 64;
+
 fn local_limit() -> usize {
     static LIMIT: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
     *LIMIT.get_or_init(|| {
@@ -266,7 +278,7 @@ fn local_limit() -> usize {
         std::env::var("S3SEAL_LOCAL_RUNTIMES")
             .ok()
             .and_then(|v| v.parse().ok())
-            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
+            .unwrap_or(LOCAL_RUNTIMES)
     })
 }
 
@@ -385,7 +397,7 @@ where
 
 /// Block on the future `make` returns, in `place`, with the GIL released, checking for
 /// signals if `watch_signals`. The future is made after the GIL is released: an
-/// operation's future is ~12 KiB, and making it under the GIL was a memcpy of that size
+/// operation's future is ~6 KiB, and making it under the GIL was a memcpy of that size
 /// per call, on the path every other thread waits for.
 fn block<T, F>(
     py: Python<'_>,
