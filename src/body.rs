@@ -12,6 +12,7 @@ use pyo3::types::PyBytes;
 
 use crate::error::{Error, Result};
 use crate::runtime::{wait, wait_on, Local};
+use crate::transport::{LandingZone, READ_WHOLE_UP_TO};
 
 /// Where a body stands: the stream, the unread rest of its last chunk, what is expected.
 #[derive(Debug)]
@@ -26,16 +27,29 @@ struct Cursor {
     /// The whole body is in `pending` (it arrived with the response head): reads are
     /// served here, with no runtime and no wait.
     in_memory: bool,
+    /// The `bytes` object the body landed in (see [`Landing`]), `pending` being a view of
+    /// it, until the first read: a read of everything returns it as it is.
+    whole: Option<Py<PyBytes>>,
 }
 
 impl Cursor {
     /// A read that needs no waiting: everything is in memory already.
-    fn read_now(&mut self, amt: Option<usize>) -> Option<Bytes> {
+    fn read_now<'py>(
+        &mut self,
+        py: Python<'py>,
+        amt: Option<usize>,
+    ) -> Option<Bound<'py, PyBytes>> {
         if !self.in_memory {
             return None;
         }
         let take = amt.unwrap_or(usize::MAX).min(self.pending.len());
-        Some(self.pending.split_to(take))
+        if let Some(whole) = self.whole.take() {
+            if take == self.pending.len() {
+                self.pending = Bytes::new();
+                return Some(whole.into_bound(py));
+            }
+        }
+        Some(PyBytes::new(py, &self.pending.split_to(take)))
     }
 }
 
@@ -133,17 +147,25 @@ pub struct RawStream {
 
 impl RawStream {
     pub fn new(
+        py: Python<'_>,
         stream: ByteStream,
         length: Option<u64>,
         read_timeout: Duration,
         home: Option<Local>,
-    ) -> Self {
+        landing: Option<Landing>,
+    ) -> PyResult<Self> {
         // A body that arrived whole with its head (small ones do, see transport/pool.rs)
         // moves into `pending`: reading it needs no runtime.
-        let (stream, whole) = take_whole(stream);
-        let in_memory = whole.is_some();
-        let pending = whole.unwrap_or_default();
-        Self {
+        let (stream, data) = take_whole(stream);
+        let in_memory = data.is_some();
+        let (pending, whole) = match (data, landing) {
+            (Some(data), Some(landing)) => match landing.adopt(py, data)? {
+                Ok((whole, view)) => (view, Some(whole)),
+                Err(data) => (data, None),
+            },
+            (data, _) => (data.unwrap_or_default(), None),
+        };
+        Ok(Self {
             cursor: Mutex::new(Some(Cursor {
                 stream,
                 pending,
@@ -151,9 +173,10 @@ impl RawStream {
                 read_timeout,
                 home,
                 in_memory,
+                whole,
             })),
             closed: Mutex::new(false),
-        }
+        })
     }
 
     fn take(&self) -> PyResult<Cursor> {
@@ -184,9 +207,9 @@ impl RawStream {
     #[pyo3(signature = (amt=None))]
     fn read<'py>(&self, py: Python<'py>, amt: Option<usize>) -> PyResult<Bound<'py, PyBytes>> {
         let mut cursor = self.take()?;
-        if let Some(data) = cursor.read_now(amt) {
+        if let Some(data) = cursor.read_now(py, amt) {
             self.put_back(cursor);
-            return Ok(PyBytes::new(py, &data));
+            return Ok(data);
         }
         let (cursor, result) = read_with(py, cursor, amt);
         match cursor {
@@ -206,9 +229,9 @@ impl RawStream {
         amt: Option<usize>,
     ) -> PyResult<Option<Bound<'py, PyBytes>>> {
         let mut cursor = self.take()?;
-        let data = cursor.read_now(amt);
+        let data = cursor.read_now(py, amt);
         self.put_back(cursor);
-        Ok(data.map(|d| PyBytes::new(py, &d)))
+        Ok(data)
     }
 
     /// `read` as a coroutine (the async StreamingBody). Cancelled mid-read, the body is
@@ -263,6 +286,68 @@ impl Drop for CloseUnlessReturned {
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner) = true;
         }
+    }
+}
+
+/// A `bytes` object made before a synchronous call that may answer with a small body, for
+/// the transport to receive that body into with the GIL released (see
+/// `transport/landing.rs` for why). Made and adopted under the GIL: a malloc before the
+/// call, a shrinking realloc after, in place of a copy of the body.
+pub struct Landing {
+    zone: LandingZone,
+}
+
+impl Landing {
+    pub fn new(py: Python<'_>) -> PyResult<Self> {
+        // Room for the largest body the transport reads with its head.
+        let (bytes, buf) = uninit_bytes(py, READ_WHOLE_UP_TO)?;
+        // SAFETY: the buffer is the bytes object's, which the zone owns; nobody else has
+        // seen the object, and nobody will until the zone gives it back (`adopt`).
+        let zone = unsafe { LandingZone::new(buf.ptr, buf.len, bytes.unbind()) };
+        Ok(Self { zone })
+    }
+
+    /// What the transport receives the body into.
+    pub fn zone(&self) -> LandingZone {
+        self.zone.clone()
+    }
+
+    /// The bytes object `data` landed in, cut to its length, with a view of it for the
+    /// cursor; `Err(data)` if `data` is other memory (the body did not land).
+    fn adopt(
+        self,
+        py: Python<'_>,
+        data: Bytes,
+    ) -> PyResult<std::result::Result<(Py<PyBytes>, Bytes), Bytes>> {
+        if data.as_ptr() != self.zone.start() {
+            return Ok(Err(data));
+        }
+        let len = data.len();
+        drop(data);
+        let mut zone = self.zone;
+        let Some(bytes) = zone.take_owner::<Py<PyBytes>>() else {
+            // Another view of it is still held somewhere: leave it be, and read this one.
+            return Ok(Err(zone.filled(len)));
+        };
+        let (bytes, buf) = grow(py, Some(bytes.into_bound(py)), len)?;
+        let view = Bytes::from_owner(BytesView {
+            _bytes: bytes.clone().unbind(),
+            buf,
+        });
+        Ok(Ok((bytes.unbind(), view)))
+    }
+}
+
+/// A `bytes` object's contents as `Bytes`, holding a reference to it.
+struct BytesView {
+    _bytes: Py<PyBytes>,
+    buf: RawBuf,
+}
+
+impl AsRef<[u8]> for BytesView {
+    fn as_ref(&self) -> &[u8] {
+        // SAFETY: the object's buffer, kept alive by `_bytes`; bytes objects never change.
+        unsafe { std::slice::from_raw_parts(self.buf.ptr, self.buf.len) }
     }
 }
 

@@ -2,6 +2,7 @@
 //! values with the GIL held, runs the operation on the shared runtime with the GIL
 //! released, and builds botocore's response dict with the GIL held again.
 
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
@@ -9,11 +10,12 @@ use std::time::Duration;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
+use crate::body::Landing;
 use crate::config::{
     build_clients, Addressing, ClientOptions, Clients, Endpoint, StaticCredentials, Verify,
 };
 use crate::convert::{output_to_dict, BodySettings};
-use crate::engine::{Ctx, Output};
+use crate::engine::{Ctx, Extras, Output};
 use crate::error::{Error, Result, ServiceError};
 use crate::events::{CallHook, RequestHook};
 use crate::model::{self};
@@ -27,6 +29,7 @@ use crate::transfer::progress::Progress;
 use crate::transfer::upload::{upload, Source, UploadRequests};
 use crate::transfer::TransferStop;
 use crate::transfer::{Plan, Throttle, Transfer};
+use crate::transport::LandingZone;
 use tokio_util::sync::CancellationToken;
 
 struct Inner {
@@ -86,11 +89,12 @@ impl Inner {
         })
     }
 
-    /// Run one operation, following an S3 cross-region redirect once, as botocore does.
-    async fn run(&self, params: &Params) -> Result<Output> {
+    /// Run one operation, following an S3 cross-region redirect once, as botocore does;
+    /// a small streamed answer lands in `landing` (see `body.rs`, `Landing`).
+    async fn run(&self, params: &Params, landing: Option<LandingZone>) -> Result<Output> {
         let bucket = params.str("Bucket");
         let mut ctx = self.ctx(bucket).await?;
-        match self.run_in(&ctx, params).await {
+        match self.run_in(&ctx, params, landing.clone()).await {
             Err(Error::Service(e)) => match redirect_region(&e, ctx.region.as_deref()) {
                 Some(region) => {
                     if let Some(b) = bucket {
@@ -100,7 +104,7 @@ impl Inner {
                             .insert(b.to_owned(), region.clone());
                     }
                     ctx.region = Some(region);
-                    self.run_in(&ctx, params).await
+                    self.run_in(&ctx, params, landing).await
                 }
                 None => Err(Error::Service(e)),
             },
@@ -110,10 +114,24 @@ impl Inner {
 
     /// Every operation runs through the model-driven engine (the transfer engine's
     /// requests too, see `Transfer::send`).
-    async fn run_in(&self, ctx: &Ctx, params: &Params) -> Result<Output> {
+    async fn run_in(
+        &self,
+        ctx: &Ctx,
+        params: &Params,
+        landing: Option<LandingZone>,
+    ) -> Result<Output> {
         let engine = self.clients().await?.engine;
+        let extras = Extras {
+            landing,
+            ..Extras::default()
+        };
         engine
-            .call(params, ctx.region.as_deref(), ctx.request_hook.as_ref())
+            .call(
+                params,
+                ctx.region.as_deref(),
+                ctx.request_hook.as_ref(),
+                &extras,
+            )
             .await
     }
 }
@@ -254,15 +272,28 @@ impl Client {
         kwargs: Option<&Bound<'py, PyDict>>,
     ) -> PyResult<Bound<'py, PyDict>> {
         let params = parse(py, op, kwargs)?;
+        let (landing, zone) = landing(py, op)?;
         let inner = Arc::clone(&self.inner);
         // Made by wait_home once the GIL is released (the future is ~6 KiB).
-        let (out, home) = wait_home(py, move || async move { inner.run(&params).await })?;
+        let (out, home) = wait_home(py, move || async move { inner.run(&params, zone).await })?;
         let bodies = BodySettings {
             read_timeout: self.inner.opts.read_timeout,
             home,
+            landing: Cell::new(landing),
         };
         output_to_dict(py, out, &bodies)
     }
+}
+
+/// For an operation answering with a streamed body: the bytes object a small one lands in
+/// (see `body.rs`, `Landing`), and the zone the transport receives it into.
+fn landing(py: Python<'_>, op: &Operation) -> PyResult<(Option<Landing>, Option<LandingZone>)> {
+    if !op.streaming_output {
+        return Ok((None, None));
+    }
+    let landing = Landing::new(py)?;
+    let zone = landing.zone();
+    Ok((Some(landing), Some(zone)))
 }
 
 /// botocore's `verify`: None/True (the default trust), False (no certificate checks), or
@@ -447,14 +478,16 @@ impl Client {
             ))
         })?;
         let params = parse(py, op, kwargs)?;
+        let (landing, zone) = landing(py, op)?;
         let inner = Arc::clone(&self.inner);
         let bodies = BodySettings {
             read_timeout: self.inner.opts.read_timeout,
             home: None,
+            landing: Cell::new(landing),
         };
         crate::aio::awaitable(
             py,
-            move || async move { inner.run(&params).await },
+            move || async move { inner.run(&params, zone).await },
             move |py, out| Ok(output_to_dict(py, out?, &bodies)?.into_any().unbind()),
         )
     }

@@ -1,5 +1,6 @@
 //! Owned [`Value`]s and [`Output`]s -> the Python objects botocore returns.
 
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
@@ -8,17 +9,18 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBytes, PyDateTime, PyDict, PyList, PyString, PyType, PyTzInfo};
 
-use crate::body::RawStream;
+use crate::body::{Landing, RawStream};
 use crate::engine::Output;
 use crate::runtime::Local;
 use crate::value::Value;
 
 /// What a streamed body in an output is read with.
-#[derive(Clone)]
 pub struct BodySettings {
     pub read_timeout: Duration,
     /// The runtime the response arrived on (see [`crate::runtime::wait_home`]).
     pub home: Option<Local>,
+    /// The bytes object the call's streamed body may have landed in (taken by that body).
+    pub landing: Cell<Option<Landing>>,
 }
 
 pub fn output_to_dict<'py>(
@@ -83,10 +85,15 @@ pub fn to_python<'py>(
         }
         Value::Blob(b) => PyBytes::new(py, &b).into_any(),
         Value::Stream(stream, length) => {
-            let raw = Bound::new(
+            let raw = RawStream::new(
                 py,
-                RawStream::new(stream, length, bodies.read_timeout, bodies.home.clone()),
+                stream,
+                length,
+                bodies.read_timeout,
+                bodies.home.clone(),
+                bodies.landing.take(),
             )?;
+            let raw = Bound::new(py, raw)?;
             new_streaming_body(py, raw, length)?
         }
     })

@@ -127,6 +127,7 @@ fn no_bodies() -> BodySettings {
     BodySettings {
         read_timeout: Duration::ZERO,
         home: None,
+        landing: std::cell::Cell::new(None),
     }
 }
 

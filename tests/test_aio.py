@@ -362,6 +362,25 @@ def test_streaming_body_reads_chunks_lines_and_iterates(ministack, mbucket) -> N
     run(main)
 
 
+def test_small_bodies_around_the_landing_limit_read_back_whole(ministack, mbucket) -> None:
+    """Bodies up to 64 KiB land in a bytes object made before the call (src/body.rs,
+    ``Landing``), larger ones stream: each read gives its own body, with several in flight."""
+    sizes = [0, 1, 65535, 65536, 65537]
+    data = {n: os.urandom(n) for n in sizes}
+
+    async def main() -> None:
+        async with aio_client(ministack) as s3:
+            for n, d in data.items():
+                await s3.put_object(Bucket=mbucket, Key=f"l{n}", Body=d)
+            gets = await asyncio.gather(*(s3.get_object(Bucket=mbucket, Key=f"l{n}") for n in sizes))
+            for n, got in reversed(list(zip(sizes, gets, strict=True))):
+                assert await got["Body"].read() == data[n]
+            got = await s3.get_object(Bucket=mbucket, Key="l65536")
+            assert await got["Body"].read(3) + await got["Body"].read() == data[65536]
+
+    run(main)
+
+
 def test_streaming_body_checks_content_length() -> None:
     class ShortStream:
         def __init__(self) -> None:

@@ -90,6 +90,38 @@ def test_streaming_body_api(s3, bucket) -> None:
         assert b"".join(iter(b)) == data
 
 
+def test_small_bodies_come_back_whole_in_bytes_of_their_own_size(s3, bucket) -> None:
+    """A body up to 64 KiB is received, with the GIL released, into a bytes object made
+    before the call, then cut to the body's size (src/body.rs, ``Landing``). Whatever the
+    size around that limit, how it is read, or how many bodies are in flight, each read
+    gives that body's bytes, and a kept body holds its own size, not 64 KiB."""
+    import tracemalloc
+
+    sizes = [0, 1, 4095, 65535, 65536, 65537]
+    data = {n: os.urandom(n) for n in sizes}
+    for n, d in data.items():
+        s3.put_object(Bucket=bucket, Key=f"l{n}", Body=d)
+    in_flight = [(n, s3.get_object(Bucket=bucket, Key=f"l{n}")["Body"]) for n in sizes]
+    for n, body in reversed(in_flight):
+        got = body.read()
+        assert type(got) is bytes and got == data[n]
+        assert body.read() == b""
+    for n in (4095, 65536):
+        body = s3.get_object(Bucket=bucket, Key=f"l{n}")["Body"]
+        assert body.read(1) + body.read(0) + body.read() == data[n]
+        body = s3.get_object(Bucket=bucket, Key=f"l{n}")["Body"]
+        assert body.read(n + 1) == data[n] and body.read() == b""
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        kept = [s3.get_object(Bucket=bucket, Key="l4095")["Body"].read() for _ in range(64)]
+        held = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert all(k == data[4095] for k in kept)
+    assert held < 64 * 16 * 1024, held  # uncut, 64 bodies would hold 4 MiB
+
+
 def test_a_body_is_made_as_its_init_makes_it(s3, bucket) -> None:
     """GetObject's body is made natively without running ``StreamingBody.__init__``
     (src/convert.rs): it must come out as the constructor would make it."""

@@ -18,7 +18,7 @@ use crate::error::{from_connector, service_error, Error, ResponseMeta, Result};
 use crate::events::{apply_headers, header_strings, RequestHook, Stage};
 use crate::model_types::Shape;
 use crate::params::{FileBody, Params};
-use crate::transport::Transport;
+use crate::transport::{LandingZone, Transport};
 use crate::value::Fields;
 use request::BodySource;
 pub use request::{ChecksumPolicy, Target};
@@ -73,11 +73,13 @@ pub enum Payload {
     File(FileBody),
 }
 
-/// What a caller adds to one call (the transfer engine's requests).
+/// What a caller adds to one call: a body or a body observer (the transfer engine's
+/// requests), memory for a small streamed answer to land in (the synchronous client's).
 #[derive(Default)]
 pub struct Extras {
     pub body: Option<Payload>,
     pub observe: Option<BodyObserver>,
+    pub landing: Option<LandingZone>,
 }
 
 /// botocore's retry modes.
@@ -158,19 +160,9 @@ enum Attempt {
 
 impl Engine {
     /// Run one operation: build, sign and send it, retrying as botocore's retry handler
-    /// does, and parse the answer. `region` overrides the signing region after a redirect.
+    /// does, and parse the answer. `region` overrides the signing region after a redirect;
+    /// `extras` has what the caller adds (a body, a body observer, memory to land in).
     pub async fn call(
-        &self,
-        params: &Params,
-        region: Option<&str>,
-        hook: Option<&RequestHook>,
-    ) -> Result<Output> {
-        self.call_with(params, region, hook, &Extras::default())
-            .await
-    }
-
-    /// [`Engine::call`] with a body or a body observer of the caller's.
-    pub async fn call_with(
         &self,
         params: &Params,
         region: Option<&str>,
@@ -224,7 +216,7 @@ impl Engine {
                 .attempt(
                     params,
                     &built,
-                    (file, extras.observe.as_ref()),
+                    (file, extras.observe.as_ref(), extras.landing.as_ref()),
                     &target,
                     credentials.as_ref(),
                     attempt,
@@ -385,7 +377,11 @@ impl Engine {
         &self,
         params: &Params,
         built: &request::Built,
-        (file, observe): (Option<&FileBody>, Option<&BodyObserver>),
+        (file, observe, landing): (
+            Option<&FileBody>,
+            Option<&BodyObserver>,
+            Option<&LandingZone>,
+        ),
         target: &Target,
         credentials: Option<&aws_credential_types::Credentials>,
         attempt: u32,
@@ -432,7 +428,8 @@ impl Engine {
             Some(observe) => observe(body),
             None => body,
         };
-        let response = match self.transport.send(req.map(|_| body)).await {
+        let landing = landing.filter(|_| op.streaming_output).cloned();
+        let response = match self.transport.send(req.map(|_| body), landing).await {
             Ok(r) => r,
             Err(e) => return Ok(Attempt::Failed(from_connector(&e, url))),
         };

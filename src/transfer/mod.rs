@@ -174,7 +174,7 @@ impl Transfer {
         let hook = self.ctx.request_hook.as_ref();
         let outcome = self
             .engine
-            .call_with(params, current.as_deref(), hook, extras)
+            .call(params, current.as_deref(), hook, extras)
             .await;
         let Err(Error::Service(e)) = outcome else {
             return outcome;
@@ -186,9 +186,7 @@ impl Transfer {
             .redirected
             .lock()
             .unwrap_or_else(PoisonError::into_inner) = Some(region.clone());
-        self.engine
-            .call_with(params, Some(&region), hook, extras)
-            .await
+        self.engine.call(params, Some(&region), hook, extras).await
     }
 
     /// `work`, given up with `Cancelled` as soon as the transfer is told to stop. Requests

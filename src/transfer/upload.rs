@@ -350,6 +350,7 @@ async fn put(t: &Transfer, req: &UploadRequests, data: Bytes) -> Result<()> {
     request.extras = Extras {
         body: Some(Payload::Bytes(data)),
         observe: observer(&t.progress, t.plan.io_chunksize),
+        landing: None,
     };
     t.until_cancelled(t.send(request)).await?;
     Ok(())
@@ -366,6 +367,7 @@ async fn put_file(t: &Transfer, req: &UploadRequests, file: FileBody) -> Result<
     request.extras = Extras {
         body: Some(Payload::File(file)),
         observe: observer(&t.progress, t.plan.io_chunksize),
+        landing: None,
     };
     t.until_cancelled(t.send(request)).await?;
     Ok(())
@@ -534,6 +536,7 @@ async fn send_one(parts: &Parts, part: Part) -> Result<Value> {
     request.extras = Extras {
         body: Some(Payload::Bytes(part.data.clone())),
         observe: observer(&t.progress, t.plan.io_chunksize),
+        landing: None,
     };
     request.crc32 = part.crc.clone();
     let out = t.send(request).await?;

@@ -7,8 +7,10 @@
 //!   http; we refuse before the key leaves the process), unless the user opted out;
 //! - a body is sent `UNSIGNED-PAYLOAD` only over TLS or to this machine.
 //!
-//! Connections and their pool live in `pool.rs`.
+//! Connections and their pool live in `pool.rs`; the memory a caller may give a small
+//! body to be received into, in `landing.rs`.
 
+mod landing;
 mod pool;
 
 use std::net::IpAddr;
@@ -25,6 +27,8 @@ use aws_smithy_types::body::SdkBody;
 use aws_smithy_types::retry::ErrorKind;
 
 use crate::error::{Error, Result};
+pub use landing::LandingZone;
+pub use pool::READ_WHOLE_UP_TO;
 use pool::{ConnectError, Connector, Pool, PoolKey, RoundtripError};
 
 /// Headers that carry an SSE-C key (of the object, or of a copy source).
@@ -145,10 +149,12 @@ impl Transport {
     }
 
     /// Send one request and wait for the response head (the read timeout covers the wait
-    /// for the first byte, as botocore's does; bodies have their own watchdog).
+    /// for the first byte, as botocore's does; bodies have their own watchdog). A small
+    /// answer's body is received into `landing` if one is given.
     pub async fn send(
         &self,
         request: http::Request<SdkBody>,
+        landing: Option<LandingZone>,
     ) -> std::result::Result<http::Response<SdkBody>, ConnectorError> {
         self.check(&request)
             .map_err(|v| ConnectorError::user(Box::new(v)))?;
@@ -158,7 +164,7 @@ impl Transport {
         let inner = &self.inner;
         match tokio::time::timeout(
             inner.read_timeout,
-            pool::roundtrip(&inner.pool, &inner.connector, key, request),
+            pool::roundtrip(&inner.pool, &inner.connector, key, request, landing),
         )
         .await
         {
@@ -261,7 +267,7 @@ impl HttpConnector for Transport {
         };
         let this = self.clone();
         HttpConnectorFuture::new(async move {
-            let response = this.send(request).await?;
+            let response = this.send(request, None).await?;
             HttpResponse::try_from(response).map_err(|e| ConnectorError::other(e.into(), None))
         })
     }

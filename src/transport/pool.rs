@@ -32,6 +32,7 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
+use super::landing::LandingZone;
 use super::TlsFailure;
 
 /// Idle connections are closed before S3's own ~20 s idle timeout would reset them.
@@ -365,6 +366,7 @@ pub async fn roundtrip(
     connector: &Connector,
     key: PoolKey,
     request: http::Request<SdkBody>,
+    zone: Option<LandingZone>,
 ) -> Result<http::Response<DrivenBody>, RoundtripError> {
     let permit = pool.permit().await;
     let mut request = request;
@@ -397,8 +399,10 @@ pub async fn roundtrip(
                 // under a connection cap) is free at once, not when the caller gets round
                 // to the body, as aiohttp and urllib3 free theirs once the bytes are in.
                 let body = if is_small(&parts.headers) || body.is_end_stream() {
+                    // Only an answer's body lands in the caller's memory, not an error's.
+                    let zone = zone.filter(|_| parts.status.is_success());
                     DrivenBody::Buffered(Some(
-                        read_whole(body).await.map_err(RoundtripError::Http)?,
+                        read_whole(body, zone).await.map_err(RoundtripError::Http)?,
                     ))
                 } else {
                     DrivenBody::Streaming(Box::new(body))
@@ -415,14 +419,14 @@ pub async fn roundtrip(
 }
 
 /// Bodies up to this size are read with their head (see `roundtrip`).
-const READ_WHOLE_UP_TO: u64 = 64 * 1024;
+pub const READ_WHOLE_UP_TO: usize = 64 * 1024;
 
 fn is_small(headers: &http::HeaderMap) -> bool {
     headers
         .get(http::header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<u64>().ok())
-        .is_some_and(|n| n <= READ_WHOLE_UP_TO)
+        .is_some_and(|n| n <= READ_WHOLE_UP_TO as u64)
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -473,27 +477,43 @@ impl Body for DrivenBody {
     }
 }
 
-/// Read all of `body` (a small one): a body that came in one frame is kept as it is, more
-/// frames are joined into one buffer of the announced size (no regrowing as they arrive).
-async fn read_whole(mut body: Streaming) -> Result<Bytes, hyper::Error> {
-    let announced = body.size_hint().exact().unwrap_or(0);
+/// Read all of `body` (a small one): into `zone` if one is given and the announced size
+/// fits; otherwise a body that came in one frame is kept as it is, and more frames are
+/// joined into one buffer of the announced size (no regrowing as they arrive).
+async fn read_whole(mut body: Streaming, zone: Option<LandingZone>) -> Result<Bytes, hyper::Error> {
+    let announced = usize::try_from(body.size_hint().exact().unwrap_or(0)).unwrap_or(usize::MAX);
+    let mut landed = zone
+        .filter(|z| announced <= z.capacity() && z.claim())
+        .map(|z| (z, 0));
     let mut first: Option<Bytes> = None;
     let mut joined: Option<bytes::BytesMut> = None;
     while let Some(frame) = poll_fn(|cx| Pin::new(&mut body).poll_frame(cx)).await {
         let Ok(chunk) = frame?.into_data() else {
             continue;
         };
+        if let Some((zone, filled)) = landed.as_mut() {
+            if zone.write_at(*filled, &chunk) {
+                *filled += chunk.len();
+                continue;
+            }
+            // More than announced (hyper holds servers to their Content-Length, so this
+            // is a belt): what landed is joined with the rest below.
+            first = landed.take().map(|(zone, filled)| zone.filled(filled));
+        }
         if let Some(buf) = joined.as_mut() {
             buf.extend_from_slice(&chunk);
         } else if let Some(earlier) = first.take() {
-            let size = usize::try_from(announced).unwrap_or(0);
-            let mut buf = bytes::BytesMut::with_capacity(size.max(earlier.len() + chunk.len()));
+            let mut buf =
+                bytes::BytesMut::with_capacity(announced.max(earlier.len() + chunk.len()));
             buf.extend_from_slice(&earlier);
             buf.extend_from_slice(&chunk);
             joined = Some(buf);
         } else {
             first = Some(chunk);
         }
+    }
+    if let Some((zone, filled)) = landed {
+        return Ok(zone.filled(filled));
     }
     Ok(joined.map_or_else(|| first.unwrap_or_default(), bytes::BytesMut::freeze))
 }
