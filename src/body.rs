@@ -289,7 +289,7 @@ impl Drop for CloseUnlessReturned {
     }
 }
 
-/// A `bytes` object made before a synchronous call that may answer with a small body, for
+/// A `bytes` object made before a call that may answer with a small streamed body, for
 /// the transport to receive that body into with the GIL released (see
 /// `transport/landing.rs` for why). Made and adopted under the GIL: a malloc before the
 /// call, a shrinking realloc after, in place of a copy of the body.

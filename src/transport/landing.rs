@@ -1,10 +1,10 @@
 //! Caller-provided memory that a small response body is received into.
 //!
 //! A GET's body comes to Python as a `bytes` object, and making one from the connection's
-//! buffer is a copy that needs the GIL. So the synchronous client makes the `bytes` object
-//! before the call, the transport copies the body straight into it with the GIL released,
-//! right as it arrives, and the object is cut to the body's size after (`body.rs`,
-//! `Landing`). Measured on the sink, 64 KiB GETs from 32 threads: the GIL held 13.4 us per
+//! buffer is a copy that needs the GIL. So the client (sync or async) makes the `bytes`
+//! object before the call, the transport copies the body straight into it with the GIL
+//! released, right as it arrives, and the object is cut to the body's size after
+//! (`body.rs`, `Landing`). Measured on the sink, 64 KiB GETs from 32 threads: the GIL held 13.4 us per
 //! GET instead of 22.5 (uprobes on CPython's take/drop of the GIL). Where glibc hands freed
 //! memory back to the OS between calls (a process that never freed a block above its mmap
 //! threshold), the old copy also took 1-2 page faults per GET under the GIL: 1.3-1.45x the
