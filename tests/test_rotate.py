@@ -277,10 +277,12 @@ def test_killed_rotation_resumes_from_its_journal(ministack: Any, mbucket: str, 
 
     report = rotate(client, Bucket=mbucket, Prefix="data/", old=old, new=new, journal=journal, Config=CONFIG)
     assert report.ok and not set(report.rotated) & set(first)
-    # One object may have been copied but not yet journaled when the kill came: it is found
-    # on the new key, not copied again.
+    # What was in flight when the kill came may have been copied but not yet journaled: up
+    # to the window of 2 * max_concurrency units of one object each (a unit can finish while
+    # the thread that journals is still waiting to run). Those are found on the new key, not
+    # copied again.
     unjournaled = set(report.skipped) - set(first)
-    assert len(unjournaled) <= 1
+    assert len(unjournaled) <= 2
     assert set(report.rotated) | set(first) | unjournaled == set(objects)
     rotated = [
         json.loads(x)["key"] for x in journal.read_text().splitlines() if '"rotated"' in x and x.endswith("}")
