@@ -312,7 +312,7 @@ fn check_wire(py: Python<'_>, op: &Operation, fields: &mut Fields) -> Result<()>
         }
         match (member.loc, &*value) {
             (Loc::Header, Value::Str(text)) => check_header_value(py, name, text, false)?,
-            (Loc::Header, Value::Secret(text)) => {
+            (Loc::Header, Value::Secret(text)) if text.is_given() => {
                 check_header_value(py, name, text.expose(), true)?;
             }
             (Loc::Headers, Value::Map(pairs)) => {
@@ -555,9 +555,9 @@ fn apply_sse_md5(
             key.get_type().str()?
         )));
     };
-    let encoded = encode_customer_key(&raw);
+    let encoded = encode_customer_key(raw);
     overrides.push((key_name, Value::Secret(encoded.key_b64)));
-    overrides.push((md5_name, Value::Str(encoded.md5_b64)));
+    overrides.push((md5_name, Value::Secret(encoded.md5_b64)));
     Ok(())
 }
 
