@@ -143,9 +143,10 @@ struct HeaderName {
 /// the ETag of an object read again, the date within its second) and are never secret:
 /// their value strings are kept (in [`Keys::values`]) and shared, as the names are. Made
 /// per response, a GET's header values were half the strings of its dict. Request ids,
-/// user metadata and every `x-amz-server-side-encryption-*` header (KMS key ids, SSE-C key
-/// MD5s) are not here: their values are made for each response alone.
-const REPEATING_HEADERS: [&str; 20] = [
+/// user metadata and the `x-amz-server-side-encryption-*` headers that name a key (KMS key
+/// ids and contexts, SSE-C key MD5s) are not here: their values are made for each response
+/// alone. The SSE-C algorithm (`AES256`, on every SSE-C response) names none.
+const REPEATING_HEADERS: [&str; 21] = [
     "accept-ranges",
     "cache-control",
     "connection",
@@ -164,6 +165,7 @@ const REPEATING_HEADERS: [&str; 20] = [
     "x-amz-checksum-type",
     "x-amz-delete-marker",
     "x-amz-server-side-encryption",
+    "x-amz-server-side-encryption-customer-algorithm",
     "x-amz-storage-class",
     "x-amz-version-id",
 ];

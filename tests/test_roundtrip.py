@@ -183,9 +183,10 @@ def test_a_dropped_body_leaves_its_stream_to_itself(s3, bucket) -> None:
 
 
 def test_header_values_that_repeat_are_shared_and_secrets_never(s3, bucket, server) -> None:
-    """A repeating header's value (content-type, etag, ...) is one string kept from one
-    response to the next (src/convert.rs); a KMS key id is made for each response alone;
-    many values in turn, sharing the kept slots, each come back as sent."""
+    """A repeating header's value (content-type, etag, the SSE-C algorithm, ...) is one
+    string kept from one response to the next (src/convert.rs); a KMS key id or an SSE-C
+    key's MD5 is made for each response alone; many values in turn, sharing the kept slots,
+    each come back as sent."""
     s3.put_object(Bucket=bucket, Key="h", Body=b"h", ContentType="text/x-shared")
     first, again = (
         s3.head_object(Bucket=bucket, Key="h")["ResponseMetadata"]["HTTPHeaders"] for _ in range(2)
@@ -204,6 +205,14 @@ def test_header_values_that_repeat_are_shared_and_secrets_never(s3, bucket, serv
             s3.head_object(Bucket=bucket, Key="kms")["ResponseMetadata"]["HTTPHeaders"] for _ in range(2)
         )
         assert first[name] == again[name] and first[name] is not again[name]
+    s3.put_object(Bucket=bucket, Key="c", Body=b"c", **SSEC)
+    first, again = (
+        s3.head_object(Bucket=bucket, Key="c", **SSEC)["ResponseMetadata"]["HTTPHeaders"] for _ in range(2)
+    )
+    algorithm = "x-amz-server-side-encryption-customer-algorithm"
+    md5 = "x-amz-server-side-encryption-customer-key-md5"
+    assert first[algorithm] == "AES256" and first[algorithm] is again[algorithm]
+    assert first[md5] == again[md5] and first[md5] is not again[md5]
 
 
 def test_range_get(s3, bucket) -> None:
