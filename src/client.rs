@@ -141,12 +141,7 @@ impl Inner {
 pub fn redirect_region(e: &ServiceError, current: Option<&str>) -> Option<String> {
     let code = e.code();
     let status = e.meta.status;
-    let header_region = e
-        .meta
-        .headers
-        .iter()
-        .find(|(n, _)| n == "x-amz-bucket-region")
-        .map(|(_, v)| v.clone());
+    let header_region = e.meta.headers.get("x-amz-bucket-region").map(str::to_owned);
     let special_head = matches!(code, "301" | "400")
         && matches!(e.operation, "HeadObject" | "HeadBucket")
         && header_region.is_some();
@@ -684,10 +679,7 @@ mod tests {
             ],
             meta: ResponseMeta {
                 status,
-                headers: headers
-                    .iter()
-                    .map(|(n, v)| ((*n).into(), (*v).into()))
-                    .collect(),
+                headers: headers.iter().copied().collect(),
                 ..ResponseMeta::default()
             },
         }

@@ -36,7 +36,7 @@ pub fn output_to_dict<'py>(
             // the string HTTPHeaders has serves both, one allocation fewer each. (Any
             // member that happens to have the same text shares it too: strings are
             // immutable, and equal is all a caller can see.)
-            Value::Str(text) => match out.meta.headers.iter().position(|(_, v)| *v == text) {
+            Value::Str(text) => match out.meta.headers.position_of_value(&text) {
                 Some(i) => header_values[i].clone().into_any(),
                 None => PyString::new(py, &text).into_any(),
             },

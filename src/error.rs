@@ -17,7 +17,7 @@ pub struct ResponseMeta {
     pub request_id: Option<String>,
     pub host_id: Option<String>,
     pub status: u16,
-    pub headers: Vec<(String, String)>,
+    pub headers: crate::engine::ResponseHeaders,
     pub retry_attempts: u32,
     pub max_attempts_reached: bool,
     /// The response checksum that was validated (botocore's `ChecksumAlgorithm`).
@@ -79,7 +79,7 @@ impl ResponseMeta {
         meta.set_item(intern!(py, "HTTPStatusCode"), self.status)?;
         let headers = crate::convert::dict_with_room(py, self.headers.len())?;
         let mut values = Vec::with_capacity(self.headers.len());
-        for (name, value) in &self.headers {
+        for (name, value) in self.headers.iter() {
             let (name, value) = crate::convert::header_item(py, name, value);
             headers.set_item(name, &value)?;
             values.push(value);
@@ -239,9 +239,8 @@ pub fn service_error(operation: &'static str, body: &[u8], seen: Seen, max: u32)
         // `_parse_error_from_http_status`, which always names both ids.
         let header = |name: &str| {
             meta.headers
-                .iter()
-                .find(|(n, _)| n.eq_ignore_ascii_case(name))
-                .map(|(_, v)| v.clone())
+                .get(name)
+                .map(str::to_owned)
                 .unwrap_or_default()
         };
         meta.request_id = Some(header("x-amz-request-id"));

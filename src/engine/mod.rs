@@ -3,6 +3,7 @@
 //! [`Output`] botocore would return, over the client's one [`Transport`].
 
 mod fastsign;
+mod headers;
 mod request;
 mod response;
 mod sign;
@@ -20,6 +21,7 @@ use crate::model_types::Shape;
 use crate::params::{FileBody, Params};
 use crate::transport::{LandingZone, Transport};
 use crate::value::Fields;
+pub use headers::ResponseHeaders;
 use request::BodySource;
 pub use request::{ChecksumPolicy, Target};
 pub use response::{header_fields, header_time};
@@ -36,8 +38,8 @@ pub struct Output {
 pub struct Seen {
     pub attempts: u32,
     pub status: u16,
-    /// Response headers in arrival order, names lower-cased (as in botocore's `HTTPHeaders`).
-    pub headers: Vec<(String, String)>,
+    /// Response headers as botocore's `HTTPHeaders` has them.
+    pub headers: ResponseHeaders,
     pub url: String,
 }
 
@@ -46,10 +48,7 @@ impl Seen {
     /// names kept are lower-cased, and a GET looks up some 40 of the model's per response,
     /// so none of them is lower-cased into a new string.
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        self.headers.get(name)
     }
 }
 
@@ -434,7 +433,7 @@ impl Engine {
             Err(e) => return Ok(Attempt::Failed(from_connector(&e, url))),
         };
         let status = response.status().as_u16();
-        let headers = raw_headers(response.headers());
+        let headers = ResponseHeaders::from_map(response.headers());
         if status < 300 && op.streaming_output {
             let seen = Seen {
                 attempts: attempt,
@@ -632,7 +631,7 @@ fn drop_unparseable_expires(seen: &mut Seen) {
         .header("expires")
         .is_some_and(|v| header_time(v, crate::model_types::TsFormat::Rfc822).is_none());
     if unparseable {
-        seen.headers.retain(|(n, _)| n != "expires");
+        seen.headers.remove("expires");
     }
 }
 
@@ -739,22 +738,6 @@ fn jitter() -> f64 {
         .map(|d| d.subsec_nanos())
         .unwrap_or_default();
     f64::from(nanos % 1_000_000) / 1_000_000.0
-}
-
-/// Response headers as botocore shows them: names lower-cased, repeats joined by ", ".
-fn raw_headers(headers: &http::HeaderMap) -> Vec<(String, String)> {
-    let mut out: Vec<(String, String)> = Vec::with_capacity(headers.len());
-    for (name, value) in headers {
-        let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
-        match out.iter_mut().find(|(n, _)| n == name.as_str()) {
-            Some(existing) => {
-                existing.1.push_str(", ");
-                existing.1.push_str(&value);
-            }
-            None => out.push((name.as_str().to_owned(), value)),
-        }
-    }
-    out
 }
 
 #[cfg(test)]

@@ -313,7 +313,7 @@ pub fn header_fields(op: &Operation, seen: &Seen) -> Fields {
                         n.get(..prefix.len())
                             .is_some_and(|p| p.eq_ignore_ascii_case(prefix))
                     })
-                    .map(|(n, v)| (n[prefix.len()..].to_owned(), v.clone()))
+                    .map(|(n, v)| (n[prefix.len()..].to_owned(), v.to_owned()))
                     .collect();
                 fields.push((member.name, Value::Map(map)));
             }
@@ -358,7 +358,7 @@ mod tests {
         Seen {
             attempts: 1,
             status: 200,
-            headers: Vec::new(),
+            headers: crate::engine::ResponseHeaders::default(),
             url: String::new(),
         }
     }
@@ -410,8 +410,7 @@ mod tests {
             (long_meta.as_str(), "m"),
             ("x-amz-meta-a", "b"),
         ]
-        .iter()
-        .map(|(n, v)| (n.to_string(), v.to_string()))
+        .into_iter()
         .collect();
         let fields = header_fields(&crate::model::HEAD_OBJECT, &seen);
         let names: Vec<&str> = fields.iter().map(|(n, _)| *n).collect();
@@ -448,19 +447,15 @@ mod tests {
         let seen = Seen {
             attempts: 1,
             status: 200,
-            headers: vec![
-                ("content-length".into(), "42".into()),
-                ("etag".into(), "\"abc\"".into()),
-                (
-                    "last-modified".into(),
-                    "Tue, 24 Nov 2026 00:24:50 GMT".into(),
-                ),
-                (
-                    "x-amz-server-side-encryption-bucket-key-enabled".into(),
-                    "true".into(),
-                ),
-                ("x-amz-meta-color".into(), "blue".into()),
-            ],
+            headers: [
+                ("content-length", "42"),
+                ("etag", "\"abc\""),
+                ("last-modified", "Tue, 24 Nov 2026 00:24:50 GMT"),
+                ("x-amz-server-side-encryption-bucket-key-enabled", "true"),
+                ("x-amz-meta-color", "blue"),
+            ]
+            .into_iter()
+            .collect(),
             url: String::new(),
         };
         let fields = header_fields(&crate::model::HEAD_OBJECT, &seen);
