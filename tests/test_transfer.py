@@ -180,13 +180,15 @@ def test_progress_is_increments_from_another_thread(s3, bucket, tmp_path: Path) 
 
     s3.upload_file(str(src), bucket, "p", Callback=callback)
     assert sum(n for n, _ in calls) == 20 * MIB + 1
-    # Increments as the bytes go (deltas queued while Python was busy are summed).
-    assert len(calls) > 3 and all(n > 0 for n, _ in calls)
+    # Increments as the bytes go, never one total at the end. How many depends on the
+    # machine's load: deltas queued while the delivering thread waits for a CPU and the GIL
+    # are summed (on a loaded CI machine, 20 MiB came as 12 MiB + 8 MiB).
+    assert len(calls) >= 2 and all(n > 0 for n, _ in calls)
     assert threading.main_thread().name not in {t for _, t in calls}
     calls.clear()
     s3.download_file(bucket, "p", str(tmp_path / "dst"), Callback=callback)
     assert sum(n for n, _ in calls) == 20 * MIB + 1
-    assert len(calls) > 3
+    assert len(calls) >= 2
 
 
 def test_raising_callback_aborts_the_upload(s3, bucket, tmp_path: Path) -> None:
