@@ -14,7 +14,7 @@ use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicPtr, AtomicU64, AtomicU8, Ordering};
 use std::sync::{Arc, Mutex, Once, PoisonError};
 use std::time::Duration;
 
@@ -182,9 +182,109 @@ impl Local {
     /// lets one of them hold the driver and wakes the other).
     fn block_on<F: Future>(&self, fut: F) -> F::Output {
         let previous = DRIVING.with(|d| d.replace(self.0.id));
-        let out = self.0.rt.block_on(fut);
+        let out = self.0.rt.block_on(PollAgain::new(fut));
         DRIVING.with(|d| d.set(previous));
         out
+    }
+}
+
+/// A future polled again at once when it wakes itself while being polled, instead of
+/// going back to the runtime for it.
+///
+/// A request driven by the waiting thread wakes itself at every hand-over inside hyper
+/// (request into the connection's channel, response head out, body out): each such wake
+/// sent the current-thread runtime round its loop once more, to a zero-timeout
+/// `epoll_wait` and the timer wheel, before the next poll. A small GET made three
+/// `epoll_wait` calls where one (for the server's answer) is needed.
+///
+/// Wakes from anywhere else (the I/O driver, a timer, another thread) reach the runtime as
+/// before. When tokio's cooperative budget runs out the wake goes to the runtime too: it
+/// is tokio asking for its turn.
+struct PollAgain<F> {
+    fut: F,
+    wake: Arc<SelfWake>,
+}
+
+/// [`PollAgain`]'s waker: `state` says whether the future is being polled, and whether it
+/// woke itself meanwhile.
+struct SelfWake {
+    state: AtomicU8,
+    outer: Mutex<Option<std::task::Waker>>,
+}
+
+const IDLE: u8 = 0;
+const POLLING: u8 = 1;
+const WOKEN_WHILE_POLLED: u8 = 2;
+
+/// At most this many polls in a row before the runtime gets its turn anyway.
+const POLLS_IN_A_ROW: usize = 16;
+
+impl<F: Future> PollAgain<F> {
+    fn new(fut: F) -> Self {
+        let wake = Arc::new(SelfWake {
+            state: AtomicU8::new(IDLE),
+            outer: Mutex::new(None),
+        });
+        Self { fut, wake }
+    }
+}
+
+impl<F: Future> Future for PollAgain<F> {
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<F::Output> {
+        let wake = Arc::clone(&self.wake);
+        // SAFETY: `fut` is structurally pinned: it is never moved out of `PollAgain`.
+        let mut fut = unsafe { self.map_unchecked_mut(|s| &mut s.fut) };
+        wake.remember(cx.waker());
+        let waker = std::task::Waker::from(Arc::clone(&wake));
+        let mut inner = std::task::Context::from_waker(&waker);
+        for _ in 0..POLLS_IN_A_ROW {
+            wake.state.store(POLLING, Ordering::Release);
+            let out = fut.as_mut().poll(&mut inner);
+            let woke_itself = wake.state.swap(IDLE, Ordering::AcqRel) == WOKEN_WHILE_POLLED;
+            if out.is_ready() || !woke_itself {
+                return out;
+            }
+            if !tokio::task::coop::has_budget_remaining() {
+                break;
+            }
+        }
+        cx.waker().wake_by_ref();
+        std::task::Poll::Pending
+    }
+}
+
+impl SelfWake {
+    fn remember(&self, outer: &std::task::Waker) {
+        let mut kept = self.outer.lock().unwrap_or_else(PoisonError::into_inner);
+        if !kept.as_ref().is_some_and(|k| k.will_wake(outer)) {
+            *kept = Some(outer.clone());
+        }
+    }
+}
+
+impl std::task::Wake for SelfWake {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        // While polled, only noted (the poll loop polls again); otherwise passed on. A wake
+        // that races the end of a poll either lands before the loop looks (polled again)
+        // or finds IDLE and is passed on: never lost.
+        let noted = self.state.compare_exchange(
+            POLLING,
+            WOKEN_WHILE_POLLED,
+            Ordering::AcqRel,
+            Ordering::Acquire,
+        );
+        if matches!(noted, Err(IDLE)) {
+            let outer = self.outer.lock().unwrap_or_else(PoisonError::into_inner);
+            if let Some(outer) = outer.as_ref() {
+                outer.wake_by_ref();
+            }
+        }
     }
 }
 
@@ -520,7 +620,9 @@ mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::Arc;
 
-    use super::{free_kept, free_later};
+    use std::time::Duration;
+
+    use super::{free_kept, free_later, PollAgain};
 
     struct Counted(Arc<AtomicUsize>);
 
@@ -555,5 +657,116 @@ mod tests {
             1,
             "freed when its thread exits"
         );
+    }
+
+    /// Counts the polls the runtime makes of the future it wraps.
+    struct CountPolls<F> {
+        fut: std::pin::Pin<Box<F>>,
+        polls: Arc<AtomicUsize>,
+    }
+
+    impl<F: std::future::Future> std::future::Future for CountPolls<F> {
+        type Output = F::Output;
+
+        fn poll(
+            mut self: std::pin::Pin<&mut Self>,
+            cx: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<F::Output> {
+            self.polls.fetch_add(1, Ordering::SeqCst);
+            self.fut.as_mut().poll(cx)
+        }
+    }
+
+    fn local_runtime() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+    }
+
+    /// Pending `times` times, waking itself each time, then done.
+    fn waking_itself(times: usize) -> impl std::future::Future<Output = usize> {
+        let mut left = times;
+        std::future::poll_fn(move |cx| {
+            if left == 0 {
+                return std::task::Poll::Ready(times);
+            }
+            left -= 1;
+            cx.waker().wake_by_ref();
+            std::task::Poll::Pending
+        })
+    }
+
+    #[test]
+    fn a_future_that_wakes_itself_is_polled_again_without_the_runtime() {
+        let polls = Arc::new(AtomicUsize::new(0));
+        let counted = CountPolls {
+            fut: Box::pin(PollAgain::new(waking_itself(5))),
+            polls: Arc::clone(&polls),
+        };
+        assert_eq!(local_runtime().block_on(counted), 5);
+        assert_eq!(polls.load(Ordering::SeqCst), 1, "one poll from the runtime");
+        // Without PollAgain each self-wake is a round of the runtime's loop.
+        polls.store(0, Ordering::SeqCst);
+        let bare = CountPolls {
+            fut: Box::pin(waking_itself(5)),
+            polls: Arc::clone(&polls),
+        };
+        local_runtime().block_on(bare);
+        assert_eq!(polls.load(Ordering::SeqCst), 6);
+    }
+
+    #[test]
+    fn a_wake_from_another_thread_reaches_the_runtime() {
+        let (tx, rx) = std::sync::mpsc::channel::<std::task::Waker>();
+        let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let set = Arc::clone(&done);
+        let waiter = std::thread::spawn(move || {
+            let waker = rx.recv().unwrap();
+            std::thread::sleep(Duration::from_millis(20));
+            set.store(true, Ordering::SeqCst);
+            waker.wake();
+        });
+        let mut sent = Some(tx);
+        let fut = std::future::poll_fn(move |cx| {
+            if done.load(Ordering::SeqCst) {
+                return std::task::Poll::Ready(());
+            }
+            if let Some(tx) = sent.take() {
+                tx.send(cx.waker().clone()).unwrap();
+            }
+            std::task::Poll::Pending
+        });
+        let rt = local_runtime();
+        let out = rt.block_on(async {
+            tokio::time::timeout(Duration::from_secs(5), PollAgain::new(fut)).await
+        });
+        assert!(out.is_ok(), "the wake was lost");
+        waiter.join().unwrap();
+    }
+
+    #[test]
+    fn a_future_that_always_wakes_itself_still_lets_the_runtime_run() {
+        // On a thread of its own: a future polled again forever would never return.
+        let (done, finished) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let flag = Arc::new(std::sync::atomic::AtomicBool::new(false));
+            let set = Arc::clone(&flag);
+            local_runtime().block_on(async move {
+                // A task of the same runtime: it runs only if the runtime gets its turn.
+                tokio::spawn(async move { set.store(true, Ordering::SeqCst) });
+                let spin = std::future::poll_fn(|cx| {
+                    if flag.load(Ordering::SeqCst) {
+                        return std::task::Poll::Ready(());
+                    }
+                    cx.waker().wake_by_ref();
+                    std::task::Poll::Pending
+                });
+                PollAgain::new(spin).await
+            });
+            done.send(()).unwrap();
+        });
+        let out = finished.recv_timeout(Duration::from_secs(5));
+        assert!(out.is_ok(), "the runtime never ran the spawned task");
     }
 }
