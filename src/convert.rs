@@ -129,9 +129,10 @@ struct Keys {
     /// By the address and length of the model's `&'static str`: no hashing of the text.
     members: HashMap<(usize, usize), Py<PyString>, Fx>,
     headers: HashMap<Box<str>, HeaderName, Fx>,
-    /// The values last seen of the [`REPEATING_HEADERS`], one per slot, the slot chosen by
-    /// the text's hash: a value that changes (the date, each second) takes over its slot.
-    values: Vec<Option<(Box<str>, Py<PyString>)>>,
+    /// The values last seen of the [`REPEATING_HEADERS`], two per set (the one used last
+    /// first), the set chosen by the text's hash. A value that changes (the date, each
+    /// second) takes over the older of its set's two: a value it lands beside stays.
+    values: Vec<ValueSet>,
 }
 
 struct HeaderName {
@@ -170,16 +171,19 @@ const REPEATING_HEADERS: [&str; 21] = [
     "x-amz-version-id",
 ];
 
-/// How many repeating values are kept (2^bits), and the longest kept (a long value rarely
-/// repeats).
-const VALUE_SLOT_BITS: u32 = 6;
-const VALUE_SLOTS: usize = 1 << VALUE_SLOT_BITS;
+/// How many sets of two repeating values are kept (2^bits), and the longest kept (a long
+/// value rarely repeats).
+const VALUE_SET_BITS: u32 = 5;
+const VALUE_SETS: usize = 1 << VALUE_SET_BITS;
 const MAX_KEPT_VALUE: usize = 64;
+
+/// Two kept values (text and string), the one used last first.
+type ValueSet = [Option<(Box<str>, Py<PyString>)>; 2];
 
 /// rustc's FxHash: a multiply and a rotate per word. With std's SipHash a lookup cost as
 /// much as making the string it saved. Collisions cannot pile up: the header names, the
 /// only keys a server chooses, are capped at [`MAX_CACHED_HEADER_NAMES`], and a value's
-/// slot holds one value.
+/// set holds two values.
 #[derive(Default)]
 struct FxHasher(u64);
 
@@ -219,7 +223,7 @@ fn keys<T>(py: Python<'_>, with: impl FnOnce(&mut Keys) -> T) -> T {
         Mutex::new(Keys {
             members: HashMap::default(),
             headers: HashMap::default(),
-            values: (0..VALUE_SLOTS).map(|_| None).collect(),
+            values: (0..VALUE_SETS).map(|_| [None, None]).collect(),
         })
     });
     // Held only with the GIL attached and never across Python code: uncontended.
@@ -277,16 +281,20 @@ impl Keys {
         let mut hash = FxHasher::default();
         std::hash::Hasher::write(&mut hash, value.as_bytes());
         // The top bits: FxHash's low bits mix only the text's low bits.
-        let slot = &mut self.values[(hash.0 >> (64 - VALUE_SLOT_BITS)) as usize];
-        match slot {
-            Some((text, string)) if **text == *value => string.clone_ref(py),
-            _ => {
-                let string = PyString::new(py, value).unbind();
-                // The value it replaces (if any) is released here, with the GIL held.
-                *slot = Some((value.into(), string.clone_ref(py)));
-                string
+        let set = &mut self.values[(hash.0 >> (64 - VALUE_SET_BITS)) as usize];
+        if set[1].as_ref().is_some_and(|(text, _)| **text == *value) {
+            set.swap(0, 1);
+        }
+        if let Some((text, string)) = &set[0] {
+            if **text == *value {
+                return string.clone_ref(py);
             }
         }
+        let string = PyString::new(py, value).unbind();
+        // The older of the two goes (released here, with the GIL held).
+        set[1] = set[0].take();
+        set[0] = Some((value.into(), string.clone_ref(py)));
+        string
     }
 }
 

@@ -185,8 +185,9 @@ def test_a_dropped_body_leaves_its_stream_to_itself(s3, bucket) -> None:
 def test_header_values_that_repeat_are_shared_and_secrets_never(s3, bucket, server) -> None:
     """A repeating header's value (content-type, etag, the SSE-C algorithm, ...) is one
     string kept from one response to the next (src/convert.rs); a KMS key id or an SSE-C
-    key's MD5 is made for each response alone; many values in turn, sharing the kept slots,
-    each come back as sent."""
+    key's MD5 is made for each response alone; many values in turn, sharing the kept sets,
+    each come back as sent. A value stays kept when another lands beside it (a set holds
+    two): the date, new each second, no longer evicts the content type it lands on."""
     s3.put_object(Bucket=bucket, Key="h", Body=b"h", ContentType="text/x-shared")
     first, again = (
         s3.head_object(Bucket=bucket, Key="h")["ResponseMetadata"]["HTTPHeaders"] for _ in range(2)
