@@ -11,6 +11,7 @@ use pyo3::types::{PyBytes, PyDateTime, PyDict, PyList, PyString, PyType, PyTzInf
 
 use crate::body::{Landing, RawStream};
 use crate::engine::Output;
+use crate::fxhash::{Fx, FxHasher};
 use crate::runtime::Local;
 use crate::value::Value;
 
@@ -125,6 +126,10 @@ pub fn dict_with_room(py: Python<'_>, entries: usize) -> PyResult<Bound<'_, PyDi
 /// `HTTPHeaders`, the header names servers send (`content-type`). Made per response, each
 /// key was an allocation, a UTF-8 decode and a hash under the GIL: a GET's dicts made ~18
 /// of them. Cached, a key is a lookup and an incref, and Python finds its hash computed.
+///
+/// The maps hash with FxHash (`crate::fxhash`): with std's SipHash a lookup cost as much as
+/// making the string it saved. Collisions cannot pile up: the header names, the only keys a
+/// server chooses, are capped at [`MAX_CACHED_HEADER_NAMES`], and a value's set holds two.
 struct Keys {
     /// By the address and length of the model's `&'static str`: no hashing of the text.
     members: HashMap<(usize, usize), Py<PyString>, Fx>,
@@ -179,39 +184,6 @@ const MAX_KEPT_VALUE: usize = 64;
 
 /// Two kept values (text and string), the one used last first.
 type ValueSet = [Option<(Box<str>, Py<PyString>)>; 2];
-
-/// rustc's FxHash: a multiply and a rotate per word. With std's SipHash a lookup cost as
-/// much as making the string it saved. Collisions cannot pile up: the header names, the
-/// only keys a server chooses, are capped at [`MAX_CACHED_HEADER_NAMES`], and a value's
-/// set holds two values.
-#[derive(Default)]
-struct FxHasher(u64);
-
-impl FxHasher {
-    fn add(&mut self, word: u64) {
-        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x517c_c1b7_2722_0a95);
-    }
-}
-
-impl std::hash::Hasher for FxHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        for chunk in bytes.chunks(8) {
-            let mut word = [0u8; 8];
-            word[..chunk.len()].copy_from_slice(chunk);
-            self.add(u64::from_le_bytes(word));
-        }
-    }
-
-    fn write_usize(&mut self, n: usize) {
-        self.add(n as u64);
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
-type Fx = std::hash::BuildHasherDefault<FxHasher>;
 
 /// Header names are cached up to this many: `x-amz-meta-*` names are the user's own and
 /// unbounded, and a long-lived client must not grow a cache of every name it has seen.
@@ -281,7 +253,8 @@ impl Keys {
         let mut hash = FxHasher::default();
         std::hash::Hasher::write(&mut hash, value.as_bytes());
         // The top bits: FxHash's low bits mix only the text's low bits.
-        let set = &mut self.values[(hash.0 >> (64 - VALUE_SET_BITS)) as usize];
+        let top = std::hash::Hasher::finish(&hash) >> (64 - VALUE_SET_BITS);
+        let set = &mut self.values[top as usize];
         if set[1].as_ref().is_some_and(|(text, _)| **text == *value) {
             set.swap(0, 1);
         }

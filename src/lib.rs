@@ -9,6 +9,7 @@ mod credentials;
 mod engine;
 mod error;
 mod events;
+mod fxhash;
 #[rustfmt::skip]
 mod model;
 mod model_types;

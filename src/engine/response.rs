@@ -286,7 +286,9 @@ pub fn header_fields(op: &Operation, seen: &Seen) -> Fields {
         .headers
         .iter()
         .fold(0u64, |mask, (name, _)| mask | length_bit(name));
-    let mut fields = Fields::new();
+    // At most a member per header, and the two a header can add (user metadata, the
+    // `Expires` text): grown once, not as members are found.
+    let mut fields = Fields::with_capacity(seen.headers.len() + 2);
     for member in op.output {
         match member.loc {
             Loc::Header => {

@@ -198,13 +198,15 @@ fn origin_form(request: http::Request<SdkBody>) -> http::Request<SdkBody> {
             }
         }
     }
-    let path = parts
-        .uri
-        .path_and_query()
-        .map_or("/", http::uri::PathAndQuery::as_str);
-    if let Ok(uri) = path.parse() {
-        parts.uri = uri;
+    // The path and query as they are (no second parse of the text): scheme and authority
+    // dropped.
+    let mut uri = std::mem::take(&mut parts.uri).into_parts();
+    uri.scheme = None;
+    uri.authority = None;
+    if uri.path_and_query.is_none() {
+        uri.path_and_query = Some(http::uri::PathAndQuery::from_static("/"));
     }
+    parts.uri = http::Uri::from_parts(uri).unwrap_or_else(|_| http::Uri::from_static("/"));
     http::Request::from_parts(parts, body)
 }
 

@@ -241,7 +241,9 @@ struct Idle {
 
 /// One client's connections (all runtimes, all hosts).
 pub struct Pool {
-    idle: Mutex<HashMap<PoolKey, Vec<Idle>>>,
+    /// FxHash: the keys are the client's own endpoints, and SipHash cost ~360
+    /// instructions at each checkout and checkin.
+    idle: Mutex<HashMap<PoolKey, Vec<Idle>, crate::fxhash::Fx>>,
     max_idle: usize,
     /// aiobotocore's connector limit: at most this many connections in use at once.
     in_use: Option<Arc<Semaphore>>,
@@ -250,7 +252,7 @@ pub struct Pool {
 impl Pool {
     pub fn new(max_idle: usize, max_in_use: Option<usize>) -> Self {
         Self {
-            idle: Mutex::new(HashMap::new()),
+            idle: Mutex::new(HashMap::default()),
             max_idle: max_idle.max(1),
             in_use: max_in_use.map(|n| Arc::new(Semaphore::new(n.max(1)))),
         }
