@@ -38,7 +38,9 @@ struct Inner {
     /// The region resolved from the arguments, environment and profile.
     region: String,
     /// The clients (and so the connection pool) of the current fork generation.
-    clients: Mutex<Option<(u64, Clients)>>,
+    /// Shared, not cloned, by each call: a clone of the engine and endpoint copied five
+    /// strings per request.
+    clients: Mutex<Option<(u64, Arc<Clients>)>>,
     /// Fires `before-call` / `before-sign` / `before-send` while handlers are registered.
     request_hook: Mutex<Option<RequestHook>>,
     /// Bucket regions learnt from cross-region redirects, as botocore caches them.
@@ -46,7 +48,7 @@ struct Inner {
 }
 
 impl Inner {
-    async fn clients(&self) -> Result<Clients> {
+    async fn clients(&self) -> Result<Arc<Clients>> {
         let generation = fork_generation();
         if let Some((g, c)) = self
             .clients
@@ -55,14 +57,14 @@ impl Inner {
             .as_ref()
         {
             if *g == generation {
-                return Ok(c.clone());
+                return Ok(Arc::clone(c));
             }
         }
         // Boxed: building the clients awaits aws-config's providers, a future of ~11 KiB
         // that would otherwise be carried (and copied) by every call's future.
-        let clients = Box::pin(build_clients(&self.opts)).await?;
+        let clients = Arc::new(Box::pin(build_clients(&self.opts)).await?);
         *self.clients.lock().unwrap_or_else(PoisonError::into_inner) =
-            Some((generation, clients.clone()));
+            Some((generation, Arc::clone(&clients)));
         Ok(clients)
     }
 
@@ -120,12 +122,13 @@ impl Inner {
         params: &Params,
         landing: Option<LandingZone>,
     ) -> Result<Output> {
-        let engine = self.clients().await?.engine;
+        let clients = self.clients().await?;
         let extras = Extras {
             landing,
             ..Extras::default()
         };
-        engine
+        clients
+            .engine
             .call(
                 params,
                 ctx.region.as_deref(),
@@ -187,7 +190,7 @@ impl Inner {
         let (progress, reporter) = Progress::start(callback, cancel.clone())
             .map_err(|e| Error::Internal(format!("cannot start the progress thread: {e}")))?;
         let t = Arc::new(Transfer {
-            engine: self.clients().await?.engine,
+            engine: self.clients().await?.engine.clone(),
             ctx: self.ctx(Some(bucket)).await?,
             redirected: Mutex::new(None),
             events,
@@ -405,7 +408,7 @@ impl Client {
                 opts,
                 endpoint: clients.endpoint.clone(),
                 region: clients.engine.target.region.clone(),
-                clients: Mutex::new(Some((fork_generation(), clients))),
+                clients: Mutex::new(Some((fork_generation(), Arc::new(clients)))),
                 bucket_regions: Mutex::new(HashMap::new()),
                 request_hook: Mutex::new(None),
             }),
@@ -516,8 +519,9 @@ impl Client {
         let params = parse(py, op, kwargs)?;
         let inner = Arc::clone(&self.inner);
         Ok(wait(py, async move {
-            let engine = inner.clients().await?.engine;
-            engine
+            let clients = inner.clients().await?;
+            clients
+                .engine
                 .presign(
                     &params,
                     Duration::from_secs(expires_in),
@@ -540,8 +544,8 @@ impl Client {
         let inner = Arc::clone(&self.inner);
         let time = std::time::UNIX_EPOCH + Duration::from_secs(epoch_seconds);
         Ok(wait(py, async move {
-            let engine = inner.clients().await?.engine;
-            engine.sign_post_policy(&policy, time).await
+            let clients = inner.clients().await?;
+            clients.engine.sign_post_policy(&policy, time).await
         })?)
     }
 

@@ -178,7 +178,6 @@ fn transport(opts: &ClientOptions) -> Result<Transport> {
 
 /// What a client runs with in one fork generation: the model-driven engine (every
 /// operation and the transfer engine's requests) and its one transport, so one pool.
-#[derive(Clone)]
 pub struct Clients {
     pub engine: Engine,
     pub endpoint: Endpoint,

@@ -172,10 +172,15 @@ impl Engine {
         if !op.unsupported.is_empty() {
             return Err(Error::Unsupported(op.name, op.unsupported));
         }
-        let mut target = self.target.clone();
-        if let Some(region) = region {
-            target.region = region.to_owned();
-        }
+        // Borrowed unless the call signs for another region (a redirect): a clone copied
+        // three strings per request.
+        let target = match region {
+            Some(region) if region != self.target.region => std::borrow::Cow::Owned(Target {
+                region: region.to_owned(),
+                ..self.target.clone()
+            }),
+            _ => std::borrow::Cow::Borrowed(&self.target),
+        };
         let (file, memory) = match &extras.body {
             Some(Payload::File(file)) => (Some(file), None),
             Some(Payload::Bytes(bytes)) => (None, Some(bytes.clone())),

@@ -2,6 +2,8 @@
 //! the HTTP request (method, URI with the bucket in the path or the host, query, headers,
 //! XML or blob body, request checksum).
 
+use std::borrow::Cow;
+
 use aws_smithy_types::date_time::Format;
 use bytes::Bytes;
 use http::{HeaderName, HeaderValue};
@@ -206,7 +208,7 @@ fn query(params: &Params, static_query: &str) -> String {
         };
         for item in items {
             let text = match item {
-                Value::Time(t) => format_time(t, member, TsFormat::Iso8601),
+                Value::Time(t) => Cow::Owned(format_time(t, member, TsFormat::Iso8601)),
                 other => scalar_text(other),
             };
             pairs.push(format!(
@@ -229,7 +231,7 @@ fn list_headers(params: &Params) -> Result<Vec<(HeaderName, HeaderValue)>> {
         if member.loc != Loc::Header {
             continue;
         }
-        let joined: Vec<String> = items.iter().map(scalar_text).collect();
+        let joined: Vec<Cow<'_, str>> = items.iter().map(scalar_text).collect();
         let header = HeaderName::from_bytes(member.wire.to_ascii_lowercase().as_bytes())
             .map_err(|_| Error::Internal(format!("bad header name {}", member.wire)))?;
         let value = HeaderValue::try_from(joined.join(",")).map_err(|_| {
@@ -262,7 +264,7 @@ fn body(params: &Params) -> Result<Bytes> {
             write_struct(writer.start_el(member.wire), member, members, fields);
             Bytes::from(doc.into_bytes())
         }
-        Some(other) => Bytes::from(scalar_text(other).into_bytes()),
+        Some(other) => Bytes::from(scalar_text(other).into_owned().into_bytes()),
     })
 }
 
@@ -355,14 +357,15 @@ fn format_time(t: &aws_smithy_types::DateTime, member: &Member, default: TsForma
     }
 }
 
-fn scalar_text(value: &Value) -> String {
+/// A scalar's text: borrowed when it is one already (a URI's bucket and key, each request).
+fn scalar_text(value: &Value) -> Cow<'_, str> {
     match value {
-        Value::Str(s) => s.clone(),
-        Value::Secret(s) => s.expose().to_owned(),
-        Value::Int(i) => i.to_string(),
-        Value::Bool(b) => b.to_string(),
-        Value::Time(t) => t.fmt(Format::DateTime).unwrap_or_default(),
-        _ => String::new(),
+        Value::Str(s) => Cow::Borrowed(s),
+        Value::Secret(s) => Cow::Owned(s.expose().to_owned()),
+        Value::Int(i) => Cow::Owned(i.to_string()),
+        Value::Bool(b) => Cow::Owned(b.to_string()),
+        Value::Time(t) => Cow::Owned(t.fmt(Format::DateTime).unwrap_or_default()),
+        _ => Cow::Borrowed(""),
     }
 }
 

@@ -77,12 +77,14 @@ pub struct TlsFailure(pub String);
 
 /// Whether `host` (a URI host, IPv6 brackets allowed) is this machine, judged by name.
 pub fn is_loopback_host(host: &str) -> bool {
-    let host = host
-        .trim_start_matches('[')
-        .trim_end_matches(']')
-        .to_ascii_lowercase();
-    host == "localhost"
-        || host.ends_with(".localhost")
+    // Compared without case, not lower-cased: it runs on every request.
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    let suffix = ".localhost";
+    host.eq_ignore_ascii_case("localhost")
+        || (host.len() >= suffix.len()
+            && host
+                .get(host.len() - suffix.len()..)
+                .is_some_and(|end| end.eq_ignore_ascii_case(suffix)))
         || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
@@ -460,12 +462,21 @@ mod tests {
             "127.0.0.1",
             "localhost",
             "s3.localhost",
+            "LocalHost",
+            "S3.LOCALHOST",
             "[::1]",
+            "[0:0:0:0:0:0:0:1]",
             "127.1.2.3",
         ] {
             assert!(is_loopback_host(host), "{host}");
         }
-        for host in ["10.0.0.1", "vm", "s3.example.com", "localhost.example.com"] {
+        for host in [
+            "10.0.0.1",
+            "vm",
+            "s3.example.com",
+            "localhost.example.com",
+            "notlocalhost",
+        ] {
             assert!(!is_loopback_host(host), "{host}");
         }
     }
