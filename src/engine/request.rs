@@ -361,7 +361,8 @@ fn format_time(t: &aws_smithy_types::DateTime, member: &Member, default: TsForma
 fn scalar_text(value: &Value) -> Cow<'_, str> {
     match value {
         Value::Str(s) => Cow::Borrowed(s),
-        Value::Secret(s) => Cow::Owned(s.expose().to_owned()),
+        // Borrowed: no copy of a secret that is not zeroized on drop.
+        Value::Secret(s) => Cow::Borrowed(s.expose()),
         Value::Int(i) => Cow::Owned(i.to_string()),
         Value::Bool(b) => Cow::Owned(b.to_string()),
         Value::Time(t) => Cow::Owned(t.fmt(Format::DateTime).unwrap_or_default()),
