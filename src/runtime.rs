@@ -333,15 +333,17 @@ where
 /// workers take every ready socket in one wake-up), so that a process with hundreds of
 /// threads does not keep a runtime, and its descriptors, for each.
 ///
-/// The limit was once one per core: when a request cost ~100 us of CPU, dozens of threads
-/// each doing their own socket I/O measured worse than the shared runtime's workers doing
-/// it for them. With the request path as lean as it is now, the thread that waits anyway
-/// is the cheapest place for its I/O at any thread count. Measured on the sink, 4 KiB,
-/// paired runs (one local runtime per core / one per thread): 8 threads 26.2 / 22.3 us of
-/// client CPU per PUT and 28.5 / 24.3 per GET (ops/s 1.17x); 32 threads 28.4 / 23.7 and
-/// 33.0 / 26.7 (1.14x); 128 threads (a runtime per call up to 1000) 1.33x PUT, 1.22x GET.
-/// On ministack, 32 threads, where the server sets the pace: 57 / 36 us per PUT and
-/// 61.5 / 40 per GET at the same ops/s.
+/// The limit is one per core. Past that, more threads doing their own socket I/O only
+/// compete for the cores, and the thread the GIL is handed to waits its turn behind them:
+/// the GIL sits idle while queued threads wait for it. The shared runtime's workers take
+/// every ready socket in one wake-up and leave the cores to the threads running Python.
+/// Measured on the sink, 2 cores, 4 KiB, paired runs, one local runtime per core / one
+/// per thread (64): 32 threads GET 1.19x ops/s plain and 1.15x SSE-C (client CPU 85 / 100
+/// and 100 / 107 us per GET, context switches 2.6 / 3.7 per GET), PUT 0.98x and 1.16x;
+/// 64 KiB GET 1.09x, PUT 0.88x (still 1.37x obstore's); 2, 4 and 8 threads within the
+/// noise. An earlier machine had measured the other way (1.14x for one per thread at 32
+/// threads): the cost of a context switch decides it, and it is highest where it hurts.
+/// `S3SEAL_LOCAL_RUNTIMES` sets it for measurements.
 pub fn wait_home<T, F>(
     py: Python<'_>,
     make: impl FnOnce() -> F + Send + 'static,
@@ -365,12 +367,10 @@ where
     })
 }
 
-/// How many synchronous calls may drive local runtimes at once (see [`wait_home`]): more
-/// than the thread pools boto3 code runs (s3transfer's 10, `ThreadPoolExecutor`'s at most
-/// 32), few enough that the runtimes' descriptors (four each, counted: two epoll, an
-/// eventfd and the signal driver's socket) stay a quarter of the usual limit of 1024.
-const LOCAL_RUNTIMES: usize = 64;
-
+/// How many synchronous calls may drive local runtimes at once (see [`wait_home`]): one
+/// per core the process may use, at least one. Few enough, too, that the runtimes'
+/// descriptors (four each, counted: two epoll, an eventfd and the signal driver's socket)
+/// stay far below the usual limit of 1024.
 fn local_limit() -> usize {
     static LIMIT: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
     *LIMIT.get_or_init(|| {
@@ -378,7 +378,7 @@ fn local_limit() -> usize {
         std::env::var("S3SEAL_LOCAL_RUNTIMES")
             .ok()
             .and_then(|v| v.parse().ok())
-            .unwrap_or(LOCAL_RUNTIMES)
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
     })
 }
 
