@@ -29,24 +29,27 @@ pub fn output_to_dict<'py>(
     out: Output,
     bodies: &BodySettings,
 ) -> PyResult<Bound<'py, PyDict>> {
-    let dict = dict_with_room(py, out.fields.len() + 1)?;
-    let (meta, header_values) = out.meta.to_dict_sharing(py)?;
-    for (name, value) in out.fields {
+    let Output { mut fields, meta } = out;
+    let dict = dict_with_room(py, fields.len() + 1)?;
+    let (meta_dict, header_values) = meta.to_dict_sharing(py)?;
+    for (name, value) in fields.iter_mut() {
         let value = match value {
             // A member bound to a header (ETag, ContentType, ...) holds that header's text:
             // the string HTTPHeaders has serves both, one allocation fewer each. (Any
             // member that happens to have the same text shares it too: strings are
             // immutable, and equal is all a caller can see.)
-            Value::Str(text) => match out.meta.headers.position_of_value(&text) {
+            Value::Str(text) => match meta.headers.position_of_value(text) {
                 Some(i) => header_values[i].clone().into_any(),
-                None => PyString::new(py, &text).into_any(),
+                None => PyString::new(py, text).into_any(),
             },
-            other => to_python(py, other, bodies)?,
+            other => to_python(py, std::mem::replace(other, Value::None), bodies)?,
         };
         dict.set_item(member_key(py, name), value)?;
     }
-    dict.set_item(pyo3::intern!(py, "ResponseMetadata"), meta)?;
-    crate::runtime::free_later(out.meta);
+    dict.set_item(pyo3::intern!(py, "ResponseMetadata"), meta_dict)?;
+    // The texts the dict was made from (the members' strings too) are freed later, with
+    // the GIL released: here each was a free() on the path every other thread waits for.
+    crate::runtime::free_later((meta, fields));
     Ok(dict)
 }
 
