@@ -368,9 +368,7 @@ where
 }
 
 /// How many synchronous calls may drive local runtimes at once (see [`wait_home`]): one
-/// per core the process may use, at least one. Few enough, too, that the runtimes'
-/// descriptors (four each, counted: two epoll, an eventfd and the signal driver's socket)
-/// stay far below the usual limit of 1024.
+/// per core the process may use, at least one, at most [`MAX_LOCAL_RUNTIMES`].
 fn local_limit() -> usize {
     static LIMIT: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
     *LIMIT.get_or_init(|| {
@@ -378,9 +376,17 @@ fn local_limit() -> usize {
         std::env::var("S3SEAL_LOCAL_RUNTIMES")
             .ok()
             .and_then(|v| v.parse().ok())
-            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
+            .unwrap_or_else(|| limit_for_cores(std::thread::available_parallelism().ok()))
     })
 }
+
+fn limit_for_cores(cores: Option<std::num::NonZeroUsize>) -> usize {
+    cores.map_or(1, usize::from).min(MAX_LOCAL_RUNTIMES)
+}
+
+/// However many cores: the runtimes' descriptors (four each, counted: two epoll, an
+/// eventfd and the signal driver's socket) stay a quarter of the usual limit of 1024.
+const MAX_LOCAL_RUNTIMES: usize = 64;
 
 static LOCAL_SLOTS_IN_USE: AtomicU64 = AtomicU64::new(0);
 
@@ -630,6 +636,15 @@ mod tests {
         fn drop(&mut self) {
             self.0.fetch_add(1, Ordering::SeqCst);
         }
+    }
+
+    #[test]
+    fn one_local_runtime_per_core_at_least_one_at_most_the_cap() {
+        use std::num::NonZeroUsize;
+        assert_eq!(super::limit_for_cores(None), 1);
+        assert_eq!(super::limit_for_cores(NonZeroUsize::new(2)), 2);
+        let many = NonZeroUsize::new(256);
+        assert_eq!(super::limit_for_cores(many), super::MAX_LOCAL_RUNTIMES);
     }
 
     #[test]
