@@ -10,7 +10,7 @@ use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBytes, PyDateTime, PyDict, PyList, PyString, PyType, PyTzInfo};
 
 use crate::body::{Landing, RawStream};
-use crate::engine::Output;
+use crate::engine::{Output, ResponseHeaders};
 use crate::fxhash::{Fx, FxHasher};
 use crate::runtime::Local;
 use crate::value::Value;
@@ -141,7 +141,27 @@ struct Keys {
     /// first), the set chosen by the text's hash. A value that changes (the date, each
     /// second) takes over the older of its set's two: a value it lands beside stays.
     values: Vec<ValueSet>,
+    /// [`Layout`]s by the hash of their names (see [`http_headers`]).
+    layouts: Vec<Option<Layout>>,
+    /// For each layout place, the hash of the names seen there last without a layout: a
+    /// layout is made the second time in a row its names come, not for a one-off.
+    candidates: Vec<u64>,
 }
+
+/// A sequence of response header names as a server sends it response after response,
+/// with an `HTTPHeaders` dict of them to copy.
+struct Layout {
+    names_hash: u64,
+    names: Vec<Box<str>>,
+    /// By position, the texts of the repeating values (see [`REPEATING_HEADERS`])
+    /// `template` holds; `None` where it holds None (a value made for each response alone).
+    values: Vec<Option<Box<str>>>,
+    template: Py<PyDict>,
+}
+
+/// How many layouts are kept (2^bits), the place chosen by the hash of the names.
+const LAYOUT_BITS: u32 = 3;
+const LAYOUTS: usize = 1 << LAYOUT_BITS;
 
 struct HeaderName {
     key: Py<PyString>,
@@ -199,6 +219,8 @@ fn keys<T>(py: Python<'_>, with: impl FnOnce(&mut Keys) -> T) -> T {
             members: HashMap::default(),
             headers: HashMap::default(),
             values: (0..VALUE_SETS).map(|_| [None, None]).collect(),
+            layouts: (0..LAYOUTS).map(|_| None).collect(),
+            candidates: vec![0; LAYOUTS],
         })
     });
     // Held only with the GIL attached and never across Python code: uncontended.
@@ -216,26 +238,181 @@ pub fn member_key<'py>(py: Python<'py>, name: &'static str) -> Bound<'py, PyStri
     .into_bound(py)
 }
 
+/// A response's `HTTPHeaders` dict, and the strings made for the header values, in the
+/// order of `headers` (a response member bound to a header shares its string).
+///
+/// Made item by item, a GET's seven headers cost ~4,000 instructions under the GIL: a
+/// cached lookup of each name and value, then an insertion each. But a server sends the
+/// same names in the same order response after response. The second time in a row a
+/// sequence of names comes, the dict made for it is kept as a template (the values that
+/// are not [`REPEATING_HEADERS`] replaced by None), and a response with those names then
+/// copies it (`PyDict_Copy` copies the table whole) and sets only the values that differ.
+pub fn http_headers<'py>(
+    py: Python<'py>,
+    headers: &ResponseHeaders,
+) -> PyResult<(Bound<'py, PyDict>, Vec<Bound<'py, PyString>>)> {
+    let names_hash = names_hash(headers);
+    if let Some(copyable) = keys(py, |k| k.layout_for(py, names_hash, headers)) {
+        return from_template(py, headers, copyable);
+    }
+    let dict = dict_with_room(py, headers.len())?;
+    let mut values = Vec::with_capacity(headers.len());
+    let mut items = Vec::with_capacity(headers.len());
+    for (name, value) in headers.iter() {
+        let (key, string, kept) = header_item(py, name, value);
+        dict.set_item(&key, &string)?;
+        values.push(string);
+        items.push((key, kept));
+    }
+    // A layout is by position: not for a response that repeats a name (its dict has
+    // fewer items than it has headers), nor for more headers than a mask has bits.
+    let by_position = dict.len() == headers.len() && headers.len() <= MASK_BITS;
+    if by_position && keys(py, |k| k.second_sighting(names_hash)) {
+        let template = dict.copy()?;
+        for (key, kept) in &items {
+            if !kept {
+                template.set_item(key, py.None())?;
+            }
+        }
+        let kept = items.iter().map(|(_, kept)| *kept);
+        keys(py, |k| k.keep_layout(names_hash, headers, kept, template));
+    }
+    Ok((dict, values))
+}
+
+/// Positions in a layout, as bits of a mask.
+type Mask = u64;
+const MASK_BITS: usize = Mask::BITS as usize;
+
+/// A layout's template, and of the positions, which hold a repeating value and which a
+/// value other than the response's.
+struct Copyable {
+    template: Py<PyDict>,
+    repeating: Mask,
+    differing: Mask,
+}
+
+/// [`http_headers`] from a copy of a layout's template.
+fn from_template<'py>(
+    py: Python<'py>,
+    headers: &ResponseHeaders,
+    copyable: Copyable,
+) -> PyResult<(Bound<'py, PyDict>, Vec<Bound<'py, PyString>>)> {
+    // Copied with the lock released: a dict allocation may run the garbage collector, and
+    // with it any finalizer, which may make a response too.
+    let dict = copyable.template.bind(py).copy()?;
+    let mut values = Vec::with_capacity(headers.len());
+    // The copy's items are in the template's order, the names' (values replaced in
+    // place keep their place).
+    for (i, ((key, held), (_, value))) in dict.iter().zip(headers.iter()).enumerate() {
+        let bit = 1 << i;
+        if copyable.differing & bit == 0 {
+            values.push(held.cast_into::<PyString>()?);
+            continue;
+        }
+        let string = if copyable.repeating & bit != 0 {
+            keys(py, |k| k.repeating_value(py, value)).into_bound(py)
+        } else {
+            PyString::new(py, value)
+        };
+        dict.set_item(key, &string)?;
+        values.push(string);
+    }
+    Ok((dict, values))
+}
+
+fn names_hash(headers: &ResponseHeaders) -> u64 {
+    let mut hash = FxHasher::default();
+    for (name, _) in headers.iter() {
+        std::hash::Hasher::write(&mut hash, name.as_bytes());
+        std::hash::Hasher::write_u8(&mut hash, 0xff);
+    }
+    std::hash::Hasher::finish(&hash)
+}
+
+/// The place of a layout (the top bits: FxHash's low bits mix only the text's low bits).
+fn layout_place(names_hash: u64) -> usize {
+    (names_hash >> (64 - LAYOUT_BITS)) as usize
+}
+
 /// A response header (its name lower-cased) as an item of `HTTPHeaders`: the name's
-/// string, and the value's.
-pub fn header_item<'py>(
+/// string, the value's, and whether that string is a kept one (a repeating value's).
+fn header_item<'py>(
     py: Python<'py>,
     name: &str,
     value: &str,
-) -> (Bound<'py, PyString>, Bound<'py, PyString>) {
-    let (key, value) = keys(py, |k| {
+) -> (Bound<'py, PyString>, Bound<'py, PyString>, bool) {
+    let (key, value, kept) = keys(py, |k| {
         let (key, values_repeat) = k.header_name(py, name);
-        let value = if values_repeat && value.len() <= MAX_KEPT_VALUE {
-            k.repeating_value(py, value)
+        if values_repeat && value.len() <= MAX_KEPT_VALUE {
+            (key, k.repeating_value(py, value), true)
         } else {
-            PyString::new(py, value).unbind()
-        };
-        (key, value)
+            (key, PyString::new(py, value).unbind(), false)
+        }
     });
-    (key.into_bound(py), value.into_bound(py))
+    (key.into_bound(py), value.into_bound(py), kept)
 }
 
 impl Keys {
+    /// The layout of `headers`' names, if there is one, compared with their values.
+    fn layout_for(
+        &self,
+        py: Python<'_>,
+        names_hash: u64,
+        headers: &ResponseHeaders,
+    ) -> Option<Copyable> {
+        let layout = self.layouts[layout_place(names_hash)].as_ref()?;
+        let same_names = layout.names_hash == names_hash
+            && layout.names.len() == headers.len()
+            && (layout.names.iter().zip(headers.iter())).all(|(kept, (name, _))| **kept == *name);
+        if !same_names {
+            return None;
+        }
+        let (mut repeating, mut differing) = (0, 0);
+        for (i, (kept, (_, value))) in layout.values.iter().zip(headers.iter()).enumerate() {
+            let bit: Mask = 1 << i;
+            match kept {
+                Some(text) if **text == *value => repeating |= bit,
+                Some(_) => (repeating, differing) = (repeating | bit, differing | bit),
+                None => differing |= bit,
+            }
+        }
+        Some(Copyable {
+            template: layout.template.clone_ref(py),
+            repeating,
+            differing,
+        })
+    }
+
+    /// Whether `names_hash` came last too, where it has no layout yet.
+    fn second_sighting(&mut self, names_hash: u64) -> bool {
+        let place = layout_place(names_hash);
+        let candidate = std::mem::replace(&mut self.candidates[place], names_hash);
+        candidate == names_hash
+    }
+
+    /// Keep `template` for `headers`' names; `kept` tells, by position, which values it
+    /// holds (the others it holds as None).
+    fn keep_layout(
+        &mut self,
+        names_hash: u64,
+        headers: &ResponseHeaders,
+        kept: impl Iterator<Item = bool>,
+        template: Bound<'_, PyDict>,
+    ) {
+        let values = (headers.iter().zip(kept))
+            .map(|((_, value), kept)| kept.then(|| value.into()))
+            .collect();
+        // A layout replaced here is released with the GIL held (a dict of strings: no
+        // finalizer runs).
+        self.layouts[layout_place(names_hash)] = Some(Layout {
+            names_hash,
+            names: headers.iter().map(|(name, _)| name.into()).collect(),
+            values,
+            template: template.unbind(),
+        });
+    }
+
     fn header_name(&mut self, py: Python<'_>, name: &str) -> (Py<PyString>, bool) {
         if let Some(known) = self.headers.get(name) {
             return (known.key.clone_ref(py), known.values_repeat);

@@ -77,13 +77,7 @@ impl ResponseMeta {
             meta.set_item(intern!(py, "HostId"), id)?;
         }
         meta.set_item(intern!(py, "HTTPStatusCode"), self.status)?;
-        let headers = crate::convert::dict_with_room(py, self.headers.len())?;
-        let mut values = Vec::with_capacity(self.headers.len());
-        for (name, value) in self.headers.iter() {
-            let (name, value) = crate::convert::header_item(py, name, value);
-            headers.set_item(name, &value)?;
-            values.push(value);
-        }
+        let (headers, values) = crate::convert::http_headers(py, &self.headers)?;
         meta.set_item(intern!(py, "HTTPHeaders"), headers)?;
         meta.set_item(intern!(py, "RetryAttempts"), self.retry_attempts)?;
         if self.max_attempts_reached {

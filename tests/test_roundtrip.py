@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import os
 from pathlib import Path
 
@@ -214,6 +216,47 @@ def test_header_values_that_repeat_are_shared_and_secrets_never(s3, bucket, serv
     md5 = "x-amz-server-side-encryption-customer-key-md5"
     assert first[algorithm] == "AES256" and first[algorithm] is again[algorithm]
     assert first[md5] == again[md5] and first[md5] is not again[md5]
+
+
+def test_responses_with_the_same_header_names_each_get_their_own_values(s3, bucket) -> None:
+    """The second time in a row a sequence of header names comes, its HTTPHeaders dict is
+    kept as a template that later responses with those names copy (src/convert.rs,
+    `http_headers`): every value that differs (etag, type, length, user metadata, the
+    SSE-C key's MD5) is each response's own, in the server's order, and a dict returned
+    and then changed is no template for the next."""
+    keys = [f"l{i}" for i in range(4)]
+    for i, key in enumerate(keys):
+        body = bytes([i]) * (i + 1)
+        s3.put_object(Bucket=bucket, Key=key, Body=body, ContentType=f"text/x-l{i}", Metadata={"n": str(i)})
+    order = None
+    for _ in range(3):
+        for i, key in enumerate(keys):
+            got = s3.head_object(Bucket=bucket, Key=key)
+            headers = got["ResponseMetadata"]["HTTPHeaders"]
+            assert headers["content-type"] == got["ContentType"] == f"text/x-l{i}"
+            assert headers["content-length"] == str(got["ContentLength"]) == str(i + 1)
+            assert headers["etag"] == got["ETag"] == f'"{hashlib.md5(bytes([i]) * (i + 1)).hexdigest()}"'
+            assert headers["x-amz-meta-n"] == got["Metadata"]["n"] == str(i)
+            order = order or list(headers)
+            assert list(headers) == order
+            for name in headers:
+                headers[name] = "changed"
+    md5 = "x-amz-server-side-encryption-customer-key-md5"
+    for key in (SSE_KEY, OTHER_KEY):
+        s3.put_object(
+            Bucket=bucket,
+            Key=f"c{key is SSE_KEY}",
+            Body=b"c",
+            SSECustomerAlgorithm="AES256",
+            SSECustomerKey=key,
+        )
+    for _ in range(3):
+        for key in (SSE_KEY, OTHER_KEY):
+            got = s3.head_object(
+                Bucket=bucket, Key=f"c{key is SSE_KEY}", SSECustomerAlgorithm="AES256", SSECustomerKey=key
+            )
+            expected = base64.b64encode(hashlib.md5(key).digest()).decode()
+            assert got["ResponseMetadata"]["HTTPHeaders"][md5] == got["SSECustomerKeyMD5"] == expected
 
 
 def test_range_get(s3, bucket) -> None:
