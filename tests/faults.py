@@ -20,7 +20,9 @@ middle of an upload, whatever the timing) while new connections still pass.
 (say, one upload's Complete), without forwarding it. ``hung`` is set when either happened.
 
 ``outage(seconds)`` stops listening (connections are refused) and resets every open
-connection, then listens again on the same port: a short server outage.
+connection, then listens again on the same port: a short server outage. ``outage_after(n,
+seconds)`` starts one once clients have sent ``n`` more bytes (in the middle of an upload,
+whatever the timing); ``outage_over`` is set when an outage has ended.
 
 Loopback only; every socket has a timeout and every loop ends with the proxy.
 """
@@ -72,6 +74,8 @@ class FaultProxy:
         self.connections = 0
         self._hang_upto = 0  # connections numbered up to this hang (see hang_after)
         self._hang_at_bytes: int | None = None
+        self._outage_at_bytes: tuple[int, float] | None = None  # (bytes sent, seconds)
+        self.outage_over = threading.Event()
         self._hang_prefix: bytes | None = None
         self._hung_alone: set[int] = set()  # connections hung by hang_request
         self.hung = threading.Event()
@@ -104,6 +108,11 @@ class FaultProxy:
         with self._lock:
             self._hang_at_bytes = len(self.sent) + nbytes
 
+    def outage_after(self, nbytes: int, seconds: float) -> None:
+        """Once clients have sent `nbytes` more through the proxy, an outage of `seconds`."""
+        with self._lock:
+            self._outage_at_bytes = (len(self.sent) + nbytes, seconds)
+
     def hang_request(self, prefix: bytes) -> None:
         """Hang the connection that sends a request starting with `prefix`, from that request on."""
         with self._lock:
@@ -114,6 +123,15 @@ class FaultProxy:
             self.sent.extend(data)
             if self._hang_at_bytes is not None and len(self.sent) >= self._hang_at_bytes:
                 self._hang_now()
+            if self._outage_at_bytes is not None and len(self.sent) >= self._outage_at_bytes[0]:
+                seconds = self._outage_at_bytes[1]
+                self._outage_at_bytes = None
+                # Cut here and now, before this chunk is forwarded: a thread started to do it
+                # waited for the GIL while the pumps forwarded the rest of a fast upload.
+                self._cut()
+                timer = threading.Timer(seconds, self._listen_again)
+                timer.daemon = True
+                timer.start()
             if self._hang_prefix is not None and data.startswith(self._hang_prefix):
                 self._hung_alone.add(number)
                 self.hung.set()
@@ -130,13 +148,23 @@ class FaultProxy:
     def outage(self, seconds: float) -> None:
         """Refuse connections and reset the open ones for `seconds`, then serve again."""
         with self._lock:
-            self._listener.close()
-            for sock in list(self._open):
-                _reset(sock)
-            self._open.clear()
+            self._cut()
         time.sleep(seconds)
+        self._listen_again()
+
+    def _cut(self) -> None:
+        """Stop listening and reset every open connection (the lock held)."""
+        self._listener.close()
+        for sock in list(self._open):
+            _reset(sock)
+        self._open.clear()
+
+    def _listen_again(self) -> None:
         with self._lock:
+            if self._stopped.is_set():
+                return
             self._listener = self._listen(self.port)
+        self.outage_over.set()
 
     def close(self) -> None:
         self._stopped.set()
@@ -169,8 +197,9 @@ class FaultProxy:
             threading.Thread(target=self._serve, args=(client, fault, number), daemon=True).start()
 
     def _serve(self, client: socket.socket, fault: Fault, number: int) -> None:
-        client.settimeout(IDLE_TIMEOUT)
         try:
+            # In the try: an outage may have reset (closed) it already.
+            client.settimeout(IDLE_TIMEOUT)
             if fault == "pass":
                 self._forward(client, number)
                 return
