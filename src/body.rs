@@ -205,7 +205,11 @@ impl RawStream {
 impl RawStream {
     /// Read `amt` bytes, or everything that is left when `amt` is None.
     #[pyo3(signature = (amt=None))]
-    fn read<'py>(&self, py: Python<'py>, amt: Option<usize>) -> PyResult<Bound<'py, PyBytes>> {
+    pub(crate) fn read<'py>(
+        &self,
+        py: Python<'py>,
+        amt: Option<usize>,
+    ) -> PyResult<Bound<'py, PyBytes>> {
         let mut cursor = self.take()?;
         if let Some(data) = cursor.read_now(py, amt) {
             self.put_back(cursor);

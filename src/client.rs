@@ -263,7 +263,7 @@ impl Client {
             },
         )?)
     }
-    fn call<'py>(
+    pub(crate) fn call<'py>(
         &self,
         py: Python<'py>,
         op: &'static Operation,

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyBytes, PyDateTime, PyDict, PyList, PyString, PyType, PyTzInfo};
+use pyo3::types::{PyBytes, PyDateTime, PyDict, PyList, PyString, PyTzInfo};
 
 use crate::body::{Landing, RawStream};
 use crate::engine::{Output, ResponseHeaders};
@@ -98,7 +98,7 @@ pub fn to_python<'py>(
                 bodies.landing.take(),
             )?;
             let raw = Bound::new(py, raw)?;
-            new_streaming_body(py, raw, length)?
+            crate::streaming_body::new_streaming_body(py, raw, length)?
         }
     })
 }
@@ -490,100 +490,6 @@ pub(crate) fn civil_from_days(days: i64) -> (i64, u8, u8) {
     let month = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
     let year = yoe + era * 400 + i64::from(month <= 2);
     (year, month, day)
-}
-
-/// `s3seal.response.StreamingBody` and where in its objects the three slots `__init__`
-/// sets live, looked up once: importing it on every GET showed up in profiles (an import
-/// goes through `__import__` and the module's globals each time).
-struct BodyClass {
-    class: Py<PyType>,
-    /// The byte offsets of `_raw_stream`, `_content_length` and `_amount_read`.
-    slots: [pyo3::ffi::Py_ssize_t; 3],
-}
-
-fn streaming_body_class(py: Python<'_>) -> PyResult<&BodyClass> {
-    static CLASS: PyOnceLock<BodyClass> = PyOnceLock::new();
-    CLASS.get_or_try_init(py, || {
-        let class = py
-            .import("s3seal.response")?
-            .getattr("StreamingBody")?
-            .cast_into::<PyType>()?;
-        let slots = [
-            slot_offset(&class, "_raw_stream")?,
-            slot_offset(&class, "_content_length")?,
-            slot_offset(&class, "_amount_read")?,
-        ];
-        Ok(BodyClass {
-            class: class.unbind(),
-            slots,
-        })
-    })
-}
-
-/// Where the `__slots__` member `name` of `class` is stored in its objects: the offset its
-/// member descriptor reads and writes.
-fn slot_offset(class: &Bound<'_, PyType>, name: &str) -> PyResult<pyo3::ffi::Py_ssize_t> {
-    use pyo3::ffi;
-    let descriptor = class.getattr(name)?;
-    let not_a_slot =
-        || pyo3::exceptions::PyTypeError::new_err(format!("StreamingBody.{name} is not a slot"));
-    // SAFETY: the type is checked before the object is read as a member descriptor, whose
-    // `d_member` points at the class's member table (alive as long as the class).
-    unsafe {
-        let ptr = descriptor.as_ptr();
-        if ffi::Py_TYPE(ptr) != std::ptr::addr_of_mut!(ffi::PyMemberDescr_Type) {
-            return Err(not_a_slot());
-        }
-        let member = (*ptr.cast::<ffi::PyMemberDescrObject>())
-            .d_member
-            .cast::<ffi::PyMemberDef>();
-        if (*member).type_code != ffi::Py_T_OBJECT_EX {
-            return Err(not_a_slot());
-        }
-        Ok((*member).offset)
-    }
-}
-
-/// `StreamingBody(raw, length)` without running its `__init__` in Python: the object is
-/// made by the class's `tp_new` and its three slots are given what `__init__` sets (keep
-/// the two in step; tests/test_roundtrip.py compares them). Calling the class ran
-/// `__init__` in an interpreter frame on every GET, under the GIL; three `setattr`s
-/// still cost ~750 instructions (an MRO lookup and a descriptor call each), the stores
-/// a few.
-fn new_streaming_body<'py>(
-    py: Python<'py>,
-    raw: Bound<'py, RawStream>,
-    length: Option<u64>,
-) -> PyResult<Bound<'py, PyAny>> {
-    let BodyClass { class, slots } = streaming_body_class(py)?;
-    let tp = class.bind(py).as_type_ptr();
-    let values = [
-        raw.into_any(),
-        length.into_pyobject(py)?.into_any(),
-        0u8.into_pyobject(py)?.into_any(),
-    ];
-    // SAFETY: `tp` is a live type object (held by CLASS); its `tp_new` is called as
-    // `type(...)` would call it, with an empty argument tuple and no keywords. The object
-    // it returns is new and seen by nobody else; its slots, at the offsets its class's
-    // member descriptors use, are NULL (objects are allocated zeroed) and each takes a
-    // reference, as a slot's `__set__` would.
-    unsafe {
-        let new = (*tp)
-            .tp_new
-            .ok_or_else(|| pyo3::exceptions::PyTypeError::new_err("StreamingBody has no tp_new"))?;
-        let args = pyo3::types::PyTuple::empty(py);
-        let body = Bound::from_owned_ptr_or_err(py, new(tp, args.as_ptr(), std::ptr::null_mut()))?;
-        for (offset, value) in slots.iter().zip(values) {
-            let slot = body
-                .as_ptr()
-                .cast::<u8>()
-                .offset(*offset)
-                .cast::<*mut pyo3::ffi::PyObject>();
-            debug_assert!((*slot).is_null());
-            *slot = value.into_ptr();
-        }
-        Ok(body)
-    }
 }
 
 #[cfg(test)]

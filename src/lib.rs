@@ -10,12 +10,14 @@ mod engine;
 mod error;
 mod events;
 mod fxhash;
+mod methods;
 #[rustfmt::skip]
 mod model;
 mod model_types;
 mod params;
 mod runtime;
 mod sse;
+mod streaming_body;
 mod transfer;
 mod transport;
 mod value;
@@ -31,6 +33,10 @@ mod _native {
     use crate::client::Client;
     #[pymodule_export]
     use crate::credentials::_resolve_credentials;
+    #[pymodule_export]
+    use crate::methods::{add_operation_methods, dispatch_directly};
+    #[pymodule_export]
+    use crate::streaming_body::add_streaming_body_read;
     #[pymodule_export]
     use crate::transfer::TransferStop;
 }

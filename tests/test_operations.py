@@ -325,6 +325,52 @@ def test_modeled_exceptions_from_model_driven_operations(ms3, mbucket) -> None: 
         ms3.get_bucket_tagging(mbucket)
 
 
+def test_operation_methods_run_whatever_make_api_call_is(ministack, ms3, mbucket) -> None:  # type: ignore[no-untyped-def]
+    """The operation methods are native (src/methods.rs) and skip ``_make_api_call`` when it
+    is S3Client's own. Any other one runs, with a dict of its own to edit, as it did when
+    the methods were Python functions: an instance's, a patched class's, a subclass's."""
+    import inspect
+    import operator
+    from unittest import mock
+
+    from s3seal.session import S3Client
+
+    seen: list[tuple[str, dict[str, Any]]] = []
+
+    def spy(operation: str, kwargs: dict[str, Any]) -> dict[str, Any]:
+        seen.append((operation, dict(kwargs)))
+        kwargs["Bucket"] = mbucket  # botocore's parameter handlers edit the dict in place
+        return S3Client._make_api_call(ms3, operation, kwargs)
+
+    ms3._make_api_call = spy
+    args = {"Bucket": "not-this-one"}
+    assert ms3.list_objects(**args)["Name"] == mbucket
+    assert args == {"Bucket": "not-this-one"} and seen == [("ListObjects", args)]
+    # A C caller's own dict reaches the method as it is: methodcaller passes the one it keeps.
+    call = operator.methodcaller("list_objects", Bucket="not-this-one")
+    assert call(ms3)["Name"] == call(ms3)["Name"] == mbucket
+    assert seen[1:] == [("ListObjects", args)] * 2
+    del ms3._make_api_call
+    assert ms3.list_objects(Bucket=mbucket)["Name"] == mbucket and len(seen) == 3
+
+    with mock.patch.object(S3Client, "_make_api_call", return_value={"patched": 1}) as patched:
+        assert ms3.head_bucket(Bucket=mbucket) == {"patched": 1}
+    patched.assert_called_once_with("HeadBucket", {"Bucket": mbucket})
+
+    class Logged(S3Client):
+        def _make_api_call(self, operation: str, kwargs: dict[str, Any]) -> dict[str, Any]:
+            seen.append((operation, kwargs))
+            return super()._make_api_call(operation, kwargs)
+
+    logged = Logged(**ministack.client_kwargs())
+    assert logged.head_bucket(Bucket=mbucket)["ResponseMetadata"]["HTTPStatusCode"] == 200
+    assert seen[-1] == ("HeadBucket", {"Bucket": mbucket})
+    assert logged.list_buckets()["ResponseMetadata"]["HTTPStatusCode"] == 200
+    assert seen[-1] == ("ListBuckets", {})
+    assert str(inspect.signature(ms3.get_object)) == "(**kwargs)"
+    assert ms3.get_object.__name__ == "get_object" and "GetObject" in (ms3.get_object.__doc__ or "")
+
+
 def test_bucket_operations_on_garage(garage) -> None:  # type: ignore[no-untyped-def]
     """Garage, a real store: what it implements works through the engine too."""
     from conftest import make_bucket

@@ -6,6 +6,7 @@ import base64
 import hashlib
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 import s3seal
@@ -155,6 +156,49 @@ def test_a_body_is_made_as_its_init_makes_it(s3, bucket) -> None:
     headers = got["ResponseMetadata"]["HTTPHeaders"]
     assert got["ETag"] == headers["etag"] and got["ContentType"] == headers["content-type"]
     assert got["ContentLength"] == 10 and type(got["ContentLength"]) is int
+
+
+def test_read_over_a_callers_stream_is_botocores() -> None:
+    """``StreamingBody.read`` is native (src/streaming_body.rs). Over a stream of the
+    caller's (botocore's own tests wrap a BytesIO) it reads, counts and checks the
+    Content-Length (an int, or the header's text) as botocore's does."""
+    import io
+
+    from botocore.response import StreamingBody as BotocoreBody
+    from s3seal.response import StreamingBody
+
+    def reads(cls: Any, data: bytes, length: Any, *amounts: Any) -> list[Any]:
+        body = cls(io.BytesIO(data), length)
+        got: list[Any] = []
+        for amt in amounts:
+            try:
+                got.append(body.read() if amt == "none" else body.read(amt=amt))
+            except Exception as e:  # compared by name and text
+                got.append((type(e).__name__, str(e)))
+            got.append(body.tell())
+        return got
+
+    cases = [
+        (b"abcde", 5, 2, 0, 2, 10, 10),
+        (b"abcde", "5", "none", "none"),
+        (b"abc", 5, 1, 10, 10),
+        (b"abc", "5", "none"),
+        (b"abc", None, 2, "none", 1),
+        (b"abcdef", 5, "none"),
+    ]
+    for data, length, *amounts in cases:
+        expected = reads(BotocoreBody, data, length, *amounts)
+        assert reads(StreamingBody, data, length, *amounts) == expected, (data, length, amounts)
+    assert any(isinstance(r, tuple) for r in reads(StreamingBody, b"abc", "5", "none"))
+    body = StreamingBody(io.BytesIO(b"abc"), 3)
+    assert body.read(1) == b"a" and body.read(amt=-1) == b"bc" and body.read() == b""
+    for bad in ((1, 2), (1.5,)):
+        with pytest.raises(TypeError):
+            body.read(*bad)
+    with pytest.raises(TypeError, match="unexpected keyword argument 'size'"):
+        body.read(size=1)
+    with pytest.raises(TypeError, match="multiple values"):
+        body.read(1, amt=1)
 
 
 def test_a_dropped_body_leaves_its_stream_to_itself(s3, bucket) -> None:

@@ -5,7 +5,15 @@ from typing import Any, final
 
 from typing_extensions import disjoint_base
 
-__all__ = ["Client", "RawStream", "TransferStop", "_resolve_credentials"]
+__all__ = [
+    "Client",
+    "RawStream",
+    "TransferStop",
+    "_resolve_credentials",
+    "add_operation_methods",
+    "add_streaming_body_read",
+    "dispatch_directly",
+]
 
 @final
 class RawStream:
@@ -37,6 +45,22 @@ def _resolve_credentials(
     is False, shared files, SSO, web identity, container and instance metadata), or None
     when there are none. ``method`` is botocore's name of the source (``'env'``,
     ``'shared-credentials-file'``, ``'sso'``...)."""
+
+def add_operation_methods(operations: type, names: dict[str, str]) -> None:
+    """Set on ``operations`` a native method per ``method: operation`` of ``names``:
+    ``obj.method(**kwargs)`` is ``obj._make_api_call(operation, kwargs)``."""
+
+def add_streaming_body_read(cls: type) -> None:
+    """Set ``cls.read(amt=None)`` (``s3seal.response.StreamingBody``'s), native."""
+
+def dispatch_directly(
+    make_api_call: Callable[..., Any],
+    endpoint_levels: dict[int, bool],
+    parsers_levels: dict[int, bool],
+    debug: int,
+) -> None:
+    """Let the operation methods of a client whose ``_make_api_call`` is ``make_api_call``
+    run the native dispatch themselves while both loggers' caches hold False for ``debug``."""
 
 @disjoint_base
 class Client:
@@ -139,7 +163,7 @@ class Client:
 
     def _call(self, operation: str, kwargs: dict[str, Any] | None = None) -> dict[str, Any]:
         """The one dispatch of every operation: the model's name (``"PutObject"``) and
-        boto3's keyword arguments; the methods of ``s3seal._ops`` call it.
+        boto3's keyword arguments; ``S3Client._make_api_call`` calls it.
 
         Raises:
             ParamValidationError: unknown, missing or mistyped parameters (botocore's text).

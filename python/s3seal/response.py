@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from io import IOBase
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from s3seal import _native
 from s3seal.exceptions import IncompleteReadError
 
 
@@ -52,18 +53,13 @@ class StreamingBody(IOBase):
         if self._raw_stream.closed:
             raise ValueError("I/O operation on closed file.")  # as IOBase.flush
 
-    def read(self, amt: int | None = None) -> bytes:
-        """Read at most ``amt`` bytes, or everything left when ``amt`` is None or negative."""
-        if amt is not None and amt < 0:
-            amt = None  # urllib3, under botocore, reads everything for a negative amount
-        chunk: bytes = self._raw_stream.read(amt)
-        self._amount_read += len(chunk)
-        if amt is None or (not chunk and amt > 0):
-            # _verify_content_length, inline: every GET's read() runs this, under the GIL.
-            length = self._content_length
-            if length is not None and self._amount_read != int(length):
-                raise IncompleteReadError(actual_bytes=self._amount_read, expected_bytes=int(length))
-        return chunk
+    if TYPE_CHECKING:
+        # read() is native (src/streaming_body.rs, set below): as a Python method its frame
+        # cost every GET ~2,000 instructions under the GIL. The same code: ``amt`` None or
+        # negative reads everything; then, or at the end of the body, the amount read must
+        # be the Content-Length, else IncompleteReadError.
+        def read(self, amt: int | None = None) -> bytes:
+            """Read at most ``amt`` bytes, or everything left when ``amt`` is None or negative."""
 
     def readinto(self, b: Any) -> int:
         """Read into a writable bytes-like object; returns the number of bytes read."""
@@ -129,3 +125,6 @@ class StreamingBody(IOBase):
     def close(self) -> None:
         """Close the underlying response stream (an unread rest is discarded)."""
         self._raw_stream.close()  # what `closed` reads: IOBase.close has nothing to add
+
+
+_native.add_streaming_body_read(StreamingBody)

@@ -244,8 +244,9 @@ class S3Client(ClientSurface, Operations, _native.Client):
 
     def _make_api_call(self, operation: str, kwargs: dict[str, Any]) -> dict[str, Any]:
         # The native dispatch, logged (redacted) under botocore's names when DEBUG is on.
-        # It runs on every call, under the GIL: DEBUG off as logging's caches tell is read
-        # here, two lookups; a call of logs.debugging() cost as much again.
+        # DEBUG off as logging's caches tell is read here, two lookups (a call of
+        # logs.debugging() cost as much again); the operation methods read it the same way
+        # and skip this frame (see dispatch_directly below).
         if _ENDPOINT_LEVELS.get(_DEBUG) is False and _PARSERS_LEVELS.get(_DEBUG) is False:
             return _native_call(self, operation, kwargs)  # type: ignore[no-any-return]
         if logs.debugging():
@@ -356,6 +357,11 @@ class S3Client(ClientSurface, Operations, _native.Client):
         """Managed copy, multipart above the threshold (boto3's copy); ``CopySourceSSECustomer*``
         in ExtraArgs reads an SSE-C source, ``SSECustomer*`` sets the new key."""
         transfer.copy(self, CopySource, Bucket, Key, ExtraArgs, Callback, SourceClient, Config)
+
+
+# The operation methods (src/methods.rs) run the native dispatch themselves when a client's
+# _make_api_call is this one and the logging caches it reads say DEBUG is off.
+_native.dispatch_directly(S3Client._make_api_call, _ENDPOINT_LEVELS, _PARSERS_LEVELS, _DEBUG)
 
 
 # Explicit static credentials of each Session, kept out of the object's own state so that
