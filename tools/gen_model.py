@@ -207,7 +207,7 @@ def python_ops(model: dict) -> tuple[str, str]:
         "class Operations:",
         '    """A method per S3 operation, generated from the model: ``client.get_object(**kw)``',
         "    is ``self._make_api_call('GetObject', kw)``. The methods are native (src/methods.rs):",
-        '    as Python functions, their frames cost a small GET a seventh of its time under the GIL."""\n',
+        '    as Python functions, their frames cost a small GET a tenth of its time under the GIL."""\n',
         "    _make_api_call: Any\n\n",
         "_native.add_operation_methods(Operations, OPERATION_NAMES)",
     ]

@@ -127,7 +127,7 @@ OPERATION_NAMES: dict[str, str] = {
 class Operations:
     """A method per S3 operation, generated from the model: ``client.get_object(**kw)``
     is ``self._make_api_call('GetObject', kw)``. The methods are native (src/methods.rs):
-    as Python functions, their frames cost a small GET a seventh of its time under the GIL."""
+    as Python functions, their frames cost a small GET a tenth of its time under the GIL."""
 
     _make_api_call: Any
 
