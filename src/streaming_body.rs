@@ -95,11 +95,7 @@ pub fn new_streaming_body<'py>(
         let args = pyo3::types::PyTuple::empty(py);
         let body = Bound::from_owned_ptr_or_err(py, new(tp, args.as_ptr(), std::ptr::null_mut()))?;
         for (offset, value) in slots.iter().zip(values) {
-            let slot = body
-                .as_ptr()
-                .cast::<u8>()
-                .offset(*offset)
-                .cast::<*mut ffi::PyObject>();
+            let slot = slot_address(&body, *offset);
             debug_assert!((*slot).is_null());
             *slot = value.into_ptr();
         }
@@ -107,21 +103,26 @@ pub fn new_streaming_body<'py>(
     }
 }
 
-/// The object in slot `which` of `body` (an instance of StreamingBody or a subclass, whose
-/// slots share the base's offsets), as the slot's `__get__` would give it.
+/// Where the slot at `offset` of `body` holds its object (a strong reference or NULL).
+///
+/// # Safety
+/// `body` is an instance of StreamingBody or a subclass (whose slots share the base's
+/// offsets), and `offset` one of [`BodyClass`]'s.
+unsafe fn slot_address(
+    body: &Bound<'_, PyAny>,
+    offset: ffi::Py_ssize_t,
+) -> *mut *mut ffi::PyObject {
+    // SAFETY: the offset lies inside the object (see above).
+    unsafe { body.as_ptr().cast::<u8>().offset(offset).cast() }
+}
+
+/// The object in slot `which` of `body`, as the slot's `__get__` would give it.
 fn slot<'py>(body: &Bound<'py, PyAny>, which: usize) -> PyResult<Bound<'py, PyAny>> {
     let offset = streaming_body_class(body.py())?.slots[which];
     // SAFETY: `body` is an instance of the class the offset was read from (the method
-    // descriptor checks it); a slot holds a strong reference or NULL.
-    unsafe {
-        let slot = body
-            .as_ptr()
-            .cast::<u8>()
-            .offset(offset)
-            .cast::<*mut ffi::PyObject>();
-        Bound::from_borrowed_ptr_or_opt(body.py(), *slot)
-    }
-    .ok_or_else(|| PyAttributeError::new_err(SLOT_NAMES[which]))
+    // descriptor checks it).
+    unsafe { Bound::from_borrowed_ptr_or_opt(body.py(), *slot_address(body, offset)) }
+        .ok_or_else(|| PyAttributeError::new_err(SLOT_NAMES[which]))
 }
 
 /// Stores `value` in slot `which` of `body`, as the slot's `__set__` would.
@@ -129,12 +130,7 @@ fn set_slot(body: &Bound<'_, PyAny>, which: usize, value: Bound<'_, PyAny>) -> P
     let offset = streaming_body_class(body.py())?.slots[which];
     // SAFETY: as in `slot`; the old reference is released after the store.
     unsafe {
-        let slot = body
-            .as_ptr()
-            .cast::<u8>()
-            .offset(offset)
-            .cast::<*mut ffi::PyObject>();
-        let old = std::mem::replace(&mut *slot, value.into_ptr());
+        let old = std::mem::replace(&mut *slot_address(body, offset), value.into_ptr());
         ffi::Py_XDECREF(old);
     }
     Ok(())
