@@ -134,7 +134,8 @@ pub fn dict_with_room(py: Python<'_>, entries: usize) -> PyResult<Bound<'_, PyDi
 /// making the string it saved. Collisions cannot pile up: the header names, the only keys a
 /// server chooses, are capped at [`MAX_CACHED_HEADER_NAMES`], and a value's set holds two.
 struct Keys {
-    /// By the address and length of the model's `&'static str`: no hashing of the text.
+    /// Member names spelled by s3seal's own literals (the model's own texts are made once,
+    /// in `model_index`), by the address and length of the `&'static str`.
     members: HashMap<(usize, usize), Py<PyString>, Fx>,
     headers: HashMap<Box<str>, HeaderName, Fx>,
     /// The values last seen of the [`REPEATING_HEADERS`], two per set (the one used last
@@ -229,6 +230,10 @@ fn keys<T>(py: Python<'_>, with: impl FnOnce(&mut Keys) -> T) -> T {
 
 /// A model member name as a dictionary key.
 pub fn member_key<'py>(py: Python<'py>, name: &'static str) -> Bound<'py, PyString> {
+    if let Some(key) = crate::model_index::model_key(py, name) {
+        return key;
+    }
+    // A literal of s3seal's own, not the model's text: kept here once made.
     keys(py, |k| {
         k.members
             .entry((name.as_ptr() as usize, name.len()))

@@ -13,6 +13,7 @@ mod fxhash;
 mod methods;
 #[rustfmt::skip]
 mod model;
+mod model_index;
 mod model_types;
 mod params;
 mod runtime;

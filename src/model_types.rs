@@ -101,7 +101,7 @@ impl Operation {
     }
 
     pub fn input_member(&self, name: &str) -> Option<&'static Member> {
-        self.input.iter().find(|m| m.name == name)
+        crate::model_index::position(self.input, name).map(|i| &self.input[i])
     }
 }
 

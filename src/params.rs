@@ -10,7 +10,6 @@ use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedBytes;
 use pyo3::types::{PyBool, PyByteArray, PyBytes, PyDict, PyInt, PyList, PyString, PyTuple};
 
-use crate::convert::member_key;
 use crate::error::{Error, Result};
 use crate::model_types::{Loc, Member, Operation, Shape, TsFormat};
 use crate::sse::{encode_customer_key, Secret, COPY_SOURCE_PREFIX, CUSTOMER_PREFIX};
@@ -252,10 +251,11 @@ pub fn parse_template(
         check_ascii_metadata(kwargs)?;
     }
     let mut overrides: Vec<(&'static str, Value)> = Vec::new();
-    if op.input_member("CopySource").is_some() {
-        if let Some(source) = kwargs.get_item(member_key(py, "CopySource"))? {
+    // The dict first: a lookup by a name the model does not spell is a scan of the members.
+    if let Some(source) = kwargs.get_item(pyo3::intern!(py, "CopySource"))? {
+        if let Some(member) = op.input_member("CopySource") {
             if let Some(quoted) = quote_copy_source(&source)? {
-                overrides.push(("CopySource", Value::Str(quoted)));
+                overrides.push((member.name, Value::Str(quoted)));
             }
         }
     }
@@ -267,7 +267,7 @@ pub fn parse_template(
     }
     let mut body_file = None;
     if op.name == "PutObject" {
-        if let Some(body) = kwargs.get_item(member_key(py, "Body"))? {
+        if let Some(body) = kwargs.get_item(pyo3::intern!(py, "Body"))? {
             body_file = FileBody::from_file_object(&body)?;
             if body_file.is_some() {
                 overrides.push(("Body", Value::Blob(Bytes::new())));
@@ -280,9 +280,11 @@ pub fn parse_template(
     let encoding_type_auto_set = matches!(
         op.name,
         "ListObjectsV2" | "ListObjects" | "ListObjectVersions"
-    ) && !kwargs.contains(member_key(py, "EncodingType"))?;
+    ) && !kwargs.contains(pyo3::intern!(py, "EncodingType"))?;
     if encoding_type_auto_set {
-        fields.push(("EncodingType", Value::Str("url".to_owned())));
+        if let Some(member) = op.input_member("EncodingType") {
+            fields.push((member.name, Value::Str("url".to_owned())));
+        }
     }
     if errors.is_empty() {
         check_wire(py, op, &mut fields)?;
@@ -445,7 +447,7 @@ fn python_error(py: Python<'_>, class: &str, kwargs: &[(&str, String)]) -> Error
 }
 
 fn check_bucket_name(kwargs: &Bound<'_, PyDict>) -> Result<()> {
-    if let Some(bucket) = kwargs.get_item(member_key(kwargs.py(), "Bucket"))? {
+    if let Some(bucket) = kwargs.get_item(pyo3::intern!(kwargs.py(), "Bucket"))? {
         // Lossy: a lone surrogate fails botocore's regex like any other invalid character.
         // (Borrowed when it is valid UTF-8, as every real bucket name is.)
         if let Ok(bucket) = bucket.cast::<PyString>() {
@@ -461,7 +463,7 @@ fn check_bucket_name(kwargs: &Bound<'_, PyDict>) -> Result<()> {
 }
 
 fn check_ascii_metadata(kwargs: &Bound<'_, PyDict>) -> Result<()> {
-    let Some(meta) = kwargs.get_item(member_key(kwargs.py(), "Metadata"))? else {
+    let Some(meta) = kwargs.get_item(pyo3::intern!(kwargs.py(), "Metadata"))? else {
         return Ok(());
     };
     let Ok(meta) = meta.cast_into::<PyDict>() else {
@@ -532,15 +534,25 @@ fn apply_sse_md5(
     prefix: &'static str,
     overrides: &mut Vec<(&'static str, Value)>,
 ) -> Result<()> {
-    let (key_name, md5_name) = if prefix == CUSTOMER_PREFIX {
-        ("SSECustomerKey", "SSECustomerKeyMD5")
+    let py = kwargs.py();
+    let (key_name, md5_name, key_arg, md5_arg) = if prefix == CUSTOMER_PREFIX {
+        let key_arg = pyo3::intern!(py, "SSECustomerKey");
+        let md5_arg = pyo3::intern!(py, "SSECustomerKeyMD5");
+        ("SSECustomerKey", "SSECustomerKeyMD5", key_arg, md5_arg)
     } else {
-        ("CopySourceSSECustomerKey", "CopySourceSSECustomerKeyMD5")
+        let key_arg = pyo3::intern!(py, "CopySourceSSECustomerKey");
+        let md5_arg = pyo3::intern!(py, "CopySourceSSECustomerKeyMD5");
+        (
+            "CopySourceSSECustomerKey",
+            "CopySourceSSECustomerKeyMD5",
+            key_arg,
+            md5_arg,
+        )
     };
-    let Some(key) = kwargs.get_item(member_key(kwargs.py(), key_name))? else {
+    let Some(key) = kwargs.get_item(key_arg)? else {
         return Ok(());
     };
-    if key.is_none() || kwargs.contains(member_key(kwargs.py(), md5_name))? {
+    if key.is_none() || kwargs.contains(md5_arg)? {
         return Ok(());
     }
     let raw: zeroize::Zeroizing<Vec<u8>> = if let Ok(s) = key.cast::<PyString>() {
@@ -622,22 +634,13 @@ fn convert_struct(
     mut overrides: Vec<(&'static str, Value)>,
     deferred: &[&str],
 ) -> Result<Fields> {
-    for m in members
-        .iter()
-        .filter(|m| m.required && !deferred.contains(&m.name))
-    {
-        if !dict.contains(member_key(dict.py(), m.name))?
-            && !overrides.iter().any(|(n, _)| *n == m.name)
-        {
-            errors.push(format!(
-                "Missing required parameter in {}: \"{}\"",
-                shown(name),
-                m.name
-            ));
-        }
-    }
     let mut known: Vec<(&'static Member, Bound<'_, PyAny>)> = Vec::with_capacity(dict.len());
+    let mut unknown = Vec::new();
     for (key, value) in dict.iter() {
+        if let Some(i) = crate::model_index::position_of_key(members, &key)? {
+            known.push((&members[i], value));
+            continue;
+        }
         // Borrowed from the key when it is a str (keyword arguments always are).
         let key_text = match key.cast::<PyString>() {
             Ok(text) => text.to_cow()?,
@@ -647,7 +650,7 @@ fn convert_struct(
             Some(m) => known.push((m, value)),
             None => {
                 let names: Vec<&str> = members.iter().map(|m| m.name).collect();
-                errors.push(format!(
+                unknown.push(format!(
                     "Unknown parameter in {}: \"{key_text}\", must be one of: {}",
                     shown(name),
                     names.join(", ")
@@ -655,10 +658,27 @@ fn convert_struct(
             }
         }
     }
+    // botocore reports the missing members first, then the unknown ones.
+    for m in members
+        .iter()
+        .filter(|m| m.required && !deferred.contains(&m.name))
+    {
+        if !known.iter().any(|(k, _)| std::ptr::eq(*k, m))
+            && !overrides.iter().any(|(n, _)| *n == m.name)
+        {
+            errors.push(format!(
+                "Missing required parameter in {}: \"{}\"",
+                shown(name),
+                m.name
+            ));
+        }
+    }
+    errors.append(&mut unknown);
     let mut fields = Fields::with_capacity(known.len() + 1);
     for (m, value) in known {
         if let Some(pos) = overrides.iter().position(|(n, _)| *n == m.name) {
-            fields.push(overrides.remove(pos));
+            // Named by the model's own text, as every field is: found by address later.
+            fields.push((m.name, overrides.remove(pos).1));
             continue;
         }
         // A top-level member's path is its name: nothing to format for the usual call
@@ -673,7 +693,13 @@ fn convert_struct(
         }
     }
     // What a handler added (the SSE-C key MD5) comes last, as in botocore's dict.
-    fields.extend(overrides);
+    for (name, value) in overrides {
+        let model_name = members
+            .iter()
+            .find(|m| m.name == name)
+            .map_or(name, |m| m.name);
+        fields.push((model_name, value));
+    }
     Ok(fields)
 }
 

@@ -148,3 +148,38 @@ def test_expires_in_responses_like_botocore(ministack, mboto, ms3, mbucket, expi
     ours_headers, their_headers = (r["ResponseMetadata"]["HTTPHeaders"] for r in (ours, theirs))
     assert sorted(ours_headers) == sorted(their_headers)
     assert ours_headers.get("expires") == their_headers.get("expires")
+
+
+def validation_message(fn: Any, **kwargs: Any) -> str:
+    with pytest.raises(botocore.exceptions.ParamValidationError) as raised:
+        fn(**kwargs)
+    return str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("op", "kwargs"),
+    [
+        # Missing members come first, then unknown ones, each in botocore's order.
+        ("put_object", {"Bodyy": b"x", "Buckett": "b", "Key": "k"}),
+        ("get_object", {"IfMatch": 1, "Nope": 2}),
+        ("put_object", {"Bucket": "b", "Key": "k", "SSECustomerKeyMD5": None, "Extra": 1}),
+        # Nested structures are looked up in their own members.
+        (
+            "put_object_tagging",
+            {"Bucket": "b", "Key": "k", "Tagging": {"TagSet": [{"Key": "a", "Valu": "v"}], "X": 1}},
+        ),
+        ("delete_objects", {"Bucket": "b", "Delete": {"Objects": [{"VersionId": "v"}], "Quiet": "no"}}),
+        # A key that is a str subclass is still the member it spells.
+        ("head_object", {str.__new__(type("Name", (str,), {}), "Bucket"): "b", "Kee": "k"}),
+    ],
+    ids=[
+        "put-missing-and-unknown",
+        "get-wrong-type-and-unknown",
+        "md5-none-and-unknown",
+        "nested-tagging",
+        "nested-delete",
+        "str-subclass-key",
+    ],
+)
+def test_validation_messages_are_botocores(mboto, ms3, op: str, kwargs: dict[str, Any]) -> None:
+    assert validation_message(getattr(ms3, op), **kwargs) == validation_message(getattr(mboto, op), **kwargs)
