@@ -456,10 +456,32 @@ impl Keys {
     }
 }
 
-/// `datetime(..., tzinfo=timezone.utc)` for a Unix time, as botocore parses timestamps.
+/// `datetime(..., tzinfo=timezone.utc)` for a Unix time, as botocore parses timestamps,
+/// shared with the last response that had the same time: datetimes are immutable, and an
+/// object read again and again (a GET's `LastModified`) repeats its time. Made for each
+/// response it was ~300 instructions under the GIL (made, then freed).
+fn utc_datetime(py: Python<'_>, secs: i64, micros: u32) -> PyResult<Bound<'_, PyDateTime>> {
+    static LAST: Mutex<Option<(i64, u32, Py<PyDateTime>)>> = Mutex::new(None);
+    let lock = || LAST.lock().unwrap_or_else(PoisonError::into_inner);
+    // Never held across Python code: making a datetime can release the GIL (the first
+    // one imports `datetime`), and a thread that took the GIL then would wait for this
+    // lock while holding it, for ever.
+    let kept = match &*lock() {
+        Some((s, m, made)) if (*s, *m) == (secs, micros) => Some(made.clone_ref(py)),
+        _ => None,
+    };
+    if let Some(made) = kept {
+        return Ok(made.into_bound(py));
+    }
+    let made = new_utc_datetime(py, secs, micros)?;
+    let before = lock().replace((secs, micros, made.clone().unbind()));
+    drop(before); // freed with the lock released
+    Ok(made)
+}
+
 /// Built from its calendar fields: `datetime.fromtimestamp` goes through the C library's
 /// time conversion and cost several microseconds per GET under the GIL.
-fn utc_datetime(py: Python<'_>, secs: i64, micros: u32) -> PyResult<Bound<'_, PyDateTime>> {
+fn new_utc_datetime(py: Python<'_>, secs: i64, micros: u32) -> PyResult<Bound<'_, PyDateTime>> {
     static UTC: PyOnceLock<Py<PyTzInfo>> = PyOnceLock::new();
     let utc = UTC
         .get_or_try_init(py, || PyTzInfo::utc(py).map(|u| u.to_owned().unbind()))?

@@ -70,14 +70,19 @@ impl ResponseMeta {
         use pyo3::intern;
         // The keys every response has are interned once, not made (and hashed) per call.
         let meta = PyDict::new(py);
+        let (headers, values) = crate::convert::http_headers(py, &self.headers)?;
+        // The ids came from headers (`x-amz-request-id`, `x-amz-id-2`): their strings serve.
+        let id_string = |id: &str| match self.headers.position_of_value(id) {
+            Some(i) => values[i].clone(),
+            None => PyString::new(py, id),
+        };
         if let Some(id) = &self.request_id {
-            meta.set_item(intern!(py, "RequestId"), id)?;
+            meta.set_item(intern!(py, "RequestId"), id_string(id))?;
         }
         if let Some(id) = &self.host_id {
-            meta.set_item(intern!(py, "HostId"), id)?;
+            meta.set_item(intern!(py, "HostId"), id_string(id))?;
         }
         meta.set_item(intern!(py, "HTTPStatusCode"), self.status)?;
-        let (headers, values) = crate::convert::http_headers(py, &self.headers)?;
         meta.set_item(intern!(py, "HTTPHeaders"), headers)?;
         meta.set_item(intern!(py, "RetryAttempts"), self.retry_attempts)?;
         if self.max_attempts_reached {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import multiprocessing
 import os
 import signal
@@ -197,6 +198,48 @@ def test_forked_child_can_call(ministack, mbucket) -> None:
     assert queue.get(timeout=5) == b"from the child"
     # ... and the parent is unaffected.
     assert client.get_object(Bucket=mbucket, Key="forked")["Body"].read() == b"from the child"
+
+
+FIRST_DATETIMES_AT_ONCE = textwrap.dedent(
+    """
+    import json, sys, threading, time, s3seal
+    client = s3seal.client("s3", **json.loads(sys.argv[1]))
+    client.put_object(Bucket=sys.argv[2], Key="when", Body=b"x")
+    # No response with a date has been made yet: the first one imports `datetime`, and an
+    # import releases the GIL (reading the module's files). Slowed down here, so that the
+    # other threads' responses are converted meanwhile, every time.
+    assert "datetime" not in sys.modules
+
+    class SlowDatetime:
+        @staticmethod
+        def find_spec(name, path=None, target=None):
+            if name == "datetime":
+                time.sleep(0.5)
+            return None
+
+    sys.meta_path.insert(0, SlowDatetime)
+    start = threading.Barrier(16)
+
+    def get():
+        start.wait()
+        client.get_object(Bucket=sys.argv[2], Key="when")["Body"].read()
+
+    threads = [threading.Thread(target=get) for _ in range(16)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    print("done")
+    """
+)
+
+
+def test_first_dates_made_by_many_threads_at_once(ministack, mbucket) -> None:
+    # Threads converting responses while the first datetime is made (a GIL-releasing
+    # import) must not wait, holding the GIL, for a lock the importing thread holds.
+    args = [sys.executable, "-c", FIRST_DATETIMES_AT_ONCE, json.dumps(ministack.client_kwargs())]
+    done = subprocess.run([*args, mbucket], capture_output=True, text=True, timeout=30)
+    assert done.stdout.strip() == "done", done.stderr
 
 
 FORKED_FROM_A_THREAD = (
