@@ -22,9 +22,16 @@ use pyo3::types::{PyDict, PyString};
 use crate::fxhash::Fx;
 use crate::model_types::{Member, Shape};
 
-/// Where a member of a structure is: by the addresses of the structure's slice and of the
-/// member name's text (and its length). No text is hashed or compared.
-type Positions = HashMap<(usize, usize, usize), u16, Fx>;
+/// Where a member of a structure is: by the structure's slice (address and length) and the
+/// member name's text (address and length). No text is hashed or compared.
+type Positions = HashMap<(Slice, usize, usize), u16, Fx>;
+
+/// A structure's slice, by address and length.
+type Slice = (usize, usize);
+
+fn slice(members: &[Member]) -> Slice {
+    (members.as_ptr() as usize, members.len())
+}
 
 /// The position in `members` of the member called `name`.
 pub fn position(members: &'static [Member], name: &str) -> Option<usize> {
@@ -46,12 +53,8 @@ pub fn position(members: &'static [Member], name: &str) -> Option<usize> {
     }
 }
 
-fn place(members: &[Member], name: &str) -> (usize, usize, usize) {
-    (
-        members.as_ptr() as usize,
-        name.as_ptr() as usize,
-        name.len(),
-    )
+fn place(members: &[Member], name: &str) -> (Slice, usize, usize) {
+    (slice(members), name.as_ptr() as usize, name.len())
 }
 
 /// The model's names as Python strings, made once (interned: a caller's keyword names
@@ -59,8 +62,8 @@ fn place(members: &[Member], name: &str) -> (usize, usize, usize) {
 struct PythonNames {
     /// Every member name, by the address and length of its `&'static str`.
     keys: HashMap<(usize, usize), Py<PyString>, Fx>,
-    /// For each structure, by its slice's address: a dict from member name to position.
-    positions: HashMap<usize, Py<PyDict>, Fx>,
+    /// For each structure, by its slice: a dict from member name to position.
+    positions: HashMap<Slice, Py<PyDict>, Fx>,
 }
 
 fn python_names(py: Python<'_>) -> &PythonNames {
@@ -80,9 +83,7 @@ fn python_names(py: Python<'_>) -> &PythonNames {
                 // Cannot fail: a str key and an int value.
                 let _ = dict.set_item(key.bind(py), i);
             }
-            names
-                .positions
-                .insert(members.as_ptr() as usize, dict.unbind());
+            names.positions.insert(slice(members), dict.unbind());
         });
         names
     })
@@ -106,7 +107,7 @@ pub fn position_of_key(
         return Ok(None);
     }
     let positions = &python_names(key.py()).positions;
-    let Some(dict) = positions.get(&(members.as_ptr() as usize)) else {
+    let Some(dict) = positions.get(&slice(members)) else {
         return Ok(None);
     };
     match dict.bind(key.py()).get_item(key)? {
@@ -118,13 +119,13 @@ pub fn position_of_key(
 /// Every structure of the model, each once: operations' inputs and outputs and the
 /// structures nested in them.
 fn each_structure(mut visit: impl FnMut(&'static [Member])) {
-    let mut seen = std::collections::HashSet::<usize, Fx>::default();
+    let mut seen = std::collections::HashSet::<Slice, Fx>::default();
     let mut pending: Vec<&'static [Member]> = crate::model::OPERATIONS
         .iter()
         .flat_map(|op| [op.input, op.output])
         .collect();
     while let Some(members) = pending.pop() {
-        if members.is_empty() || !seen.insert(members.as_ptr() as usize) {
+        if members.is_empty() || !seen.insert(slice(members)) {
             continue;
         }
         visit(members);

@@ -101,7 +101,7 @@ impl Operation {
     }
 
     pub fn input_member(&self, name: &str) -> Option<&'static Member> {
-        crate::model_index::position(self.input, name).map(|i| &self.input[i])
+        crate::model_index::position(self.input, name).and_then(|i| self.input.get(i))
     }
 }
 

@@ -637,8 +637,9 @@ fn convert_struct(
     let mut known: Vec<(&'static Member, Bound<'_, PyAny>)> = Vec::with_capacity(dict.len());
     let mut unknown = Vec::new();
     for (key, value) in dict.iter() {
-        if let Some(i) = crate::model_index::position_of_key(members, &key)? {
-            known.push((&members[i], value));
+        let indexed = crate::model_index::position_of_key(members, &key)?;
+        if let Some(m) = indexed.and_then(|i| members.get(i)) {
+            known.push((m, value));
             continue;
         }
         // Borrowed from the key when it is a str (keyword arguments always are).
