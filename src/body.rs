@@ -11,7 +11,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
 use crate::error::{Error, Result};
-use crate::runtime::{wait, wait_on, Local};
+use crate::runtime::{wait_in, wait_on, Home};
 use crate::transport::{LandingZone, READ_WHOLE_UP_TO};
 
 /// Where a body stands: the stream, the unread rest of its last chunk, what is expected.
@@ -21,9 +21,8 @@ struct Cursor {
     pending: Bytes,
     remaining: Option<u64>,
     read_timeout: Duration,
-    /// The runtime whose I/O driver the connection is registered with (a synchronous
-    /// call's local runtime), or `None` for the shared one.
-    home: Option<Local>,
+    /// The runtime whose I/O driver the connection is registered with.
+    home: Home,
     /// The whole body is in `pending` (it arrived with the response head): reads are
     /// served here, with no runtime and no wait.
     in_memory: bool,
@@ -151,7 +150,7 @@ impl RawStream {
         stream: ByteStream,
         length: Option<u64>,
         read_timeout: Duration,
-        home: Option<Local>,
+        home: Home,
         landing: Option<Landing>,
     ) -> PyResult<Self> {
         // A body that arrived whole with its head (small ones do, see transport/pool.rs)
@@ -431,7 +430,7 @@ fn read_with<'py>(
     match (amt, cursor.remaining) {
         (Some(amt), _) => {
             let home = cursor.home.clone();
-            let data = wait_on(py, home.as_ref(), cursor.read_up_to(amt));
+            let data = wait_on(py, &home, cursor.read_up_to(amt));
             (
                 Some(cursor),
                 data.map(|d| PyBytes::new(py, &d)).map_err(Into::into),
@@ -446,7 +445,7 @@ fn read_with<'py>(
         }
         (None, None) => {
             let home = cursor.home.clone();
-            let data = wait_on(py, home.as_ref(), cursor.read_to_end());
+            let data = wait_on(py, &home, cursor.read_to_end());
             (
                 Some(cursor),
                 data.map(|d| PyBytes::new(py, &d)).map_err(Into::into),
@@ -542,16 +541,20 @@ fn fill_step(
 ) -> PyResult<(Cursor, usize)> {
     // A local runtime's connection is best driven right here, by the thread that waits
     // anyway: no wake-ups to hand over.
-    if rest.len < SPAWN_READ_FROM || cursor.home.is_some() {
+    let spawner = cursor
+        .home
+        .spawner()
+        .filter(|_| rest.len >= SPAWN_READ_FROM);
+    let Some(rt) = spawner else {
         let mut cursor = cursor;
         let home = cursor.home.clone();
-        let got = wait_on(py, home.as_ref(), cursor.fill(rest))?;
+        let got = wait_on(py, &home, cursor.fill(rest))?;
         return Ok((cursor, got));
-    }
+    };
     // The task holds its own reference, so the buffer outlives any write into it even if
     // this thread stops waiting (Ctrl-C) while the task is in the middle of a copy.
     let keep = bytes.clone().unbind();
-    let task = crate::runtime::runtime().spawn(async move {
+    let task = rt.spawn(async move {
         let mut cursor = cursor;
         let got = cursor.fill(rest).await;
         (cursor, got, keep)
@@ -559,7 +562,7 @@ fn fill_step(
     let abort = AbortOnDrop(task.abort_handle());
     // Fault the pages in here while the task receives, rather than on its thread.
     py.detach(move || rest.advise(true));
-    let (cursor, got, keep) = wait(py, async move {
+    let (cursor, got, keep) = wait_in(py, rt, async move {
         task.await
             .map_err(|e| Error::Internal(format!("body reader task failed: {e}")))
     })?;

@@ -21,7 +21,7 @@ use crate::events::{CallHook, RequestHook};
 use crate::model::{self};
 use crate::model_types::Operation;
 use crate::params::{parse, parse_template, Params};
-use crate::runtime::{fork_generation, wait, wait_cancellable, wait_home};
+use crate::runtime::{fork_generation, wait, wait_cancellable, wait_home, Home};
 use crate::sse::Secret;
 use crate::transfer::copy::{copy, CopyRequests};
 use crate::transfer::download::{download, DownloadRequests, Target};
@@ -480,7 +480,7 @@ impl Client {
         let inner = Arc::clone(&self.inner);
         let bodies = BodySettings {
             read_timeout: self.inner.opts.read_timeout,
-            home: None,
+            home: Home::Shared,
             landing: Cell::new(landing),
         };
         crate::aio::awaitable(

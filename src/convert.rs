@@ -12,14 +12,14 @@ use pyo3::types::{PyBytes, PyDateTime, PyDict, PyList, PyString, PyTzInfo};
 use crate::body::{Landing, RawStream};
 use crate::engine::{Output, ResponseHeaders};
 use crate::fxhash::{Fx, FxHasher};
-use crate::runtime::Local;
+use crate::runtime::Home;
 use crate::value::Value;
 
 /// What a streamed body in an output is read with.
 pub struct BodySettings {
     pub read_timeout: Duration,
     /// The runtime the response arrived on (see [`crate::runtime::wait_home`]).
-    pub home: Option<Local>,
+    pub home: Home,
     /// The bytes object the call's streamed body may have landed in (taken by that body).
     pub landing: Cell<Option<Landing>>,
 }

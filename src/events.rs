@@ -126,7 +126,7 @@ pub fn header_strings(headers: &[(http::HeaderName, http::HeaderValue)]) -> Vec<
 fn no_bodies() -> BodySettings {
     BodySettings {
         read_timeout: Duration::ZERO,
-        home: None,
+        home: crate::runtime::Home::Shared,
         landing: std::cell::Cell::new(None),
     }
 }

@@ -180,6 +180,73 @@ def test_ctrl_c_interrupts_a_waiting_call(silent_server: str, inherited: str, ru
     _interrupt_waiting_call(proc)
 
 
+OVERFLOW_CALLS = textwrap.dedent(
+    """
+    import json, multiprocessing, os, sys, s3seal
+
+    def wake_ups():
+        \"\"\"Voluntary context switches of s3seal's runtime threads, by thread name.\"\"\"
+        out = {}
+        for task in os.listdir("/proc/self/task"):
+            with open(f"/proc/self/task/{task}/comm") as f:
+                name = f.read().strip()
+            with open(f"/proc/self/task/{task}/status") as f:
+                status = f.read()
+            if name.startswith("s3seal-"):
+                switches = int(status.split("voluntary_ctxt_switches:")[1].split()[0])
+                out[name] = out.get(name, 0) + switches
+        return out
+
+    client = s3seal.client("s3", **json.loads(sys.argv[1]))  # made on the shared runtime
+    bucket = sys.argv[2]
+    large = os.urandom(3 << 20)  # read by a task spawned beside its connection (>= 1 MiB)
+    before = wake_ups()
+    client.put_object(Bucket=bucket, Key="large", Body=large)
+    for _ in range(20):
+        client.put_object(Bucket=bucket, Key="small", Body=b"s" * 100)
+        assert client.get_object(Bucket=bucket, Key="small")["Body"].read() == b"s" * 100
+    assert client.get_object(Bucket=bucket, Key="large")["Body"].read() == large
+    after = wake_ups()
+    print(json.dumps({name: n - before.get(name, 0) for name, n in after.items()}))
+
+    def child(queue):
+        client.put_object(Bucket=bucket, Key="forked", Body=b"child")
+        queue.put(client.get_object(Bucket=bucket, Key="forked")["Body"].read().decode())
+
+    ctx = multiprocessing.get_context("fork")
+    queue = ctx.Queue()
+    proc = ctx.Process(target=child, args=(queue,))
+    proc.start()
+    proc.join(timeout=30)
+    print(proc.exitcode, queue.get(timeout=5))
+    """
+)
+
+
+def test_calls_past_the_local_runtimes_run_on_the_overflow_runtime(ministack, mbucket) -> None:
+    """With no local runtime free (the knob makes that every call), a call runs on the
+    overflow runtime: its own threads (the shared runtime's stay asleep), its own
+    connections, kept between calls, bodies of any size read there, rebuilt after a fork."""
+    env = dict(os.environ, S3SEAL_LOCAL_RUNTIMES="0")
+    with FaultProxy(ministack.port) as proxy:
+        kwargs = json.dumps({**ministack.client_kwargs(), "endpoint_url": proxy.url})
+        done = subprocess.run(
+            [sys.executable, "-c", OVERFLOW_CALLS, kwargs, mbucket],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env=env,
+        )
+        assert done.returncode == 0, done.stderr
+        wake_ups, forked = done.stdout.splitlines()
+        woken = json.loads(wake_ups)
+        assert woken.get("s3seal-calls", 0) >= 42, woken
+        assert woken.get("s3seal-worker", 0) <= 2, woken  # a stray timer at most
+        # The parent's 42 calls one after another on one connection; the child its own.
+        assert proxy.connections == 2
+        assert forked == "0 child"
+
+
 def test_forked_child_can_call(ministack, mbucket) -> None:
     client = s3seal.client("s3", **ministack.client_kwargs())
     client.put_object(Bucket=mbucket, Key="parent", Body=b"x")  # runtime and pool now in use
