@@ -1,6 +1,7 @@
 //! The `Client` class: one thin method per operation. Each converts its arguments to owned
-//! values with the GIL held, runs the operation on the shared runtime with the GIL
-//! released, and builds botocore's response dict with the GIL held again.
+//! values with the GIL held, runs the operation with the GIL released (on the runtime
+//! `runtime::wait_home` picks for the call), and builds botocore's response dict with the
+//! GIL held again.
 
 use std::cell::Cell;
 use std::collections::HashMap;

@@ -130,6 +130,7 @@ impl ForkAware {
         }
     }
 }
+
 /// A current-thread runtime lent to one synchronous call at a time (see the module doc).
 /// A response body read later keeps its `Local`: its connection is registered with this
 /// runtime's I/O driver, so the reads must drive the same runtime.
@@ -403,9 +404,9 @@ where
     block_spawned(py, rt, move || fut, on_main_thread())
 }
 
-/// [`wait`] on the future `make` returns, also naming the local runtime it ran on, if it
-/// ran on one: where a response body it returned must be read (see [`wait_on`]). The
-/// future is made with the GIL released (see [`block`]).
+/// [`wait`] on the future `make` returns, also naming the runtime it ran on ([`Home`]):
+/// where a response body it returned must be read (see [`wait_on`]). The future is made
+/// with the GIL released (see [`block`]).
 ///
 /// Up to [`local_limit`] calls at a time each drive a local runtime from their own thread.
 /// Beyond that, calls run as tasks of the overflow runtime ([`overflow_runtime`]) while
@@ -584,7 +585,7 @@ pub fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
         .unwrap_or_default()
 }
 
-/// [`wait`] on the runtime a body came from, driven from this thread.
+/// [`wait`] on the runtime a body came from, the future polled by this thread.
 pub fn wait_on<T, F>(py: Python<'_>, home: &Home, fut: F) -> Result<T>
 where
     F: Future<Output = Result<T>> + Send,
