@@ -29,6 +29,10 @@ def cpu(m: dict[str, float]) -> float | None:
     return m.get("cpu_us_per_op") or m.get("cpu_s_per_gib")
 
 
+def server_cpu(m: dict[str, float]) -> float | None:
+    return m.get("server_cpu_us_per_op")
+
+
 def ratio(row: Row, base: str, figure: Callable[[dict[str, float]], float | None] = primary) -> float | None:
     libs = row["libs"]
     if "s3seal" not in libs or base not in libs:
@@ -283,6 +287,16 @@ s3seal / the other library: above 1 is better for throughput, below 1 is better 
 """
 
 
+SINK_CPU = """\
+The sink runs on the same cores as the client. Where they are saturated (32 threads here),
+ops/s is about cores / (client CPU + sink CPU + the kernel's share of neither) per request,
+so what a client's requests cost the sink counts against that client. The same requests cost
+the sink more when they reach it one at a time (each may find its threads parked and wake
+them) than in bursts. Measured over the client's timed window, from the scheduler's
+per-thread counters of the sink process.
+"""
+
+
 def write(rows: list[Row], stem: Path, quick: bool, reps: int, s1_reps: int, minutes: float) -> None:
     stem.parent.mkdir(exist_ok=True)
     import async_cases
@@ -308,6 +322,15 @@ def write(rows: list[Row], stem: Path, quick: bool, reps: int, s1_reps: int, min
     lines += ["", "## Throughput (higher is better)", "", *table(main_rows, primary, throughput_unit)]
     lines += ["", "## Client CPU (lower is better)", "", *table(main_rows, cpu, cpu_unit)]
     s1 = [r for r in rows if r["group"] == "S1"]
+    s1_sink = [r for r in s1 if r["server"] == "sink"]
+    if s1_sink:
+        lines += [
+            "",
+            "## S1 sink CPU per request (lower is better)",
+            "",
+            SINK_CPU,
+            *table(s1_sink, server_cpu, lambda _r: "µs/op"),
+        ]
     if s1:
         lines += ["", "## S1 latency, p50 / p99 ms", "", *latency_table(s1)]
     lines += [

@@ -253,6 +253,8 @@ class Bench:
         stack.callback(sink_server.stop)
         self.servers: dict[str, dict[str, str]] = {name: s.client_kwargs() for name, s in started.items()}
         self.servers["sink"] = sink_server.client_kwargs()
+        # S1 also measures the sink's CPU per request (see report.py, SINK_CPU).
+        self.server_pids = {"sink": sink_server.proc.pid}
         for name in ("ministack", "sink"):
             self.ref(name).create_bucket(Bucket=BUCKET)
 
@@ -284,6 +286,8 @@ class Bench:
             "sse_key": self.sse_key.hex(),
             "kms_key_id": KMS_KEY_ID,
         }
+        if spec["kind"] == "small" and case.server in self.server_pids:
+            spec["server_pid"] = self.server_pids[case.server]
         if spec["kind"] == "transfer":
             return self.run_transfer(case, spec, rep)
         if spec["kind"] == "concurrent":
