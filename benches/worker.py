@@ -49,9 +49,16 @@ def server_cpu_seconds(pid: int | None) -> float | None:
         return None
     try:
         tasks = list(Path(f"/proc/{pid}/task").iterdir())
-        return sum(int((t / "schedstat").read_text().split()[0]) for t in tasks) / 1e9
-    except (OSError, ValueError, IndexError):
+    except OSError:
         return None
+    ns, read = 0, False
+    for task in tasks:
+        try:
+            ns += int((task / "schedstat").read_text().split()[0])
+            read = True
+        except (OSError, ValueError, IndexError):
+            continue  # a thread that ended meanwhile (or a kernel without schedstat)
+    return ns / 1e9 if read else None
 
 
 # --- the libraries -------------------------------------------------------------------------------
