@@ -970,12 +970,15 @@ def test_event_loop_does_not_stall_during_a_1_gib_transfer(garage, tmp_path: Pat
             assert chunk == b.read(64 * 1024 * 1024)
     assert len(monitor.lags) > seconds * 100  # the monitor really ran during the transfer
     # Blocking the loop the way a library does (I/O on it, the GIL held per chunk, waiting on
-    # a thread) stalls it again and again: at most 1 tick in 1,000 over 10 ms, none over
-    # 100 ms. Isolated longer ticks do come up on this shared 2-core machine (load 7 to 16,
-    # 1 to 2 ticks of 11-51 ms in some runs, none in others; a plain file copy without s3seal
-    # showed 11 ms), which the run-queue figure cannot explain: the bound lets those through.
+    # a thread) stalls it again and again, once per part or chunk at least: 256 parts and
+    # ranges here. So at most 1 tick in 250 over 10 ms (8 of ~2,000), none over 100 ms.
+    # Isolated longer ticks do come up on this shared 2-core machine (load 7 to 16, 1 to 3
+    # ticks of 11-51 ms in some runs, none in others; a plain file copy without s3seal showed
+    # 11 ms), which the run-queue figure cannot explain: the bound lets those through. It was
+    # 1 in 1,000 until a fresh-clone CI run at 0a0f6a2 (a change to benches/ only) had 3
+    # isolated ticks of 24-34 ms in 2,013.
     stalls = [lag for lag in monitor.blocked if lag > 0.010]
-    assert len(stalls) <= len(monitor.blocked) / 1000, monitor.summary()
+    assert len(stalls) <= len(monitor.blocked) / 250, monitor.summary()
     assert max(monitor.blocked) < 0.100, monitor.summary()
 
 
