@@ -3,7 +3,8 @@
 `python benches/worker.py < spec.json` prints one JSON line with the figures. A fresh process
 per measurement keeps peak RSS per case and stops one library's warm state (pools, caches,
 imports) from helping another. CPU is this process's own user+sys (`getrusage`) over the timed
-part only; peak RSS is VmHWM (on Linux a child's `ru_maxrss` starts at its parent's peak).
+part only; peak RSS is VmHWM (on Linux a child's `ru_maxrss` starts at its parent's peak). For
+S1 on the sink, the sink's CPU over the same window too (`server_pid` in the spec).
 
 The four "libraries" are driven through the same small interface:
 - `boto3`: boto3's default client (for S1, `max_pool_connections=64` so 32 threads get their
