@@ -1,5 +1,6 @@
 //! Lookups over the generated model (`model.rs`), built once on first use: a structure's
-//! member by name, and the model's member names as Python strings.
+//! member by name, the model's member names as Python strings, and its header members'
+//! names as HTTP header names.
 //!
 //! The model's structures are slices of [`Member`]s in the model's order (the order
 //! botocore's messages list them in), searched by name. Every call searched them per
@@ -15,12 +16,13 @@
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
+use http::header::{HeaderName, InvalidHeaderName};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyString};
 
 use crate::fxhash::Fx;
-use crate::model_types::{Member, Shape};
+use crate::model_types::{Loc, Member, Shape};
 
 /// Where a member of a structure is: by the structure's slice (address and length) and the
 /// member name's text (address and length). No text is hashed or compared.
@@ -55,6 +57,47 @@ pub fn position(members: &'static [Member], name: &str) -> Option<usize> {
 
 fn place(members: &[Member], name: &str) -> (Slice, usize, usize) {
     (slice(members), name.as_ptr() as usize, name.len())
+}
+
+/// The HTTP header name of a header member (its model text `wire`: `Content-MD5`,
+/// `x-amz-server-side-encryption-customer-key`), lower-cased as HTTP/2 and hyper want it.
+///
+/// Made once per name, from text leaked once (a few hundred short strings), so a request
+/// copies it without allocating and without touching a shared reference count. Made per
+/// request, each was a lower-cased copy and an allocation: ~480 instructions a header, four
+/// on an SSE-C GET (its three key headers and `x-amz-checksum-mode`), in the request's
+/// build on the runtime thread that sends it.
+pub fn header_name(wire: &'static str) -> Result<HeaderName, InvalidHeaderName> {
+    static NAMES: OnceLock<HashMap<(usize, usize), HeaderName, Fx>> = OnceLock::new();
+    let names = NAMES.get_or_init(|| {
+        let mut by_text = HashMap::<&'static str, Option<HeaderName>>::new();
+        let mut names = HashMap::default();
+        each_structure(|members| {
+            for m in members.iter().filter(|m| m.loc == Loc::Header) {
+                let made = by_text.entry(m.wire).or_insert_with(|| static_name(m.wire));
+                if let Some(name) = made {
+                    names.insert(text_place(m.wire), name.clone());
+                }
+            }
+        });
+        names
+    });
+    match names.get(&text_place(wire)) {
+        Some(name) => Ok(name.clone()),
+        None => HeaderName::from_bytes(wire.to_ascii_lowercase().as_bytes()),
+    }
+}
+
+fn text_place(text: &str) -> (usize, usize) {
+    (text.as_ptr() as usize, text.len())
+}
+
+/// `wire` lower-cased, as a header name over static text; `None` for what is not a header
+/// name (`from_static` would panic on it): it stays out of the index and fails when used.
+fn static_name(wire: &'static str) -> Option<HeaderName> {
+    let lower = wire.to_ascii_lowercase();
+    HeaderName::from_bytes(lower.as_bytes()).ok()?;
+    Some(HeaderName::from_static(Box::leak(lower.into_boxed_str())))
 }
 
 /// The model's names as Python strings, made once (interned: a caller's keyword names
@@ -171,5 +214,26 @@ mod tests {
         let put = crate::model_types::Operation::named("PutObject").unwrap();
         let body = put.input.iter().find(|m| m.name == "Body").unwrap();
         assert_eq!(position(get.input, body.name), None);
+    }
+
+    #[test]
+    fn header_members_get_their_lower_cased_names() {
+        let mut seen = 0;
+        for op in OPERATIONS {
+            for m in op.input.iter().filter(|m| m.loc == Loc::Header) {
+                let made = HeaderName::from_bytes(m.wire.to_ascii_lowercase().as_bytes()).unwrap();
+                assert_eq!(header_name(m.wire).unwrap(), made, "{}.{}", op.name, m.name);
+                seen += 1;
+            }
+        }
+        assert!(seen > 300, "only {seen} header members");
+        // Text the index does not hold (not the model's own `&'static str`) is made as before.
+        let elsewhere: &'static str = Box::leak(String::from("X-Amz-Meta-Colour").into_boxed_str());
+        assert_eq!(
+            header_name(elsewhere).unwrap().as_str(),
+            "x-amz-meta-colour"
+        );
+        let bad: &'static str = Box::leak(String::from("bad name").into_boxed_str());
+        assert!(header_name(bad).is_err());
     }
 }

@@ -1031,7 +1031,9 @@ pub fn header_pairs(
                     _ => continue,
                 };
                 out.push((
-                    header_name(member.wire)?,
+                    crate::model_index::header_name(member.wire).map_err(|_| {
+                        Error::ParamValidation(format!("Invalid header name: \"{}\"", member.wire))
+                    })?,
                     header_value(name, text, member.sensitive)?,
                 ));
             }

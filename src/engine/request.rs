@@ -232,7 +232,7 @@ fn list_headers(params: &Params) -> Result<Vec<(HeaderName, HeaderValue)>> {
             continue;
         }
         let joined: Vec<Cow<'_, str>> = items.iter().map(scalar_text).collect();
-        let header = HeaderName::from_bytes(member.wire.to_ascii_lowercase().as_bytes())
+        let header = crate::model_index::header_name(member.wire)
             .map_err(|_| Error::Internal(format!("bad header name {}", member.wire)))?;
         let value = HeaderValue::try_from(joined.join(",")).map_err(|_| {
             Error::ParamValidation(format!(
@@ -393,7 +393,7 @@ fn validation_mode(
     let member = op
         .input_member(op.validation_mode_member)
         .ok_or_else(|| Error::Internal(format!("no member {}", op.validation_mode_member)))?;
-    let name = HeaderName::from_bytes(member.wire.to_ascii_lowercase().as_bytes())
+    let name = crate::model_index::header_name(member.wire)
         .map_err(|_| Error::Internal(format!("bad header name {}", member.wire)))?;
     Ok(Some((name, HeaderValue::from_static("ENABLED"))))
 }
