@@ -60,7 +60,7 @@ fn place(members: &[Member], name: &str) -> (Slice, usize, usize) {
 }
 
 /// The HTTP header name of a header member (its model text `wire`: `Content-MD5`,
-/// `x-amz-server-side-encryption-customer-key`), lower-cased as HTTP/2 and hyper want it.
+/// `x-amz-server-side-encryption-customer-key`), lower-cased as the `http` crate keeps names.
 ///
 /// Made once per name, from text leaked once (a few hundred short strings), so a request
 /// copies it without allocating and without touching a shared reference count. Made per
@@ -227,6 +227,19 @@ mod tests {
             }
         }
         assert!(seen > 300, "only {seen} header members");
+        // Made once: two names of the same member, alive together, share their text.
+        let get = crate::model_types::Operation::named("GetObject").unwrap();
+        let key = get
+            .input
+            .iter()
+            .find(|m| m.name == "SSECustomerKey")
+            .unwrap();
+        let (a, b) = (
+            header_name(key.wire).unwrap(),
+            header_name(key.wire).unwrap(),
+        );
+        assert_eq!(a.as_str(), "x-amz-server-side-encryption-customer-key");
+        assert_eq!(a.as_str().as_ptr(), b.as_str().as_ptr());
         // Text the index does not hold (not the model's own `&'static str`) is made as before.
         let elsewhere: &'static str = Box::leak(String::from("X-Amz-Meta-Colour").into_boxed_str());
         assert_eq!(
