@@ -298,6 +298,9 @@ pub async fn build_clients(opts: &ClientOptions) -> Result<Clients> {
             RetryMode::Standard
         },
         max_attempts: opts.max_attempts,
+        rate_limiter: opts
+            .adaptive_retries
+            .then(|| std::sync::Arc::new(crate::engine::RateLimiter::new())),
         unsigned_payload: endpoint.unsigned_payload(opts.payload_signing),
         signing_keys: std::sync::Arc::default(),
         temporary_credentials: std::sync::Arc::default(),

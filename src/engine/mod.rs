@@ -4,6 +4,7 @@
 
 mod fastsign;
 mod headers;
+mod rate_limit;
 mod request;
 mod response;
 mod sign;
@@ -22,6 +23,7 @@ use crate::params::{FileBody, Params};
 use crate::transport::{LandingZone, Transport};
 use crate::value::Fields;
 pub use headers::ResponseHeaders;
+pub use rate_limit::RateLimiter;
 use request::BodySource;
 pub use request::{ChecksumPolicy, Target};
 pub use response::{header_fields, header_time};
@@ -108,6 +110,9 @@ pub struct Engine {
     pub retry_mode: RetryMode,
     /// Attempts in all, the first included.
     pub max_attempts: u32,
+    /// botocore's `adaptive` mode: standard retries plus this client-side rate limiter
+    /// (shared by clones of this engine, as botocore's is by a client's threads).
+    pub rate_limiter: Option<Arc<RateLimiter>>,
     /// Object bodies (a blob payload) go `UNSIGNED-PAYLOAD` (TLS or this machine).
     pub unsigned_payload: bool,
     pub checksums: ChecksumPolicy,
@@ -216,7 +221,13 @@ impl Engine {
         let mut attempt = 1;
         loop {
             let credentials = self.credentials().await?;
-            let error = match self
+            if let Some(limiter) = &self.rate_limiter {
+                let wait = limiter.before_send();
+                if !wait.is_zero() {
+                    tokio::time::sleep(wait).await;
+                }
+            }
+            let outcome = self
                 .attempt(
                     params,
                     &built,
@@ -226,8 +237,11 @@ impl Engine {
                     attempt,
                     hook,
                 )
-                .await?
-            {
+                .await;
+            if let Some(limiter) = &self.rate_limiter {
+                limiter.on_response(matches!(&outcome, Ok(Attempt::Failed(e)) if is_throttling(e)));
+            }
+            let error = match outcome? {
                 Attempt::Done(output) => return Ok(output),
                 Attempt::Failed(e) => e,
             };
@@ -560,7 +574,7 @@ impl Engine {
             | Error::ConnectTimeout(_) => true,
             Error::Service(e) => {
                 matches!(e.meta.status, 500 | 502 | 503 | 504)
-                    || THROTTLING.contains(&e.code())
+                    || is_throttling(error)
                     || TRANSIENT.contains(&e.code())
             }
             _ => false,
@@ -577,6 +591,12 @@ impl Engine {
         };
         Duration::from_secs_f64(delay)
     }
+}
+
+/// botocore's `ThrottlingErrorDetector`: an answer with one of these codes (S3's model
+/// marks no error as throttling).
+fn is_throttling(error: &Error) -> bool {
+    matches!(error, Error::Service(e) if THROTTLING.contains(&e.code()))
 }
 
 const THROTTLING: &[&str] = &[
