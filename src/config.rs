@@ -301,6 +301,8 @@ pub async fn build_clients(opts: &ClientOptions) -> Result<Clients> {
         rate_limiter: opts
             .adaptive_retries
             .then(|| std::sync::Arc::new(crate::engine::RateLimiter::new())),
+        retry_quota: (!opts.legacy_retries)
+            .then(|| std::sync::Arc::new(crate::engine::RetryQuota::new())),
         unsigned_payload: endpoint.unsigned_payload(opts.payload_signing),
         signing_keys: std::sync::Arc::default(),
         temporary_credentials: std::sync::Arc::default(),

@@ -20,6 +20,8 @@ pub struct ResponseMeta {
     pub headers: crate::engine::ResponseHeaders,
     pub retry_attempts: u32,
     pub max_attempts_reached: bool,
+    /// A retryable error returned because the client's retry quota was spent.
+    pub retry_quota_reached: bool,
     /// The response checksum that was validated (botocore's `ChecksumAlgorithm`).
     pub checksum_algorithm: Option<&'static str>,
     /// The request's URL without its query (not part of botocore's dict; for errors
@@ -49,6 +51,7 @@ impl ResponseMeta {
             host_id,
             status: seen.status,
             max_attempts_reached: seen.attempts > 1 && seen.attempts >= max_attempts,
+            retry_quota_reached: false,
             headers: seen.headers,
             retry_attempts,
             checksum_algorithm: None,
@@ -87,6 +90,9 @@ impl ResponseMeta {
         meta.set_item(intern!(py, "RetryAttempts"), self.retry_attempts)?;
         if self.max_attempts_reached {
             meta.set_item("MaxAttemptsReached", true)?;
+        }
+        if self.retry_quota_reached {
+            meta.set_item("RetryQuotaReached", true)?;
         }
         if let Some(algorithm) = self.checksum_algorithm {
             meta.set_item("ChecksumAlgorithm", algorithm)?;

@@ -97,3 +97,32 @@ def test_adaptive_mode_paces_requests_after_a_throttling_answer(ministack, make)
     # Measured on 2026-12-04, boto3 and s3seal alike: 1.43 or 2.04 s (which one depends on
     # where the send-rate clock's half-second buckets fall), standard mode 0.03-0.19 s.
     assert elapsed["adaptive"] > 1.0, elapsed
+
+
+@pytest.mark.parametrize("mode", ["standard", "adaptive"])
+@pytest.mark.parametrize("make", [boto3.client, s3seal.client], ids=["boto3", "s3seal"])
+def test_a_spent_retry_quota_stops_the_retries(ministack, make, mode: str) -> None:  # type: ignore[no-untyped-def]
+    """botocore's retry quota (standard and adaptive modes): a client has 500 units, a retry
+    takes 5, a call answered 2xx gives 1 back. 100 failing calls with one retry each spend it
+    all (in 16 threads: the quota is the client's); the next one fails without a retry and
+    says `RetryQuotaReached`. (What successes give back is checked in `retry_quota.rs`: a
+    pooled connection through this proxy would keep passing after its faults resume.)"""
+    from concurrent.futures import ThreadPoolExecutor
+
+    bucket = f"quota-{uuid.uuid4().hex[:10]}"
+    boto3.client("s3", **ministack.client_kwargs()).create_bucket(Bucket=bucket)
+    with FaultProxy(ministack.port, default=UNAVAILABLE) as proxy:
+        config = botocore.config.Config(retries={"mode": mode, "total_max_attempts": 2}, read_timeout=5)
+        client = make("s3", config=config, **{**ministack.client_kwargs(), "endpoint_url": proxy.url})
+
+        def failing(_: int) -> dict[str, Any]:
+            with pytest.raises(botocore.exceptions.ClientError) as e:
+                client.head_bucket(Bucket=bucket)
+            return e.value.response["ResponseMetadata"]  # type: ignore[return-value]
+
+        with ThreadPoolExecutor(16) as pool:
+            spent = list(pool.map(failing, range(100)))
+        assert {m["RetryAttempts"] for m in spent} == {1}
+        assert not any(m.get("RetryQuotaReached") for m in spent)
+        refused = failing(0)
+        assert (refused["RetryAttempts"], refused.get("RetryQuotaReached")) == (0, True)

@@ -7,6 +7,7 @@ mod headers;
 mod rate_limit;
 mod request;
 mod response;
+mod retry_quota;
 mod sign;
 
 use std::sync::Arc;
@@ -27,6 +28,7 @@ pub use rate_limit::RateLimiter;
 use request::BodySource;
 pub use request::{ChecksumPolicy, Target};
 pub use response::{header_fields, header_time};
+pub use retry_quota::RetryQuota;
 
 /// A parsed response: the members, in model order, and `ResponseMetadata`.
 #[derive(Debug)]
@@ -113,6 +115,8 @@ pub struct Engine {
     /// botocore's `adaptive` mode: standard retries plus this client-side rate limiter
     /// (shared by clones of this engine, as botocore's is by a client's threads).
     pub rate_limiter: Option<Arc<RateLimiter>>,
+    /// The retry quota of `standard` and `adaptive` modes (shared by clones of this engine).
+    pub retry_quota: Option<Arc<RetryQuota>>,
     /// Object bodies (a blob payload) go `UNSIGNED-PAYLOAD` (TLS or this machine).
     pub unsigned_payload: bool,
     pub checksums: ChecksumPolicy,
@@ -219,6 +223,8 @@ impl Engine {
         }
         let max = self.max_attempts.max(1);
         let mut attempt = 1;
+        // What this call's last retry took from the retry quota.
+        let mut quota_taken = None;
         loop {
             let credentials = self.credentials().await?;
             if let Some(limiter) = &self.rate_limiter {
@@ -241,12 +247,27 @@ impl Engine {
             if let Some(limiter) = &self.rate_limiter {
                 limiter.on_response(matches!(&outcome, Ok(Attempt::Failed(e)) if is_throttling(e)));
             }
-            let error = match outcome? {
-                Attempt::Done(output) => return Ok(output),
+            let mut error = match outcome? {
+                Attempt::Done(output) => {
+                    if let Some(quota) = &self.retry_quota {
+                        quota.release(quota_taken);
+                    }
+                    return Ok(output);
+                }
                 Attempt::Failed(e) => e,
             };
             if attempt >= max || !self.retryable(&error) {
                 return Err(error);
+            }
+            if let Some(quota) = &self.retry_quota {
+                let cost = RetryQuota::cost(&error);
+                if !quota.acquire(cost) {
+                    if let Error::Service(e) = &mut error {
+                        e.meta.retry_quota_reached = true;
+                    }
+                    return Err(error);
+                }
+                quota_taken = Some(cost);
             }
             tokio::time::sleep(self.backoff(attempt)).await;
             attempt += 1;
