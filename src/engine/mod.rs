@@ -227,12 +227,7 @@ impl Engine {
         let mut quota_taken = None;
         loop {
             let credentials = self.credentials().await?;
-            if let Some(limiter) = &self.rate_limiter {
-                let wait = limiter.before_send();
-                if !wait.is_zero() {
-                    tokio::time::sleep(wait).await;
-                }
-            }
+            self.pace().await;
             let outcome = self
                 .attempt(
                     params,
@@ -259,15 +254,14 @@ impl Engine {
             if attempt >= max || !self.retryable(&error) {
                 return Err(error);
             }
-            if let Some(quota) = &self.retry_quota {
-                let cost = RetryQuota::cost(&error);
-                if !quota.acquire(cost) {
+            match self.take_retry_quota(&error) {
+                Ok(cost) => quota_taken = cost,
+                Err(()) => {
                     if let Error::Service(e) = &mut error {
                         e.meta.retry_quota_reached = true;
                     }
                     return Err(error);
                 }
-                quota_taken = Some(cost);
             }
             tokio::time::sleep(self.backoff(attempt)).await;
             attempt += 1;
@@ -599,6 +593,30 @@ impl Engine {
                     || TRANSIENT.contains(&e.code())
             }
             _ => false,
+        }
+    }
+
+    /// Adaptive mode: wait for the rate limiter's token (at once until a throttling answer).
+    async fn pace(&self) {
+        if let Some(limiter) = &self.rate_limiter {
+            let wait = limiter.before_send();
+            if !wait.is_zero() {
+                tokio::time::sleep(wait).await;
+            }
+        }
+    }
+
+    /// Standard and adaptive modes: take a retry's cost from the client's retry quota (what
+    /// was taken, to give back on success; `None` in legacy mode), or `Err` with it spent.
+    fn take_retry_quota(&self, error: &Error) -> std::result::Result<Option<u32>, ()> {
+        let Some(quota) = &self.retry_quota else {
+            return Ok(None);
+        };
+        let cost = RetryQuota::cost(error);
+        if quota.acquire(cost) {
+            Ok(Some(cost))
+        } else {
+            Err(())
         }
     }
 
